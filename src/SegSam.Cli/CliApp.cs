@@ -1,0 +1,58 @@
+using System.CommandLine;
+using SegSam.Checkpoints;
+using SegSam.Cli.Commands;
+
+namespace SegSam.Cli;
+
+/// <summary>The `segsam` command line: parses arguments, runs a command, maps failures to exit codes.</summary>
+public static class CliApp
+{
+    public static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "CPU threads for libtorch (default: all cores)",
+        Recursive = true,
+    };
+
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("SegSam: prompt-guided semantic segmentation of medical images (SAM, SEG-SAM, PG-SAM) in C#.")
+        {
+            Threads,
+        };
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(CheckpointCommand.Create());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"segsam: error: {error.Message}");
+            Console.Error.WriteLine("Run 'segsam --help' (or 'segsam COMMAND --help') for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            if (parsed.GetValue(Threads) is { } threads) TorchRuntime.SetThreads(threads);
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Report(e);
+        }
+    }
+
+    /// <summary>Prints a failure as one clear line (no stack trace unless SEGSAM_DEBUG=1) and picks the exit code.</summary>
+    public static int Report(Exception e)
+    {
+        int code = e switch
+        {
+            UsageException or ArgumentException => ExitCodes.Usage,
+            FileNotFoundException or DirectoryNotFoundException or InvalidDataException or CheckpointFormatException
+                or CheckpointMismatchException or IOException or UnauthorizedAccessException => ExitCodes.InputError,
+            _ => ExitCodes.InternalError,
+        };
+        string prefix = code == ExitCodes.InternalError ? "internal error (please report): " : "";
+        Console.Error.WriteLine($"segsam: error: {prefix}{e.Message}");
+        if (Environment.GetEnvironmentVariable("SEGSAM_DEBUG") == "1") Console.Error.WriteLine(e);
+        return code;
+    }
+}

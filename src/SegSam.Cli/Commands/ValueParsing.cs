@@ -1,0 +1,43 @@
+using System.Globalization;
+using SegSam.Inference;
+
+namespace SegSam.Cli.Commands;
+
+/// <summary>Parses the comma-separated values of prompt options ("x,y,label", "x0,y0,x1,y1", "H,W").</summary>
+public static class ValueParsing
+{
+    public static double[] Numbers(string text, int count, string option, string form)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != count)
+            throw new UsageException($"{option} expects {form}, got '{text}'");
+        var values = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
+                throw new UsageException($"{option} expects {form}, got '{text}' ('{parts[i]}' is not a number)");
+        }
+        return values;
+    }
+
+    public static PointPrompt Point(string text)
+    {
+        var v = Numbers(text, 3, "--point", "x,y,label (label 1 = object, 0 = background)");
+        if (v[2] is not (0 or 1)) throw new UsageException($"--point label must be 1 (object) or 0 (background), got '{text}'");
+        return new PointPrompt(v[0], v[1], (int)v[2]);
+    }
+
+    public static BoxPrompt Box(string text)
+    {
+        var v = Numbers(text, 4, "--box", "x0,y0,x1,y1");
+        return new BoxPrompt(v[0], v[1], v[2], v[3]);
+    }
+
+    public static (int H, int W) Size(string text, string option)
+    {
+        var v = Numbers(text, 2, option, "H,W");
+        if (v.Any(x => x < 1 || x != Math.Floor(x)))
+            throw new UsageException($"{option} expects two positive whole numbers H,W, got '{text}'");
+        return ((int)v[0], (int)v[1]);
+    }
+}

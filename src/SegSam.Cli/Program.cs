@@ -1,0 +1,1 @@
+return SegSam.Cli.CliApp.Run(args);

@@ -1,0 +1,70 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Checkpoints;
+
+/// <summary>
+/// Copies named tensors into a module's parameters and persistent buffers, checking names and
+/// shapes first so that nothing is half-loaded; mismatches are reported as one readable diff.
+/// </summary>
+public static class WeightLoader
+{
+    /// <param name="source">Name of the checkpoint, for messages.</param>
+    /// <param name="strict">When false, missing and unexpected names are tolerated (shape mismatches never are).</param>
+    public static LoadReport Load(nn.Module module, IEnumerable<KeyValuePair<string, Tensor>> weights, string source, bool strict = true)
+    {
+        var target = module.state_dict();
+        var given = new Dictionary<string, Tensor>();
+        foreach (var (name, tensor) in weights) given[name] = tensor;
+
+        var missing = target.Keys.Where(k => !given.ContainsKey(k)).ToList();
+        var unexpected = given.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var mismatched = target.Keys.Where(given.ContainsKey)
+            .Where(k => !target[k].shape.SequenceEqual(given[k].shape))
+            .Select(k => $"{k}: checkpoint {Modeling.Shapes.Format(given[k].shape)}, model {Modeling.Shapes.Format(target[k].shape)}")
+            .ToList();
+        var report = new LoadReport(missing, unexpected, mismatched);
+        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+            throw new CheckpointMismatchException(source, report);
+
+        using (no_grad())
+        {
+            foreach (var (name, dest) in target)
+            {
+                if (!given.TryGetValue(name, out var value)) continue;
+                using var converted = value.to(dest.dtype, dest.device);
+                dest.copy_(converted);
+            }
+        }
+        return report;
+    }
+}
+
+/// <summary>What did not match between a checkpoint and a model.</summary>
+public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<string> ShapeMismatches)
+{
+    public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && ShapeMismatches.Count == 0;
+
+    public string Describe(int maxPerGroup = 20)
+    {
+        var lines = new List<string>();
+        void Group(string title, IReadOnlyList<string> items)
+        {
+            if (items.Count == 0) return;
+            lines.Add($"{title} ({items.Count}):");
+            lines.AddRange(items.Take(maxPerGroup).Select(i => "  " + i));
+            if (items.Count > maxPerGroup) lines.Add($"  … and {items.Count - maxPerGroup} more");
+        }
+        Group("missing in checkpoint", Missing);
+        Group("unexpected in checkpoint", Unexpected);
+        Group("shape mismatch", ShapeMismatches);
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>A checkpoint's tensors do not fit the model it is loaded into.</summary>
+public sealed class CheckpointMismatchException(string source, LoadReport report)
+    : Exception($"{source}: checkpoint does not match the model{Environment.NewLine}{report.Describe()}")
+{
+    public LoadReport Report { get; } = report;
+}

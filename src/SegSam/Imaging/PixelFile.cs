@@ -1,0 +1,42 @@
+using StbImageSharp;
+using StbImageWriteSharp;
+
+namespace SegSam.Imaging;
+
+/// <summary>8-bit PNG/JPEG/BMP reading (StbImageSharp) and PNG writing (StbImageWriteSharp).</summary>
+public static class PixelFile
+{
+    public static RasterImage Read(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        ImageInfo? info = ImageInfo.FromStream(new MemoryStream(bytes));
+        if (info is null)
+            throw new InvalidDataException($"{path}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
+        bool gray = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
+        ImageResult image;
+        try
+        {
+            image = ImageResult.FromMemory(bytes, gray ? StbImageSharp.ColorComponents.Grey : StbImageSharp.ColorComponents.RedGreenBlue);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path}: cannot decode image: {e.Message}", e);
+        }
+        return RasterImage.FromBytes(image.Height, image.Width, gray ? 1 : 3, image.Data);
+    }
+
+    /// <summary>Writes an 8-bit gray (channels = 1) or RGB (3) PNG atomically.</summary>
+    public static void WritePng(string path, int height, int width, int channels, byte[] pixels)
+    {
+        if (pixels.Length != height * width * channels)
+            throw new ArgumentException($"{pixels.Length} bytes do not fill a {height}×{width}×{channels} image");
+        var components = channels switch
+        {
+            1 => StbImageWriteSharp.ColorComponents.Grey,
+            3 => StbImageWriteSharp.ColorComponents.RedGreenBlue,
+            4 => StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha,
+            _ => throw new ArgumentException($"PNG needs 1, 3 or 4 channels, got {channels}"),
+        };
+        AtomicFile.Write(path, stream => new ImageWriter().WritePng(pixels, width, height, components, stream));
+    }
+}

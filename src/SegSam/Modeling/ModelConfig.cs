@@ -1,0 +1,168 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SegSam.Modeling;
+
+/// <summary>Image encoder hyper-parameters; names mirror the reference ImageEncoderViT arguments.</summary>
+public sealed record ImageEncoderConfig
+{
+    public int ImgSize { get; init; } = 1024;
+    public int PatchSize { get; init; } = 16;
+    public int InChans { get; init; } = 3;
+    public int EmbedDim { get; init; } = 768;
+    public int Depth { get; init; } = 12;
+    public int NumHeads { get; init; } = 12;
+    public double MlpRatio { get; init; } = 4.0;
+    public int OutChans { get; init; } = 256;
+    public bool QkvBias { get; init; } = true;
+    public bool UseAbsPos { get; init; } = true;
+    public bool UseRelPos { get; init; } = true;
+    public int WindowSize { get; init; } = 14;
+    public int[] GlobalAttnIndexes { get; init; } = [2, 5, 8, 11];
+    public double LayerNormEps { get; init; } = 1e-6;
+
+    /// <summary>Side of the square token grid the encoder produces.</summary>
+    [JsonIgnore] public int GridSize => ImgSize / PatchSize;
+}
+
+/// <summary>Prompt encoder hyper-parameters (the image embedding size follows from the encoder).</summary>
+public sealed record PromptEncoderConfig
+{
+    public int EmbedDim { get; init; } = 256;
+    public int MaskInChans { get; init; } = 16;
+}
+
+/// <summary>Mask decoder and two-way transformer hyper-parameters.</summary>
+public sealed record MaskDecoderConfig
+{
+    public int NumMultimaskOutputs { get; init; } = 3;
+    public int TransformerDepth { get; init; } = 2;
+    public int TransformerMlpDim { get; init; } = 2048;
+    public int TransformerNumHeads { get; init; } = 8;
+    public int IouHeadDepth { get; init; } = 3;
+    public int IouHeadHiddenDim { get; init; } = 256;
+}
+
+/// <summary>
+/// The model-config JSON of SPEC §2: one schema for the CLI's --config, saved checkpoints and
+/// the parity fixtures (snake_case keys).
+/// </summary>
+public sealed record SamConfig
+{
+    public ImageEncoderConfig ImageEncoder { get; init; } = new();
+    public PromptEncoderConfig PromptEncoder { get; init; } = new();
+    public MaskDecoderConfig MaskDecoder { get; init; } = new();
+    public double[] PixelMean { get; init; } = [123.675, 116.28, 103.53];
+    public double[] PixelStd { get; init; } = [58.395, 57.12, 57.375];
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses and validates a config; <paramref name="source"/> names the file in errors.</summary>
+    public static SamConfig FromJson(string json, string source = "config")
+    {
+        SamConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<SamConfig>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: not a valid model config: {e.Message}", e);
+        }
+        if (config is null) throw new InvalidDataException($"{source}: empty model config");
+        config.Validate(source);
+        return config;
+    }
+
+    public static SamConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"model config not found: {path}", path);
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Rejects configs that the modules could not be built from, naming the offending field.</summary>
+    public void Validate(string source = "config")
+    {
+        var e = ImageEncoder;
+        void Check(bool ok, string message)
+        {
+            if (!ok) throw new InvalidDataException($"{source}: {message}");
+        }
+        Check(e.ImgSize > 0 && e.PatchSize > 0 && e.ImgSize % e.PatchSize == 0,
+            $"image_encoder.img_size ({e.ImgSize}) must be a positive multiple of patch_size ({e.PatchSize})");
+        Check(e.InChans > 0, "image_encoder.in_chans must be positive");
+        Check(e.EmbedDim > 0 && e.NumHeads > 0 && e.EmbedDim % e.NumHeads == 0,
+            $"image_encoder.embed_dim ({e.EmbedDim}) must be divisible by num_heads ({e.NumHeads})");
+        Check(e.Depth > 0, "image_encoder.depth must be positive");
+        Check(e.MlpRatio > 0, "image_encoder.mlp_ratio must be positive");
+        Check(e.WindowSize >= 0, "image_encoder.window_size must be >= 0");
+        Check(e.GlobalAttnIndexes.All(i => i >= 0 && i < e.Depth),
+            $"image_encoder.global_attn_indexes must lie in [0, {e.Depth})");
+        Check(e.OutChans == PromptEncoder.EmbedDim,
+            $"image_encoder.out_chans ({e.OutChans}) must equal prompt_encoder.embed_dim ({PromptEncoder.EmbedDim})");
+        Check(PromptEncoder.EmbedDim % 2 == 0, "prompt_encoder.embed_dim must be even");
+        Check(PromptEncoder.MaskInChans >= 4 && PromptEncoder.MaskInChans % 4 == 0,
+            "prompt_encoder.mask_in_chans must be a positive multiple of 4");
+        var d = MaskDecoder;
+        Check(d.NumMultimaskOutputs >= 1, "mask_decoder.num_multimask_outputs must be >= 1");
+        Check(d.TransformerDepth >= 1, "mask_decoder.transformer_depth must be >= 1");
+        Check(d.TransformerNumHeads > 0 && (PromptEncoder.EmbedDim / 2) % d.TransformerNumHeads == 0,
+            $"mask_decoder.transformer_num_heads ({d.TransformerNumHeads}) must divide embed_dim / 2 ({PromptEncoder.EmbedDim / 2})");
+        Check(PromptEncoder.EmbedDim % 8 == 0, "prompt_encoder.embed_dim must be a multiple of 8 (mask upscaling)");
+        Check(d.IouHeadDepth >= 1 && d.IouHeadHiddenDim > 0, "mask_decoder.iou_head_depth/hidden_dim must be positive");
+        Check(PixelMean.Length == e.InChans && PixelStd.Length == e.InChans,
+            $"pixel_mean and pixel_std need {e.InChans} values (one per input channel)");
+        Check(PixelStd.All(s => s > 0), "pixel_std values must be positive");
+    }
+
+    /// <summary>Names accepted by <see cref="Preset"/>.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } =
+        ["vit_b", "vit_l", "vit_h", "vit_b_256", "vit_b_224", "vit_t_256", "vit_t_128"];
+
+    /// <summary>
+    /// Released SAM sizes (build_sam.py in the reference), their 256/224-input variants used by
+    /// SAM-Med2D / SEG-SAM and PG-SAM, and small ViT-Tiny encoders that CPU training can afford.
+    /// </summary>
+    public static SamConfig Preset(string name) => name switch
+    {
+        "vit_b" => Released(768, 12, 12, [2, 5, 8, 11]),
+        "vit_l" => Released(1024, 24, 16, [5, 11, 17, 23]),
+        "vit_h" => Released(1280, 32, 16, [7, 15, 23, 31]),
+        "vit_b_256" => WithImgSize(Released(768, 12, 12, [2, 5, 8, 11]), 256),
+        "vit_b_224" => WithImgSize(Released(768, 12, 12, [2, 5, 8, 11]), 224),
+        "vit_t_256" => WithImgSize(Released(192, 12, 3, [2, 5, 8, 11]), 256),
+        "vit_t_128" => new SamConfig
+        {
+            // A model small enough to train in minutes on 2 CPU cores: 8x8 patches keep a 16x16 grid.
+            ImageEncoder = new ImageEncoderConfig
+            {
+                ImgSize = 128, PatchSize = 8, EmbedDim = 192, Depth = 6, NumHeads = 3,
+                OutChans = 128, WindowSize = 8, GlobalAttnIndexes = [2, 5],
+            },
+            PromptEncoder = new PromptEncoderConfig { EmbedDim = 128, MaskInChans = 16 },
+            MaskDecoder = new MaskDecoderConfig { TransformerMlpDim = 512, TransformerNumHeads = 4, IouHeadHiddenDim = 128 },
+        },
+        _ => throw new ArgumentException(
+            $"unknown model type '{name}'; known: {string.Join(", ", PresetNames)}", nameof(name)),
+    };
+
+    static SamConfig Released(int dim, int depth, int heads, int[] globalIndexes) => new()
+    {
+        ImageEncoder = new ImageEncoderConfig
+        {
+            EmbedDim = dim, Depth = depth, NumHeads = heads, GlobalAttnIndexes = globalIndexes,
+        },
+    };
+
+    static SamConfig WithImgSize(SamConfig c, int imgSize) =>
+        c with { ImageEncoder = c.ImageEncoder with { ImgSize = imgSize } };
+}

@@ -1,0 +1,52 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Modeling;
+
+/// <summary>
+/// Decomposed relative positional bias of MViTv2 as the SAM image encoder uses it: one table per
+/// axis, looked up by query–key offset, contracted with the queries and added to the logits.
+/// </summary>
+public static class RelativePosition
+{
+    /// <summary>
+    /// Table rows for every (query, key) offset along one axis, q_size × k_size × C. A table of
+    /// another length is first resized linearly (align_corners = false), as the reference does.
+    /// </summary>
+    public static Tensor GetRelPos(long qSize, long kSize, Tensor relPos)
+    {
+        using var scope = NewDisposeScope();
+        long maxRelDist = 2 * Math.Max(qSize, kSize) - 1;
+        Tensor resized = relPos;
+        if (relPos.shape[0] != maxRelDist)
+        {
+            using var asSignal = relPos.reshape(1, relPos.shape[0], -1).permute(0, 2, 1);
+            resized = nn.functional.interpolate(asSignal, size: [maxRelDist], mode: InterpolationMode.Linear)
+                .reshape(-1, maxRelDist).permute(1, 0);
+        }
+        // Offsets are scaled when the query and key grids differ in length (reference get_rel_pos).
+        double qScale = Math.Max((double)kSize / qSize, 1.0);
+        double kScale = Math.Max((double)qSize / kSize, 1.0);
+        var qCoords = arange(qSize, dtype: ScalarType.Float64).unsqueeze(1) * qScale;
+        var kCoords = arange(kSize, dtype: ScalarType.Float64).unsqueeze(0) * kScale;
+        var relative = (qCoords - kCoords + (kSize - 1) * kScale).to(ScalarType.Int64);
+        return resized[relative].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The bias to add to attention logits for queries q ((B·heads)×(qh·qw)×C):
+    /// a (B·heads)×(qh·qw)×(kh·kw) tensor.
+    /// </summary>
+    public static Tensor DecomposedBias(Tensor q, Tensor relPosH, Tensor relPosW, (long H, long W) qSize, (long H, long W) kSize)
+    {
+        using var scope = NewDisposeScope();
+        var rh = GetRelPos(qSize.H, kSize.H, relPosH);
+        var rw = GetRelPos(qSize.W, kSize.W, relPosW);
+        long b = q.shape[0], dim = q.shape[2];
+        var rq = q.reshape(b, qSize.H, qSize.W, dim);
+        var relH = einsum("bhwc,hkc->bhwk", rq, rh);
+        var relW = einsum("bhwc,wkc->bhwk", rq, rw);
+        var bias = relH.unsqueeze(4) + relW.unsqueeze(3);
+        return bias.reshape(b, qSize.H * qSize.W, kSize.H * kSize.W).MoveToOuterDisposeScope();
+    }
+}

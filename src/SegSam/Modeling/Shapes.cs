@@ -1,0 +1,7 @@
+namespace SegSam.Modeling;
+
+/// <summary>Shape formatting for error messages.</summary>
+public static class Shapes
+{
+    public static string Format(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+}

@@ -1,0 +1,76 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SegSam.Modeling;
+
+/// <summary>
+/// Pre-norm ViT block with windowed (window_size &gt; 0) or global attention
+/// (the reference image_encoder.Block).
+/// </summary>
+public sealed class VitBlock : nn.Module<Tensor, Tensor>
+{
+    readonly LayerNorm norm1;
+    readonly VitAttention attn;
+    readonly LayerNorm norm2;
+    readonly MlpBlock mlp;
+    readonly long windowSize;
+
+    public VitBlock(long dim, long numHeads, double mlpRatio, bool qkvBias, bool useRelPos, long windowSize,
+                    (long H, long W) inputSize, double layerNormEps) : base(nameof(VitBlock))
+    {
+        norm1 = nn.LayerNorm(dim, eps: layerNormEps);
+        attn = new VitAttention(dim, numHeads, qkvBias, useRelPos,
+            windowSize == 0 ? inputSize : (windowSize, windowSize));
+        norm2 = nn.LayerNorm(dim, eps: layerNormEps);
+        mlp = new MlpBlock(dim, (long)(dim * mlpRatio), () => nn.GELU());
+        this.windowSize = windowSize;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = norm1.forward(x);
+        if (windowSize > 0)
+        {
+            long h = y.shape[1], w = y.shape[2];
+            var (windows, padded) = WindowPartition(y, windowSize);
+            y = WindowUnpartition(attn.forward(windows), windowSize, padded, (h, w));
+        }
+        else
+        {
+            y = attn.forward(y);
+        }
+        var residual = x + y;
+        var output = residual + mlp.forward(norm2.forward(residual));
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Splits B×H×W×C into non-overlapping windows (B·nW)×ws×ws×C, zero-padding H and W up to a
+    /// multiple of the window; returns the padded size for <see cref="WindowUnpartition"/>.
+    /// </summary>
+    public static (Tensor Windows, (long H, long W) Padded) WindowPartition(Tensor x, long windowSize)
+    {
+        long b = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3];
+        long padH = (windowSize - h % windowSize) % windowSize;
+        long padW = (windowSize - w % windowSize) % windowSize;
+        if (padH > 0 || padW > 0) x = nn.functional.pad(x, [0, 0, 0, padW, 0, padH]);
+        long hp = h + padH, wp = w + padW;
+        var windows = x.view(b, hp / windowSize, windowSize, wp / windowSize, windowSize, c)
+            .permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, windowSize, windowSize, c);
+        return (windows, (hp, wp));
+    }
+
+    /// <summary>Inverse of <see cref="WindowPartition"/>: back to B×H×W×C without the padding.</summary>
+    public static Tensor WindowUnpartition(Tensor windows, long windowSize, (long H, long W) padded, (long H, long W) size)
+    {
+        long b = windows.shape[0] / (padded.H * padded.W / windowSize / windowSize);
+        var x = windows.view(b, padded.H / windowSize, padded.W / windowSize, windowSize, windowSize, -1)
+            .permute(0, 1, 3, 2, 4, 5).contiguous().view(b, padded.H, padded.W, -1);
+        if (padded.H > size.H || padded.W > size.W)
+            x = x[.., ..(int)size.H, ..(int)size.W, ..].contiguous();
+        return x;
+    }
+}
