@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using SegSam.Checkpoints;
 using SegSam.Cli.Commands;
 
@@ -15,9 +16,13 @@ public static class CliApp
 
     public static int Run(string[] args)
     {
-        var root = new RootCommand("SegSam: prompt-guided semantic segmentation of medical images (SAM, SEG-SAM, PG-SAM) in C#.")
+        // A plain command named like the ./segsam script, so usage lines read "segsam …"
+        // rather than the assembly's name.
+        var root = new Command("segsam", "SegSam: prompt-guided semantic segmentation of medical images (SAM, SEG-SAM, PG-SAM) in C#.")
         {
             Threads,
+            new HelpOption(),
+            new VersionOption(),
         };
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());

@@ -18,6 +18,7 @@ public static partial class TorchRuntime
     {
         if (Interlocked.Exchange(ref initialized, 1) == 1) return;
         torch.InitializeDeviceType(DeviceType.CPU);
+        KeepFreedMemoryInProcess();
         try
         {
             SetUserEnabledNNPACK(GlobalContext(), false);
@@ -27,6 +28,33 @@ public static partial class TorchRuntime
             // Another libtorch build: the warning may appear, results are unaffected.
         }
     }
+
+    /// <summary>
+    /// libtorch allocates its CPU tensors with glibc malloc, which by default maps every block over
+    /// 128 KiB freshly from the kernel and unmaps it on free: each forward pass then pays a page
+    /// fault per 4 KiB of every activation (here: 11 ms to allocate and fill a 7 MB tensor, against
+    /// 0.1 ms for the same add in place). Raising the mmap and trim thresholds to their maximum
+    /// (32 MiB) lets freed blocks be reused from the heap, the effect PyTorch users get from
+    /// jemalloc or tcmalloc.
+    /// </summary>
+    static void KeepFreedMemoryInProcess()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+        const int MaxMmapThreshold = 32 * 1024 * 1024;
+        try
+        {
+            Mallopt(M_MMAP_THRESHOLD, MaxMmapThreshold);
+            Mallopt(M_TRIM_THRESHOLD, 2 * MaxMmapThreshold);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Not glibc (e.g. musl): keep the allocator's defaults.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int param, int value);
 
     /// <summary>Sets the number of CPU threads libtorch uses for intra-op parallelism.</summary>
     public static void SetThreads(int threads)

@@ -34,9 +34,31 @@ public sealed class VitAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], h = x.shape[1], w = x.shape[2], n = h * w;
+        return proj.forward(Attend(qkv.forward(x))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The q/k/v projection of B×H×W×C tokens: B×H×W×3C.</summary>
+    public Tensor ProjectQkv(Tensor x) => qkv.forward(x);
+
+    /// <summary>
+    /// What <see cref="ProjectQkv"/> gives for a zero token (the padding of a window): the
+    /// bias, or zeros without one. 3C values.
+    /// </summary>
+    public Tensor ZeroTokenQkv() => qkv.bias is { } b ? b.detach() : zeros(qkv.weight!.shape[0], device: qkv.weight.device);
+
+    /// <summary>The output projection, B×H×W×C → B×H×W×C.</summary>
+    public Tensor ProjectOutput(Tensor x) => proj.forward(x);
+
+    /// <summary>
+    /// Multi-head attention from projected q/k/v (B×H×W×3C) to the per-token mix of values
+    /// (B×H×W×C), before the output projection.
+    /// </summary>
+    public Tensor Attend(Tensor qkvGrid)
+    {
+        using var scope = NewDisposeScope();
+        long b = qkvGrid.shape[0], h = qkvGrid.shape[1], w = qkvGrid.shape[2], n = h * w;
         // 3 × B × heads × N × head_dim
-        var qkvHeads = qkv.forward(x).reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4);
+        var qkvHeads = qkvGrid.reshape(b, n, 3, numHeads, -1).permute(2, 0, 3, 1, 4);
         var q = qkvHeads[0];
         var k = qkvHeads[1];
         var v = qkvHeads[2];
@@ -48,7 +70,6 @@ public sealed class VitAttention : nn.Module<Tensor, Tensor>
         }
         // Fused attention: softmax(q·kᵀ/√d + bias)·v, the reference's computation in one kernel.
         var attended = nn.functional.scaled_dot_product_attention(q, k, v, bias);
-        var merged = attended.view(b, numHeads, h, w, -1).permute(0, 2, 3, 1, 4).reshape(b, h, w, -1);
-        return proj.forward(merged).MoveToOuterDisposeScope();
+        return attended.view(b, numHeads, h, w, -1).permute(0, 2, 3, 1, 4).reshape(b, h, w, -1).MoveToOuterDisposeScope();
     }
 }

@@ -58,3 +58,22 @@ public class SamParityTests
         SamParityCase.AssertClose(NpyFile.Read(fixture.File("embedding.npy")), actual.ToFloat32(), actual.Shape, 1e-4, false, "embedding");
     }
 }
+
+/// <summary>Our longest-side resize against the reference's PIL resize, on the fixtures that have one.</summary>
+public class ResizeParityTests
+{
+    [Theory]
+    [MemberData(nameof(SamParityTests.Cases), MemberType = typeof(SamParityTests))]
+    public void BilinearAntialiasedResizeIsWithinOneGrayLevelOfPil(string name)
+    {
+        var fixture = new SamParityCase(Fixtures.CaseDir("sam-parity", name));
+        var original = RasterImage.Load(fixture.File("image.npy"));
+        var pil = RasterImage.Load(fixture.File("image_resized.npy"));
+        var config = SamConfig.Load(fixture.File("config.json"));
+        using var resized = new ResizeLongestSide(config.ImageEncoder.ImgSize).ApplyImage(original, 3);
+        Assert.Equal(new long[] { 1, 3, pil.Height, pil.Width }, resized.shape);
+        var ours = resized[0].permute(1, 2, 0).contiguous().data<float>().ToArray();
+        double worst = ours.Zip(pil.Data, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1, $"resize differs from PIL by up to {worst} gray levels");
+    }
+}

@@ -1,8 +1,9 @@
 namespace SegSam.Tests.Support;
 
 /// <summary>
-/// Locates the repository and the shared reference fixtures: $SEGSAM_FIXTURES when set, else
-/// ../shared/fixtures next to the repository. A missing folder fails the test that needs it.
+/// Locates the repository and the reference fixtures: the shared ones ($SEGSAM_FIXTURES when
+/// set, else ../shared/fixtures next to the repository; a missing folder fails the tests) and
+/// the repository's own under tests/fixtures. A case is a folder; its name must be unique.
 /// </summary>
 public static class Fixtures
 {
@@ -13,20 +14,29 @@ public static class Fixtures
             ? env
             : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
 
-    /// <summary>Every case folder under <c>Root/kind</c> (e.g. sam-parity), as xunit theory data.</summary>
+    public static string RepoFixtures => Path.Combine(RepoRoot, "tests", "fixtures");
+
+    /// <summary>Every case folder under <c>Root/kind</c> and <c>tests/fixtures/kind</c>, as xunit theory data.</summary>
     public static TheoryData<string> Cases(string kind)
     {
-        string dir = Path.Combine(Root, kind);
-        if (!Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"fixture folder {dir} not found; set SEGSAM_FIXTURES to the folder holding {kind}/");
+        string shared = Path.Combine(Root, kind);
+        if (!Directory.Exists(shared))
+            throw new DirectoryNotFoundException($"fixture folder {shared} not found; set SEGSAM_FIXTURES to the folder holding {kind}/");
         var data = new TheoryData<string>();
-        foreach (var caseDir in Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal))
-            data.Add(Path.GetFileName(caseDir));
-        if (data.Count == 0) throw new InvalidOperationException($"no fixture cases in {dir}");
+        foreach (var caseDir in CaseDirs(kind)) data.Add(Path.GetFileName(caseDir));
+        if (data.Count == 0) throw new InvalidOperationException($"no fixture cases in {shared}");
         return data;
     }
 
-    public static string CaseDir(string kind, string name) => Path.Combine(Root, kind, name);
+    public static string CaseDir(string kind, string name) =>
+        CaseDirs(kind).FirstOrDefault(d => Path.GetFileName(d) == name)
+        ?? throw new DirectoryNotFoundException($"fixture case {kind}/{name} not found under {Root} or {RepoFixtures}");
+
+    static IEnumerable<string> CaseDirs(string kind) =>
+        new[] { Path.Combine(Root, kind), Path.Combine(RepoFixtures, kind) }
+            .Where(Directory.Exists)
+            .SelectMany(Directory.GetDirectories)
+            .OrderBy(Path.GetFileName, StringComparer.Ordinal);
 
     static string FindRepoRoot()
     {
