@@ -32,9 +32,9 @@ public sealed class NpyArray
     /// <summary>The values converted to float32 (any numeric type).</summary>
     public float[] ToFloat32()
     {
+        if (DType == NpyDType.Float32) return MemoryMarshal.Cast<byte, float>(Data).ToArray();
         using var t = ToTensor();
-        using var f = t.to(ScalarType.Float32);
-        return f.data<float>().ToArray();
+        return TensorData.ToFloatArray(t);
     }
 
     /// <summary>A new CPU tensor holding a copy of the values with this array's dtype and shape.</summary>

@@ -31,7 +31,7 @@ public sealed class ResizeLongestSide(int targetLength)
         if (h != image.Height || w != image.Width)
         {
             pixels = nn.functional.interpolate(pixels, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-            if (image.IsUInt8) pixels = pixels.round().clamp(0, 255);
+            if (image.IsUInt8) pixels = pixels.round().Clamped(0, 255);
         }
         return pixels.MoveToOuterDisposeScope();
     }

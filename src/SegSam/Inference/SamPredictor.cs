@@ -106,8 +106,8 @@ public sealed class SamPredictor : IDisposable
         var masks = output.Masks;
         var low = output.LowResLogits;
         return new SamPrediction((int)masks.shape[1], (int)masks.shape[2], (int)masks.shape[3],
-            masks.contiguous().data<float>().ToArray(), output.IouPredictions.contiguous().data<float>().ToArray(),
-            (int)low.shape[2], (int)low.shape[3], low.contiguous().data<float>().ToArray());
+            TensorData.ToFloatArray(masks), TensorData.ToFloatArray(output.IouPredictions),
+            (int)low.shape[2], (int)low.shape[3], TensorData.ToFloatArray(low));
     }
 
     /// <summary>
@@ -132,7 +132,7 @@ public sealed class SamPredictor : IDisposable
         var (sparse, dense) = model.PromptEncoder.forward(modelCoords, modelLabels, modelBoxes, modelMask);
         var (lowRes, iou) = model.MaskDecoder.forward(embedding, model.PromptEncoder.GetDensePe(), sparse, dense, multimaskOutput);
         var masks = model.PostprocessMasks(lowRes, input, original);
-        if (!returnLogits) masks = (masks > SamModel.MaskThreshold).to(ScalarType.Float32);
+        if (!returnLogits) masks = masks.GreaterThan(SamModel.MaskThreshold).to(ScalarType.Float32);
         return new SamBatchOutput(masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope(), lowRes.MoveToOuterDisposeScope());
     }
 

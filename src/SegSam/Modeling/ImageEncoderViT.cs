@@ -48,7 +48,7 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"image encoder expects B×{Config.InChans}×{expected}×{expected}, got {Shapes.Format(x.shape)}");
         var tokens = patch_embed.forward(x);
-        if (pos_embed is not null) tokens = tokens + pos_embed;
+        if (pos_embed is not null) tokens = tokens.Plus(pos_embed);
         foreach (var block in blocks) tokens = block.forward(tokens);
         return neck.forward(tokens.permute(0, 3, 1, 2)).MoveToOuterDisposeScope();
     }

@@ -24,9 +24,9 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var u = x.mean([1], keepdim: true);
         var centred = x - u;
-        var s = centred.pow(2).mean([1], keepdim: true);
-        var normed = centred / sqrt(s + eps);
-        var y = weight.view(-1, 1, 1) * normed + bias.view(-1, 1, 1);
+        var s = centred.square().mean([1], keepdim: true);
+        var normed = centred / s.Plus(eps).sqrt();
+        var y = (weight.view(-1, 1, 1) * normed).Plus(bias.view(-1, 1, 1));
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -68,7 +68,7 @@ public sealed class MaskDecoder : nn.Module
         var outputTokens = cat([iou_token.weight!, mask_tokens.weight!], 0).unsqueeze(0).expand(batch, -1, -1);
         var tokens = cat([outputTokens, sparsePromptEmbeddings], 1);
 
-        var src = ExpandToBatch(imageEmbeddings, batch, "image embeddings") + densePromptEmbeddings;
+        var src = ExpandToBatch(imageEmbeddings, batch, "image embeddings").Plus(densePromptEmbeddings);
         var posSrc = ExpandToBatch(imagePe, batch, "image positional encoding");
         long b = src.shape[0], c = src.shape[1], h = src.shape[2], w = src.shape[3];
 

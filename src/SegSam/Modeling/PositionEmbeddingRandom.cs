@@ -14,7 +14,7 @@ public sealed class PositionEmbeddingRandom : nn.Module
     public PositionEmbeddingRandom(long numPosFeats, double scale = 1.0) : base(nameof(PositionEmbeddingRandom))
     {
         if (scale <= 0) scale = 1.0;
-        positional_encoding_gaussian_matrix = randn(2, numPosFeats).mul_(scale);
+        positional_encoding_gaussian_matrix = randn(2, numPosFeats).TimesInPlace(scale);
         register_buffer(nameof(positional_encoding_gaussian_matrix), positional_encoding_gaussian_matrix);
         RegisterComponents();
     }
@@ -23,8 +23,8 @@ public sealed class PositionEmbeddingRandom : nn.Module
     Tensor Encode(Tensor coords)
     {
         using var scope = NewDisposeScope();
-        var projected = (2 * coords - 1).matmul(positional_encoding_gaussian_matrix);
-        projected = 2 * Math.PI * projected;
+        var projected = coords.Times(2).Minus(1).matmul(positional_encoding_gaussian_matrix);
+        projected = projected.Times(2 * Math.PI);
         return cat([projected.sin(), projected.cos()], -1).MoveToOuterDisposeScope();
     }
 
@@ -33,8 +33,8 @@ public sealed class PositionEmbeddingRandom : nn.Module
     {
         using var scope = NewDisposeScope();
         var grid = ones([h, w], dtype: ScalarType.Float32, device: positional_encoding_gaussian_matrix.device);
-        var y = (grid.cumsum(0) - 0.5) / h;
-        var x = (grid.cumsum(1) - 0.5) / w;
+        var y = grid.cumsum(0).Minus(0.5).Over(h);
+        var x = grid.cumsum(1).Minus(0.5).Over(w);
         var pe = Encode(stack([x, y], -1));
         return pe.permute(2, 0, 1).MoveToOuterDisposeScope();
     }
@@ -43,8 +43,8 @@ public sealed class PositionEmbeddingRandom : nn.Module
     public Tensor ForCoords(Tensor coords, (long H, long W) imageSize)
     {
         using var scope = NewDisposeScope();
-        var x = coords.select(-1, 0) / imageSize.W;
-        var y = coords.select(-1, 1) / imageSize.H;
+        var x = coords.select(-1, 0).Over(imageSize.W);
+        var y = coords.select(-1, 1).Over(imageSize.H);
         var normalised = stack([x, y], -1).to(ScalarType.Float32);
         return Encode(normalised).MoveToOuterDisposeScope();
     }

@@ -73,28 +73,28 @@ public sealed class PromptEncoder : nn.Module
 
     Tensor EmbedPoints(Tensor points, Tensor labels, bool pad)
     {
-        points = points + 0.5; // centre of the pixel
+        points = points.Plus(0.5); // centre of the pixel
         if (pad)
         {
             // A "not a point" token stands in for the missing box, as in the reference.
             points = cat([points, zeros([points.shape[0], 1, 2], device: points.device)], 1);
-            labels = cat([labels, full([labels.shape[0], 1], -1, dtype: labels.dtype, device: labels.device)], 1);
+            labels = cat([labels, SafeMath.Full([labels.shape[0], 1], -1, labels.dtype, labels.device)], 1);
         }
         var embedding = pe_layer.ForCoords(points, InputImageSize);
-        var isPad = (labels == -1).unsqueeze(-1);
-        var isNegative = (labels == 0).unsqueeze(-1);
-        var isPositive = (labels == 1).unsqueeze(-1);
+        var isPad = labels.EqualTo(-1).unsqueeze(-1);
+        var isNegative = labels.EqualTo(0).unsqueeze(-1);
+        var isPositive = labels.EqualTo(1).unsqueeze(-1);
         embedding = where(isPad, not_a_point_embed.weight!, embedding);
-        embedding = where(isNegative, embedding + point_embeddings[0].weight!, embedding);
-        embedding = where(isPositive, embedding + point_embeddings[1].weight!, embedding);
+        embedding = where(isNegative, embedding.Plus(point_embeddings[0].weight!), embedding);
+        embedding = where(isPositive, embedding.Plus(point_embeddings[1].weight!), embedding);
         return embedding;
     }
 
     Tensor EmbedBoxes(Tensor boxes)
     {
-        var corners = (boxes + 0.5).reshape(-1, 2, 2);
+        var corners = boxes.Plus(0.5).reshape(-1, 2, 2);
         var embedding = pe_layer.ForCoords(corners, InputImageSize);
         var cornerKind = cat([point_embeddings[2].weight!, point_embeddings[3].weight!], 0); // 2 × D
-        return embedding + cornerKind;
+        return embedding.Plus(cornerKind);
     }
 }

@@ -27,9 +27,9 @@ public static class RelativePosition
         // Offsets are scaled when the query and key grids differ in length (reference get_rel_pos).
         double qScale = Math.Max((double)kSize / qSize, 1.0);
         double kScale = Math.Max((double)qSize / kSize, 1.0);
-        var qCoords = arange(qSize, dtype: ScalarType.Float64).unsqueeze(1) * qScale;
-        var kCoords = arange(kSize, dtype: ScalarType.Float64).unsqueeze(0) * kScale;
-        var relative = (qCoords - kCoords + (kSize - 1) * kScale).to(ScalarType.Int64);
+        var qCoords = SafeMath.Range(qSize, ScalarType.Float64).unsqueeze(1).Times(qScale);
+        var kCoords = SafeMath.Range(kSize, ScalarType.Float64).unsqueeze(0).Times(kScale);
+        var relative = (qCoords - kCoords).Plus((kSize - 1) * kScale).to(ScalarType.Int64);
         return resized[relative].MoveToOuterDisposeScope();
     }
 
@@ -46,7 +46,7 @@ public static class RelativePosition
         var rq = q.reshape(b, qSize.H, qSize.W, dim);
         var relH = einsum("bhwc,hkc->bhwk", rq, rh);
         var relW = einsum("bhwc,wkc->bhwk", rq, rw);
-        var bias = relH.unsqueeze(4) + relW.unsqueeze(3);
+        var bias = relH.unsqueeze(4).Plus(relW.unsqueeze(3));
         return bias.reshape(b, qSize.H * qSize.W, kSize.H * kSize.W).MoveToOuterDisposeScope();
     }
 }

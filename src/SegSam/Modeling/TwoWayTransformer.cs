@@ -41,9 +41,9 @@ public sealed class TwoWayTransformer : nn.Module
         foreach (var layer in layers)
             (queries, keys) = layer.forward(queries, keys, pointEmbedding, keyPe);
 
-        var q = queries + pointEmbedding;
-        var k = keys + keyPe;
-        queries = norm_final_attn.forward(queries + final_attn_token_to_image.forward(q, k, keys));
+        var q = queries.Plus(pointEmbedding);
+        var k = keys.Plus(keyPe);
+        queries = norm_final_attn.forward(queries.Plus(final_attn_token_to_image.forward(q, k, keys)));
         return (queries.MoveToOuterDisposeScope(), keys.MoveToOuterDisposeScope());
     }
 }

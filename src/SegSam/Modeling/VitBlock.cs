@@ -33,8 +33,8 @@ public sealed class VitBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = norm1.forward(x);
         y = windowSize > 0 ? WindowedAttention(y) : attn.forward(y);
-        var residual = x + y;
-        var output = residual + mlp.forward(norm2.forward(residual));
+        var residual = x.Plus(y);
+        var output = residual.Plus(mlp.forward(norm2.forward(residual)));
         return output.MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using SegSam;
 using SegSam.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ public sealed class SafeTensorsTests : IDisposable
     {
         var g = new torch.Generator(7);
         var sd = new StateDict();
-        var f = torch.randn(new long[] { 3, 4 }, generator: g) * 50;
+        var f = torch.randn(new long[] { 3, 4 }, generator: g).Times(50);
         sd.Add("f32", f.clone());
         sd.Add("f16", f.to(ScalarType.Float16));
         sd.Add("bf16", f.to(ScalarType.BFloat16));

@@ -1,3 +1,4 @@
+using SegSam;
 using SegSam.Modeling;
 using SegSam.Tests.Support;
 using TorchSharp;
@@ -72,7 +73,7 @@ public class ModelShapeTests
         var embedding = model.ImageEncoder.forward(image);
         Assert.Equal(new long[] { 2, 16, 8, 8 }, embedding.shape);
 
-        var points = rand(2, 3, 2) * 64;
+        var points = rand(2, 3, 2).Times(64);
         var labels = tensor(new[] { 1, 0, 1, 1, 1, 0 }, [2, 3]);
         var (sparse, dense) = model.PromptEncoder.forward(points, labels, null, null);
         Assert.Equal(new long[] { 2, 4, 16 }, sparse.shape); // 3 points + padding point

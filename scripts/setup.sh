@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what SegSam needs on Debian 12 beyond the .NET 10 SDK, then restores and builds.
+#   python3-torch, python3-numpy, libopenblas0-pthread: real PyTorch for the tests' reference checks
+#   mricron-data: the built-in MRI dataset (Colin27 + AAL atlas)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+packages=(python3-torch python3-numpy libopenblas0-pthread mricron-data)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+dotnet build "$root/SegSam.slnx" -c Release --nologo -v quiet
