@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what SegSam needs on Debian 12 beyond the .NET 10 SDK, then restores and builds.
-#   python3-torch, python3-numpy, libopenblas0-pthread: real PyTorch for the tests' reference checks
+#   python3-torch, -numpy, -scipy, -nibabel, -pydicom, -pil, -h5py, dcmtk, libopenblas0-pthread:
+#     independent reference implementations the tests compare against
 #   mricron-data: the built-in MRI dataset (Colin27 + AAL atlas)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(python3-torch python3-numpy libopenblas0-pthread mricron-data)
+packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libopenblas0-pthread mricron-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,7 @@ public static class CliApp
         };
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
+        root.Subcommands.Add(DescribeCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -52,7 +53,7 @@ public static class CliApp
         {
             UsageException or ArgumentException => ExitCodes.Usage,
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException or CheckpointFormatException
-                or CheckpointMismatchException or IOException or UnauthorizedAccessException => ExitCodes.InputError,
+                or CheckpointMismatchException or IOException or UnauthorizedAccessException or KeyNotFoundException => ExitCodes.InputError,
             _ => ExitCodes.InternalError,
         };
         string prefix = code == ExitCodes.InternalError ? "internal error (please report): " : "";

@@ -27,6 +27,8 @@ public static class SafeMath
     public static Tensor Times(this Tensor a, double value) => With(value, s => a.mul(s));
     public static Tensor TimesInPlace(this Tensor a, double value) => With(value, s => a.mul_(s));
     public static Tensor Over(this Tensor a, double value) => With(value, s => a.div(s));
+    public static Tensor Pow(this Tensor a, double exponent) => With(exponent, s => a.pow(s));
+    public static Tensor ClampMin(this Tensor a, double min) => With(min, s => a.clamp_min(s));
     public static Tensor EqualTo(this Tensor a, double value) => With(value, s => a.eq(s));
     public static Tensor GreaterThan(this Tensor a, double value) => With(value, s => a.gt(s));
 

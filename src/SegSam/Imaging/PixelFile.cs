@@ -3,15 +3,23 @@ using StbImageWriteSharp;
 
 namespace SegSam.Imaging;
 
-/// <summary>8-bit PNG/JPEG/BMP reading (StbImageSharp) and PNG writing (StbImageWriteSharp).</summary>
+/// <summary>
+/// Picture files: PNG of any bit depth through our <see cref="PngDecoder"/> (16-bit samples kept),
+/// JPEG/BMP through StbImageSharp; 8-bit PNG writing through StbImageWriteSharp and 16-bit gray
+/// PNG writing of our own.
+/// </summary>
 public static class PixelFile
 {
     public static RasterImage Read(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
+        if (PngDecoder.HasSignature(bytes)) return PngDecoder.Decode(bytes, path).ToRaster(path);
+        // The content decides, so a JPEG saved under a .png name still loads.
         ImageInfo? info = ImageInfo.FromStream(new MemoryStream(bytes));
         if (info is null)
-            throw new InvalidDataException($"{path}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
+            throw new InvalidDataException(Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)
+                ? $"{path}: not a PNG file (bad signature)"
+                : $"{path}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
         bool gray = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
         ImageResult image;
         try
@@ -38,5 +46,13 @@ public static class PixelFile
             _ => throw new ArgumentException($"PNG needs 1, 3 or 4 channels, got {channels}"),
         };
         AtomicFile.Write(path, stream => new ImageWriter().WritePng(pixels, width, height, components, stream));
+    }
+
+    /// <summary>Writes a 16-bit grayscale PNG atomically (e.g. a label map with more than 255 labels).</summary>
+    public static void WriteGray16Png(string path, int height, int width, ushort[] pixels)
+    {
+        if (height <= 0 || width <= 0 || pixels.LongLength != (long)height * width)
+            throw new ArgumentException($"{pixels.Length} values do not fill a {height}×{width} image");
+        AtomicFile.Write(path, stream => PngWriter.WriteGray16(stream, height, width, pixels));
     }
 }

@@ -1,9 +1,10 @@
 namespace SegSam.Imaging;
 
 /// <summary>
-/// A 2D image as SAM's predictor takes it: H×W×C pixel values (row-major, channels last) in
-/// the 0–255 range. <see cref="IsUInt8"/> records that the values are whole bytes, so that
-/// resizing rounds back to bytes as the reference (PIL) does.
+/// A 2D image as SAM's predictor takes it: H×W×C pixel values (row-major, channels last),
+/// normally in the 0–255 range (a 16-bit PNG keeps its 0–65535 values). <see cref="IsUInt8"/>
+/// records that the values are whole bytes, so that resizing rounds back to bytes as the
+/// reference (PIL) does.
 /// </summary>
 public sealed class RasterImage
 {
@@ -33,8 +34,9 @@ public sealed class RasterImage
         new(height, width, channels, data.Select(b => (float)b).ToArray(), isUInt8: true);
 
     /// <summary>
-    /// Reads a PNG/JPEG/BMP (8-bit gray or RGB; alpha dropped) or a .npy array (H×W or H×W×C,
-    /// uint8 or any numeric type taken as 0–255 pixel values).
+    /// Reads a PNG (any bit depth; 16-bit values kept exact), JPEG or BMP as gray or RGB (alpha
+    /// dropped, palettes looked up), or a .npy array (H×W or H×W×C, uint8 or any numeric type
+    /// taken as pixel values).
     /// </summary>
     public static RasterImage Load(string path)
     {

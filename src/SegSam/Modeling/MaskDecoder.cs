@@ -64,6 +64,19 @@ public sealed class MaskDecoder : nn.Module
                                                        Tensor densePromptEmbeddings)
     {
         using var scope = NewDisposeScope();
+        var (masks, iou, _) = PredictMasksAndTokens(imageEmbeddings, imagePe, sparsePromptEmbeddings, densePromptEmbeddings);
+        return (masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// <see cref="PredictMasks"/> plus the transformer's output for every token (B×(1+M+N)×D:
+    /// IoU token, mask tokens, then the sparse prompt tokens in order), so that extra tokens
+    /// passed with the prompts (SEG-SAM's cls-token baseline) can be read out.
+    /// </summary>
+    public (Tensor Masks, Tensor IouPred, Tensor Tokens) PredictMasksAndTokens(Tensor imageEmbeddings, Tensor imagePe,
+        Tensor sparsePromptEmbeddings, Tensor densePromptEmbeddings)
+    {
+        using var scope = NewDisposeScope();
         long batch = sparsePromptEmbeddings.shape[0];
         var outputTokens = cat([iou_token.weight!, mask_tokens.weight!], 0).unsqueeze(0).expand(batch, -1, -1);
         var tokens = cat([outputTokens, sparsePromptEmbeddings], 1);
@@ -82,14 +95,14 @@ public sealed class MaskDecoder : nn.Module
         long uc = upscaled.shape[1], uh = upscaled.shape[2], uw = upscaled.shape[3];
         var masks = hyperIn.matmul(upscaled.view(b, uc, uh * uw)).view(b, -1, uh, uw);
         var iouPred = iou_prediction_head.forward(iouTokenOut);
-        return (masks.MoveToOuterDisposeScope(), iouPred.MoveToOuterDisposeScope());
+        return (masks.MoveToOuterDisposeScope(), iouPred.MoveToOuterDisposeScope(), hs.MoveToOuterDisposeScope());
     }
 
     /// <summary>
     /// The reference repeats one image's embedding for every prompt; a batch that already holds
     /// one embedding per prompt (training on many images) is used as is.
     /// </summary>
-    static Tensor ExpandToBatch(Tensor t, long batch, string what)
+    internal static Tensor ExpandToBatch(Tensor t, long batch, string what)
     {
         if (t.shape[0] == batch) return t;
         if (t.shape[0] == 1) return t.expand(batch, -1, -1, -1);

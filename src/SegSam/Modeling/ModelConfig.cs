@@ -55,30 +55,12 @@ public sealed record SamConfig
     public double[] PixelMean { get; init; } = [123.675, 116.28, 103.53];
     public double[] PixelStd { get; init; } = [58.395, 57.12, 57.375];
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
     /// <summary>Parses and validates a config; <paramref name="source"/> names the file in errors.</summary>
     public static SamConfig FromJson(string json, string source = "config")
     {
-        SamConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<SamConfig>(json, Json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not a valid model config: {e.Message}", e);
-        }
-        if (config is null) throw new InvalidDataException($"{source}: empty model config");
+        var config = ConfigJson.Parse<SamConfig>(json, source, "model config");
         config.Validate(source);
         return config;
     }

@@ -1,0 +1,77 @@
+using SegSam.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Checkpoints;
+
+/// <summary>
+/// SEG-SAM models on disk: safetensors of the whole state_dict with the SEG-SAM config (and any
+/// training facts) in the metadata, plus the config as a sidecar JSON. Also initialises a SEG-SAM
+/// model's SAM part from a released SAM / MedSAM / SAM-Med2D checkpoint.
+/// </summary>
+public static class SegSamCheckpoint
+{
+    public const string ConfigMetadataKey = "segsam.segsam_config";
+
+    public static void Save(SegSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+        {
+            [ConfigMetadataKey] = model.Config.ToJson(),
+        };
+        SafeTensors.Write(path, model.state_dict(), metadata);
+        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), model.Config.ToJson());
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/> (config from the metadata or sidecar JSON).</summary>
+    public static SegSamModel Load(string path)
+    {
+        var config = ReadConfig(path);
+        using var weights = CheckpointFile.Load(path);
+        var model = new SegSamModel(config);
+        try
+        {
+            WeightLoader.Load(model, weights, path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    /// <summary>The SEG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
+    public static SegSamConfig ReadConfig(string path)
+    {
+        var metadata = CheckpointFile.ReadMetadata(path);
+        if (metadata.TryGetValue(ConfigMetadataKey, out var json)) return SegSamConfig.FromJson(json, $"{path} (metadata)");
+        string sidecar = Path.ChangeExtension(path, ".json");
+        if (File.Exists(sidecar)) return SegSamConfig.FromJson(File.ReadAllText(sidecar), sidecar);
+        throw new InvalidDataException($"{path}: not a SEG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(sidecar)})");
+    }
+
+    /// <summary>True when the file carries a SEG-SAM config (as opposed to a plain SAM checkpoint).</summary>
+    public static bool IsSegSamCheckpoint(string path)
+    {
+        try
+        {
+            ReadConfig(path);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Copies a released SAM-family checkpoint into the SAM part of a SEG-SAM model (input-size
+    /// tables resized as for SAM); the semantic parts keep their initialisation.
+    /// </summary>
+    public static LoadReport LoadSamWeights(SegSamModel model, string samCheckpoint)
+    {
+        using var weights = CheckpointFile.Load(samCheckpoint);
+        return SamCheckpoint.LoadWeights(model.Sam, weights, samCheckpoint);
+    }
+}

@@ -1,0 +1,25 @@
+namespace SegSam.Data;
+
+/// <summary>
+/// One prepared 2D training/evaluation sample: image intensities in [0, 255] (H×W, row-major)
+/// and a label map of the same size where 0 is background and c ≥ 1 is category c − 1.
+/// </summary>
+public sealed record LabelledSlice(string Id, int Height, int Width, float[] Image, int[] Labels)
+{
+    /// <summary>Pixel count per label value present (background excluded).</summary>
+    public Dictionary<int, int> LabelAreas()
+    {
+        var areas = new Dictionary<int, int>();
+        foreach (int l in Labels)
+            if (l > 0) areas[l] = areas.GetValueOrDefault(l) + 1;
+        return areas;
+    }
+
+    /// <summary>The binary mask of one label value.</summary>
+    public byte[] Mask(int label)
+    {
+        var mask = new byte[Labels.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = Labels[i] == label ? (byte)1 : (byte)0;
+        return mask;
+    }
+}

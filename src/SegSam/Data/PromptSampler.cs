@@ -1,0 +1,103 @@
+using SegSam.Inference;
+
+namespace SegSam.Data;
+
+/// <summary>One object to segment: its label value, the prompt, and the object's full mask.</summary>
+public sealed record PromptedObject(int Label, SamPrompt Prompt, byte[] Mask);
+
+/// <summary>
+/// Simulates interactive prompts the way SAM-Med2D trains (facts from its code): objects are
+/// drawn with replacement from those covering at least <see cref="MinAreaFraction"/> of the
+/// image; a box is the bounding box of the object's largest connected component, moved by one
+/// random translation of up to min(5, ⌊5 · 0.1 · min(w, h)⌋) pixels during training (none at
+/// test time); a point is a uniformly drawn pixel of the object, labelled foreground.
+/// Coordinates are pixel indices as SAM-Med2D and MedSAM pass them: a box's corners are the
+/// first and last object pixels (inclusive), and SAM's prompt encoder adds the half pixel.
+/// </summary>
+public sealed class PromptSampler(double minAreaFraction = 0.00153)
+{
+    /// <summary>Objects smaller than this fraction of the image are dropped (SAM-Med2D: 0.153 %).</summary>
+    public double MinAreaFraction { get; } = minAreaFraction;
+
+    /// <summary>Label values large enough to be prompted, in ascending order.</summary>
+    public IReadOnlyList<int> Eligible(LabelledSlice slice)
+    {
+        double minArea = MinAreaFraction * slice.Height * slice.Width;
+        return slice.LabelAreas().Where(kv => kv.Value >= minArea).Select(kv => kv.Key).OrderBy(l => l).ToList();
+    }
+
+    /// <summary>Training prompts: <paramref name="count"/> objects drawn with replacement, each a jittered box or a point.</summary>
+    public IReadOnlyList<PromptedObject> SampleTraining(LabelledSlice slice, int count, double boxProbability, SplitRandom rng)
+    {
+        var eligible = Eligible(slice);
+        if (eligible.Count == 0) return [];
+        var objects = new List<PromptedObject>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int label = eligible[rng.Next(eligible.Count)];
+            var mask = slice.Mask(label);
+            var prompt = rng.NextDouble() < boxProbability
+                ? new SamPrompt { Box = JitteredBox(mask, slice.Height, slice.Width, rng) }
+                : new SamPrompt { Points = [RandomPoint(mask, slice.Width, rng)] };
+            objects.Add(new PromptedObject(label, prompt, mask));
+        }
+        return objects;
+    }
+
+    /// <summary>Test prompts: every eligible object once, with an exact box or a deterministic point.</summary>
+    public IReadOnlyList<PromptedObject> TestObjects(LabelledSlice slice, bool box)
+    {
+        var objects = new List<PromptedObject>();
+        foreach (int label in Eligible(slice))
+        {
+            var mask = slice.Mask(label);
+            var prompt = box
+                ? new SamPrompt { Box = ExactBox(mask, slice.Height, slice.Width) }
+                : new SamPrompt { Points = [CentralPoint(mask, slice.Height, slice.Width)] };
+            objects.Add(new PromptedObject(label, prompt, mask));
+        }
+        return objects;
+    }
+
+    /// <summary>Bounding box of the largest 8-connected component: first and last pixel indices (inclusive).</summary>
+    public static BoxPrompt ExactBox(byte[] mask, int height, int width)
+    {
+        var (x0, y0, x1, y1) = MaskGeometry.LargestComponentBounds(mask, height, width);
+        return new BoxPrompt(x0, y0, x1 - 1, y1 - 1);
+    }
+
+    static BoxPrompt JitteredBox(byte[] mask, int height, int width, SplitRandom rng)
+    {
+        var exact = ExactBox(mask, height, width);
+        int w = (int)(exact.X1 - exact.X0), h = (int)(exact.Y1 - exact.Y0);
+        int maxNoise = Math.Min(5, (int)(Math.Min(w, h) * 0.1 * 5));
+        if (maxNoise <= 0) return exact;
+        // SAM-Med2D draws randint(-m, m): upper bound exclusive. Kept inside the image here.
+        int dx = rng.Next(-maxNoise, maxNoise - 1), dy = rng.Next(-maxNoise, maxNoise - 1);
+        return new BoxPrompt(Math.Clamp(exact.X0 + dx, 0, width - 1), Math.Clamp(exact.Y0 + dy, 0, height - 1),
+                             Math.Clamp(exact.X1 + dx, 0, width - 1), Math.Clamp(exact.Y1 + dy, 0, height - 1));
+    }
+
+    static PointPrompt RandomPoint(byte[] mask, int width, SplitRandom rng)
+    {
+        int count = mask.Count(v => v != 0);
+        int pick = rng.Next(count);
+        for (int i = 0; i < mask.Length; i++)
+        {
+            if (mask[i] == 0) continue;
+            if (pick-- == 0) return new PointPrompt(i % width, i / width, 1);
+        }
+        throw new InvalidOperationException("empty mask");
+    }
+
+    /// <summary>
+    /// The object pixel farthest from the object's border (ties: first in row-major order): a
+    /// deterministic click that lies inside even concave or ring-shaped objects.
+    /// </summary>
+    public static PointPrompt CentralPoint(byte[] mask, int height, int width)
+    {
+        var depth = MaskGeometry.DistanceToBackground(mask, height, width);
+        int best = Array.IndexOf(depth, depth.Max());
+        return new PointPrompt(best % width, best / width, 1);
+    }
+}

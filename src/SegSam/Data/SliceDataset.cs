@@ -1,0 +1,89 @@
+using System.Text.Json;
+using SegSam.Imaging;
+
+namespace SegSam.Data;
+
+/// <summary>
+/// A set of prepared 2D slices that share a size, a modality and a category list: what
+/// training and evaluation read. Stored as a folder: meta.json, images.npy (S×H×W uint8) and
+/// labels.npy (S×H×W int32), readable with NumPy.
+/// </summary>
+public sealed class SliceDataset
+{
+    public string Name { get; init; } = "";
+    public string Modality { get; init; } = "";
+    /// <summary>Category names; label value c ≥ 1 in a slice means category c − 1.</summary>
+    public string[] Categories { get; init; } = [];
+    /// <summary>Pixel size in mm (rows, columns) after preparation, for distance metrics.</summary>
+    public double[] PixelSpacing { get; init; } = [1, 1];
+    public IReadOnlyList<LabelledSlice> Slices { get; init; } = [];
+
+    public int Height => Slices.Count > 0 ? Slices[0].Height : 0;
+    public int Width => Slices.Count > 0 ? Slices[0].Width : 0;
+
+    sealed record Meta(string Name, string Modality, string[] Categories, double[] PixelSpacing, string[] Ids, int Height, int Width);
+
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public void Save(string dir)
+    {
+        if (Slices.Count == 0) throw new InvalidOperationException($"dataset {Name} has no slices to save");
+        if (Slices.Any(s => s.Height != Height || s.Width != Width))
+            throw new InvalidOperationException($"dataset {Name}: slices differ in size");
+        Directory.CreateDirectory(dir);
+        int n = Slices.Count, hw = Height * Width;
+        var images = new byte[n * hw];
+        var labels = new int[n * hw];
+        for (int s = 0; s < n; s++)
+        for (int i = 0; i < hw; i++)
+        {
+            images[s * hw + i] = (byte)Math.Clamp(Math.Round(Slices[s].Image[i]), 0, 255);
+            labels[s * hw + i] = Slices[s].Labels[i];
+        }
+        NpyFile.Write(Path.Combine(dir, "images.npy"), NpyArray.From(images, n, Height, Width));
+        NpyFile.Write(Path.Combine(dir, "labels.npy"), NpyArray.From(labels, n, Height, Width));
+        var meta = new Meta(Name, Modality, Categories, PixelSpacing, Slices.Select(s => s.Id).ToArray(), Height, Width);
+        AtomicFile.WriteAllText(Path.Combine(dir, "meta.json"), JsonSerializer.Serialize(meta, Json));
+    }
+
+    public static SliceDataset Load(string dir)
+    {
+        string metaPath = Path.Combine(dir, "meta.json");
+        if (!File.Exists(metaPath)) throw new FileNotFoundException($"{dir}: not a prepared dataset (no meta.json); run `segsam prepare` first", metaPath);
+        Meta meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize<Meta>(File.ReadAllText(metaPath), Json) ?? throw new InvalidDataException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{metaPath}: unreadable dataset metadata: {e.Message}", e);
+        }
+        var images = NpyFile.Read(Path.Combine(dir, "images.npy"));
+        var labels = NpyFile.Read(Path.Combine(dir, "labels.npy"));
+        long[] expected = [meta.Ids.Length, meta.Height, meta.Width];
+        if (!images.Shape.SequenceEqual(expected) || !labels.Shape.SequenceEqual(expected))
+            throw new InvalidDataException($"{dir}: images {Modeling.Shapes.Format(images.Shape)} / labels {Modeling.Shapes.Format(labels.Shape)} do not match meta.json ({Modeling.Shapes.Format(expected)})");
+        var pixels = images.ToFloat32();
+        var codes = labels.ToFloat32();
+        int hw = meta.Height * meta.Width;
+        var slices = new List<LabelledSlice>(meta.Ids.Length);
+        for (int s = 0; s < meta.Ids.Length; s++)
+        {
+            var image = pixels.AsSpan(s * hw, hw).ToArray();
+            var label = new int[hw];
+            for (int i = 0; i < hw; i++)
+            {
+                int code = (int)codes[s * hw + i];
+                if (code < 0 || code > meta.Categories.Length)
+                    throw new InvalidDataException($"{dir}: slice {meta.Ids[s]} has label {code}, outside 0..{meta.Categories.Length}");
+                label[i] = code;
+            }
+            slices.Add(new LabelledSlice(meta.Ids[s], meta.Height, meta.Width, image, label));
+        }
+        return new SliceDataset
+        {
+            Name = meta.Name, Modality = meta.Modality, Categories = meta.Categories, PixelSpacing = meta.PixelSpacing, Slices = slices,
+        };
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SegSam.Modeling;
+
+/// <summary>What the classification-oriented tokens of the semantic-aware decoder do.</summary>
+public enum UnpromptedMode
+{
+    /// <summary>No CO-tokens (SAWD_pmt in the paper's Table 4).</summary>
+    None,
+    /// <summary>Multi-label presence of the other categories, fed back into the SO-token (SAWD_unpmt).</summary>
+    Classify,
+    /// <summary>Full-image semantic segmentation of every category instead (the SAWD_sem variant).</summary>
+    Segment,
+}
+
+/// <summary>The semantic-aware decoder (SAWD) of SEG-SAM.</summary>
+public sealed record SemanticDecoderConfig
+{
+    public bool Enabled { get; init; } = true;
+    public UnpromptedMode Unprompted { get; init; } = UnpromptedMode.Classify;
+    public int TransformerDepth { get; init; } = 2;
+    public int TransformerMlpDim { get; init; } = 2048;
+    public int TransformerNumHeads { get; init; } = 8;
+}
+
+/// <summary>Text-to-vision semantic enhancement (T2VSE) of SEG-SAM.</summary>
+public sealed record TextEnhancerConfig
+{
+    public bool Enabled { get; init; }
+    /// <summary>Width of the category text embeddings (the text encoder's dimension).</summary>
+    public int TextDim { get; init; } = 256;
+    public int NumHeads { get; init; } = 8;
+    /// <summary>Text encoder that produced the stored embeddings, e.g. "hashing:256".</summary>
+    public string TextEncoder { get; init; } = "hashing:256";
+}
+
+/// <summary>
+/// A SEG-SAM model: a SAM configuration plus the semantic parts, every one a switch so that
+/// the paper's ablations (Table 4) are configurations: baseline (all off), baseline + cls token,
+/// + SAWD with or without CO-tokens, the SAWD_sem variant, + T2VSE. Saved with each checkpoint.
+/// </summary>
+public sealed record SegSamConfig
+{
+    public SamConfig Sam { get; init; } = new();
+    /// <summary>Category names; the class id of a category is its index.</summary>
+    public string[] Categories { get; init; } = [];
+    /// <summary>Baseline_sem: a class token added to SAM's own decoder.</summary>
+    public bool ClsToken { get; init; }
+    public SemanticDecoderConfig SemanticDecoder { get; init; } = new();
+    public TextEnhancerConfig TextEnhancer { get; init; } = new();
+
+    [JsonIgnore] public int NumClasses => Categories.Length;
+    [JsonIgnore] public bool IsSemantic => ClsToken || SemanticDecoder.Enabled;
+
+    public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
+
+    public static SegSamConfig FromJson(string json, string source = "config")
+    {
+        var config = ConfigJson.Parse<SegSamConfig>(json, source, "SEG-SAM config");
+        config.Validate(source);
+        return config;
+    }
+
+    public void Validate(string source = "config")
+    {
+        Sam.Validate(source);
+        void Check(bool ok, string message)
+        {
+            if (!ok) throw new InvalidDataException($"{source}: {message}");
+        }
+        Check(!IsSemantic || NumClasses >= 1, "a semantic model (cls_token or semantic_decoder) needs at least one category");
+        Check(Categories.Distinct(StringComparer.Ordinal).Count() == Categories.Length, "category names must be unique");
+        Check(!(ClsToken && SemanticDecoder.Enabled), "cls_token is the semantic baseline; use it without the semantic decoder");
+        var d = SemanticDecoder;
+        int dim = Sam.PromptEncoder.EmbedDim;
+        Check(!d.Enabled || (d.TransformerDepth >= 1 && d.TransformerNumHeads > 0 && (dim / 2) % d.TransformerNumHeads == 0),
+            $"semantic_decoder.transformer_num_heads ({d.TransformerNumHeads}) must divide embed_dim / 2 ({dim / 2})");
+        var t = TextEnhancer;
+        Check(!t.Enabled || (t.TextDim > 0 && t.NumHeads > 0 && (dim / 2) % t.NumHeads == 0),
+            $"text_enhancer.num_heads ({t.NumHeads}) must divide embed_dim / 2 ({dim / 2})");
+        Check(!t.Enabled || NumClasses >= 1, "text_enhancer needs the categories it describes");
+    }
+
+    /// <summary>The paper's ablation rows by name (Table 4), on a given SAM config and categories.</summary>
+    public static SegSamConfig Variant(string name, SamConfig sam, string[] categories, int textDim = 256) => name switch
+    {
+        "baseline" => Base(sam, categories) with { SemanticDecoder = new() { Enabled = false } },
+        "baseline_cls" => Base(sam, categories) with { ClsToken = true, SemanticDecoder = new() { Enabled = false } },
+        "sawd_pmt" => Base(sam, categories) with { SemanticDecoder = Sawd(sam, UnpromptedMode.None) },
+        "sawd" => Base(sam, categories) with { SemanticDecoder = Sawd(sam, UnpromptedMode.Classify) },
+        "sawd_sem" => Base(sam, categories) with { SemanticDecoder = Sawd(sam, UnpromptedMode.Segment) },
+        "full" or "sawd_t2vse" => Base(sam, categories) with
+        {
+            SemanticDecoder = Sawd(sam, UnpromptedMode.Classify),
+            TextEnhancer = new TextEnhancerConfig { Enabled = true, TextDim = textDim, NumHeads = sam.MaskDecoder.TransformerNumHeads },
+        },
+        _ => throw new ArgumentException($"unknown SEG-SAM variant '{name}'; known: {string.Join(", ", VariantNames)}"),
+    };
+
+    public static IReadOnlyList<string> VariantNames { get; } = ["baseline", "baseline_cls", "sawd_pmt", "sawd", "sawd_sem", "full"];
+
+    static SegSamConfig Base(SamConfig sam, string[] categories) => new() { Sam = sam, Categories = categories };
+
+    // The SAWD mirrors SAM's decoder width and depth.
+    static SemanticDecoderConfig Sawd(SamConfig sam, UnpromptedMode mode) => new()
+    {
+        Enabled = true,
+        Unprompted = mode,
+        TransformerDepth = sam.MaskDecoder.TransformerDepth,
+        TransformerMlpDim = sam.MaskDecoder.TransformerMlpDim,
+        TransformerNumHeads = sam.MaskDecoder.TransformerNumHeads,
+    };
+}

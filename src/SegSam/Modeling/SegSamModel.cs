@@ -1,0 +1,101 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SegSam.Modeling;
+
+/// <summary>
+/// SEG-SAM (Eq. 2–4): SAM's encoders and its semantic-agnostic decoder (SAGD) for the binary
+/// mask, plus, as configured, a class token in SAGD (the semantic baseline), the semantic-aware
+/// decoder (SAWD) on the plain prompt tokens t_p, and T2VSE whose text token is appended to the
+/// prompts that SAGD sees. SAM's weights live under "sam." in the state_dict.
+/// </summary>
+public sealed class SegSamModel : nn.Module
+{
+    readonly SamModel sam;
+    readonly Embedding? cls_token;
+    readonly Linear? cls_head;
+    readonly SemanticDecoder? semantic_decoder;
+    readonly TextVisionEnhancer? text_enhancer;
+
+    public SegSamConfig Config { get; }
+    public SamModel Sam => sam;
+    public SemanticDecoder? SemanticDecoder => semantic_decoder;
+    public TextVisionEnhancer? TextEnhancer => text_enhancer;
+
+    /// <summary>Prefix of SAM's parameters in this model's state_dict.</summary>
+    public const string SamPrefix = "sam.";
+
+    public SegSamModel(SegSamConfig config) : base(nameof(SegSamModel))
+    {
+        config.Validate();
+        Config = config;
+        sam = new SamModel(config.Sam);
+        long dim = config.Sam.PromptEncoder.EmbedDim;
+        if (config.ClsToken)
+        {
+            cls_token = nn.Embedding(1, dim);
+            cls_head = nn.Linear(dim, config.NumClasses);
+        }
+        if (config.SemanticDecoder.Enabled)
+            semantic_decoder = new SemanticDecoder(dim, config.NumClasses, config.SemanticDecoder);
+        if (config.TextEnhancer.Enabled)
+            text_enhancer = new TextVisionEnhancer(config.NumClasses, config.TextEnhancer.TextDim, dim, config.TextEnhancer.NumHeads);
+        RegisterComponents();
+        eval();
+    }
+
+    /// <summary>
+    /// Decodes prompts on image embeddings (1×D×h×w shared, or one per prompt). Coordinates are in
+    /// the encoder's input frame: coords B×N×2 with labels B×N, boxes B×4, mask input B×1×4h×4w.
+    /// </summary>
+    public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, bool multimaskOutput)
+    {
+        using var scope = NewDisposeScope();
+        var (sparse, dense) = sam.PromptEncoder.forward(coords, labels, boxes, maskInput);
+        var pe = sam.PromptEncoder.GetDensePe();
+
+        var sagdPrompts = sparse;
+        if (text_enhancer is not null) sagdPrompts = cat([sagdPrompts, text_enhancer.forward(sparse, imageEmbeddings, pe)], 1);
+        long clsIndex = 1 + sam.MaskDecoder.NumMaskTokens + sagdPrompts.shape[1];
+        if (cls_token is not null)
+            sagdPrompts = cat([sagdPrompts, cls_token.weight!.unsqueeze(0).expand(sparse.shape[0], -1, -1)], 1);
+
+        var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense);
+        var selected = multimaskOutput ? (1..) : (0..1);
+        masks = masks[.., selected];
+        iou = iou[.., selected];
+
+        Tensor? classLogits = null, semanticMask = null, presence = null, categoryMasks = null;
+        if (cls_head is not null)
+        {
+            classLogits = cls_head.forward(tokens[.., (int)clsIndex, ..]);
+        }
+        else if (semantic_decoder is not null)
+        {
+            var s = semantic_decoder.forward(imageEmbeddings, pe, sparse, dense);
+            (semanticMask, classLogits, presence, categoryMasks) = (s.MaskLogits, s.ClassLogits, s.PresenceLogits, s.CategoryMasks);
+        }
+        return new SegSamOutput(masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope(), classLogits?.MoveToOuterDisposeScope(),
+            semanticMask?.MoveToOuterDisposeScope(), presence?.MoveToOuterDisposeScope(), categoryMasks?.MoveToOuterDisposeScope());
+    }
+}
+
+/// <summary>
+/// SEG-SAM outputs for a batch of B prompts: SAGD's mask logits (B×M×4h×4w) and IoU (B×M);
+/// the prompted object's class logits (B×N; from SAWD or the cls token); SAWD's own mask logits
+/// (B×1×4h×4w); presence logits of the categories (B×N); per-category masks (SAWD_sem).
+/// </summary>
+public sealed record SegSamOutput(Tensor BinaryMasks, Tensor Iou, Tensor? ClassLogits, Tensor? SemanticMask,
+                                  Tensor? PresenceLogits, Tensor? CategoryMasks) : IDisposable
+{
+    public void Dispose()
+    {
+        BinaryMasks.Dispose();
+        Iou.Dispose();
+        ClassLogits?.Dispose();
+        SemanticMask?.Dispose();
+        PresenceLogits?.Dispose();
+        CategoryMasks?.Dispose();
+    }
+}

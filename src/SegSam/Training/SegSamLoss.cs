@@ -1,0 +1,91 @@
+using SegSam.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Training;
+
+/// <summary>The loss of one step, with each term kept for the log.</summary>
+public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, double> Parts);
+
+/// <summary>
+/// SEG-SAM's objective (Eq. 11) for whatever parts a model has: L_bin = w_f·focal + w_d·Dice on
+/// SAGD's mask (plus SAM's IoU-head MSE; with several masks per prompt the one of least loss is
+/// trained, as SAM does); L_sem = CE on the class + Dice on SAWD's mask (the cls-token baseline
+/// only has the CE); λ·BCE on the presence of unprompted categories; 1 − soft IoU between the
+/// two decoders' masks (CMSA); and for the SAWD_sem variant the full-image semantic loss. Mask
+/// logits are upsampled to the input size first, as SAM-Med2D does.
+/// </summary>
+public static class SegSamLoss
+{
+    public static LossTerms Compute(SegSamOutput output, TrainingBatch batch, TrainingConfig config, int imageSize)
+    {
+        using var scope = NewDisposeScope();
+        var parts = new Dictionary<string, double>();
+        var targets = batch.Masks;
+        long p = targets.shape[0];
+
+        var binary = Upsample(output.BinaryMasks, imageSize);
+        var perMask = Losses.FocalPerMask(binary, targets).Times(config.FocalWeight)
+            .Plus(Losses.DicePerMask(binary, targets).Times(config.DiceWeight));
+        Tensor chosenMask, chosenIou, binLoss;
+        if (binary.shape[1] > 1)
+        {
+            var best = perMask.argmin(1, keepdim: true);
+            binLoss = perMask.gather(1, best).mean();
+            chosenMask = binary.gather(1, best.view(p, 1, 1, 1).expand(p, 1, imageSize, imageSize));
+            chosenIou = output.Iou.gather(1, best).squeeze(1);
+        }
+        else
+        {
+            binLoss = perMask.mean();
+            chosenMask = binary;
+            chosenIou = output.Iou.squeeze(1);
+        }
+        var total = binLoss;
+        parts["bin"] = binLoss.item<float>();
+        if (config.IouWeight > 0)
+        {
+            var iou = Losses.IouPrediction(chosenIou, chosenMask, targets);
+            total = total.Plus(iou.Times(config.IouWeight));
+            parts["iou"] = iou.item<float>();
+        }
+        if (output.ClassLogits is { } classLogits)
+        {
+            var ce = Losses.CrossEntropy(classLogits, batch.ClassIds);
+            total = total.Plus(ce);
+            parts["ce"] = ce.item<float>();
+        }
+        if (output.SemanticMask is { } semantic)
+        {
+            var semanticUp = Upsample(semantic, imageSize);
+            var dice = Losses.Dice(semanticUp, targets);
+            total = total.Plus(dice);
+            parts["sem_dice"] = dice.item<float>();
+            if (config.Cmsa)
+            {
+                var cons = Losses.CrossMaskAlignment(semanticUp, chosenMask);
+                total = total.Plus(cons);
+                parts["cmsa"] = cons.item<float>();
+            }
+        }
+        if (output.PresenceLogits is { } presence && config.LambdaBce > 0)
+        {
+            var bce = Losses.PresenceBce(presence, batch.Presence);
+            total = total.Plus(bce.Times(config.LambdaBce));
+            parts["bce"] = bce.item<float>();
+        }
+        if (output.CategoryMasks is { } categoryMasks)
+        {
+            var map = Losses.SemanticMap(Upsample(categoryMasks, imageSize), batch.LabelMaps);
+            total = total.Plus(map);
+            parts["sem_map"] = map.item<float>();
+        }
+        parts["total"] = total.item<float>();
+        return new LossTerms(total.MoveToOuterDisposeScope(), parts);
+    }
+
+    static Tensor Upsample(Tensor logits, int size) =>
+        logits.shape[^1] == size
+            ? logits
+            : nn.functional.interpolate(logits, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+}

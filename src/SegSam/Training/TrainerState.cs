@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace SegSam.Training;
+
+/// <summary>
+/// Where a training run stands, saved with each checkpoint: the epoch in progress and how many
+/// of its steps are done, the random state at the epoch's start (to rebuild its order) and now
+/// (to continue the draws), the global step and the wall time used.
+/// </summary>
+public sealed record TrainerState(int Epoch, int StepInEpoch, int GlobalStep, ulong EpochStartRng, ulong Rng, double ElapsedSeconds, bool Finished)
+{
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static TrainerState FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<TrainerState>(json, Json) ?? throw new InvalidDataException($"{source}: empty trainer state");
+}
+
+/// <summary>Progress of a run, for progress bars.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int StepInEpoch, int StepsPerEpoch, int GlobalStep, int TotalSteps,
+                                      double Loss, double LearningRate, TimeSpan Elapsed);
+
+/// <summary>What a run did.</summary>
+public sealed record TrainingResult(int EpochsCompleted, int Steps, double ElapsedSeconds, bool StoppedByBudget, string ModelPath, double LastEpochLoss);

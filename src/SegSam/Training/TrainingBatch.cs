@@ -1,0 +1,95 @@
+using SegSam.Data;
+using SegSam.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Training;
+
+/// <summary>
+/// The tensors of one training step: the distinct images of the step and, for each of P
+/// prompted objects, which image it is on, its prompt (all boxes or all single points), its
+/// full-resolution mask, class id, the presence of the other categories and the label map.
+/// </summary>
+public sealed class TrainingBatch : IDisposable
+{
+    public required int[] SliceIndices { get; init; }
+    public required Tensor ImageIndex { get; init; }      // P, int64: row of the step's images
+    public Tensor? Points { get; init; }                  // P×1×2
+    public Tensor? PointLabels { get; init; }             // P×1
+    public Tensor? Boxes { get; init; }                   // P×4
+    public required Tensor Masks { get; init; }           // P×1×S×S float
+    public required Tensor ClassIds { get; init; }        // P int64
+    public required Tensor Presence { get; init; }        // P×N float
+    public required Tensor LabelMaps { get; init; }       // P×S×S int64 (0 = background)
+    public bool UsesBoxes => Boxes is not null;
+    public int PromptCount => (int)ClassIds.shape[0];
+
+    /// <summary>
+    /// Builds a step from sampled objects. Presence targets: every category with a labelled
+    /// pixel in the image except the prompted object's own (the "unprompted" categories).
+    /// </summary>
+    public static TrainingBatch Build(SliceDataset data, int[] sliceIndices, IReadOnlyList<(int Row, PromptedObject Object)> objects,
+                                      int numClasses, Device device)
+    {
+        int p = objects.Count, hw = data.Height * data.Width;
+        var masks = new float[p * hw];
+        var classIds = new long[p];
+        var presence = new float[p * Math.Max(numClasses, 1)];
+        var labelMaps = new long[p * hw];
+        var rows = new long[p];
+        var points = new List<double>();
+        var boxes = new List<double>();
+        for (int i = 0; i < p; i++)
+        {
+            var (row, obj) = objects[i];
+            var slice = data.Slices[sliceIndices[row]];
+            rows[i] = row;
+            for (int j = 0; j < hw; j++)
+            {
+                masks[i * hw + j] = obj.Mask[j];
+                labelMaps[i * hw + j] = slice.Labels[j];
+            }
+            classIds[i] = obj.Label - 1;
+            if (numClasses > 0)
+                foreach (int label in slice.LabelAreas().Keys)
+                    if (label != obj.Label) presence[i * numClasses + label - 1] = 1;
+            if (obj.Prompt.Box is { } b) boxes.AddRange([b.X0, b.Y0, b.X1, b.Y1]);
+            else points.AddRange([obj.Prompt.Points[0].X, obj.Prompt.Points[0].Y]);
+        }
+        if (boxes.Count > 0 && points.Count > 0) throw new ArgumentException("a training step uses either boxes or points, not both");
+        return new TrainingBatch
+        {
+            SliceIndices = sliceIndices,
+            ImageIndex = tensor(rows, device: device),
+            Boxes = boxes.Count > 0 ? tensor(boxes.Select(v => (float)v).ToArray(), [p, 4], device: device) : null,
+            Points = points.Count > 0 ? tensor(points.Select(v => (float)v).ToArray(), [p, 1, 2], device: device) : null,
+            PointLabels = points.Count > 0 ? ones([p, 1], dtype: ScalarType.Int32, device: device) : null,
+            Masks = tensor(masks, [p, 1, data.Height, data.Width], device: device),
+            ClassIds = tensor(classIds, device: device),
+            Presence = tensor(presence, [p, Math.Max(numClasses, 1)], device: device),
+            LabelMaps = tensor(labelMaps, [p, data.Height, data.Width], device: device),
+        };
+    }
+
+    /// <summary>The step's images as a B×C×S×S float tensor normalised for the model.</summary>
+    public static Tensor Images(SamModel sam, SliceDataset data, IEnumerable<int> sliceIndices, Device device)
+    {
+        using var scope = NewDisposeScope();
+        int channels = sam.Config.ImageEncoder.InChans;
+        var pixels = stack(sliceIndices.Select(i =>
+            tensor(data.Slices[i].Image, [1, data.Height, data.Width], device: device).expand(channels, -1, -1)), 0);
+        return sam.Preprocess(pixels).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        ImageIndex.Dispose();
+        Points?.Dispose();
+        PointLabels?.Dispose();
+        Boxes?.Dispose();
+        Masks.Dispose();
+        ClassIds.Dispose();
+        Presence.Dispose();
+        LabelMaps.Dispose();
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+
+namespace SegSam.Training;
+
+/// <summary>
+/// How to train a SEG-SAM model (saved with every checkpoint). Defaults follow the paper:
+/// Adam, lr 1e-4 halved at epochs 5 and 10, 15 epochs, 5 objects per image, λ = 10, CMSA on.
+/// </summary>
+public sealed record TrainingConfig
+{
+    public int Epochs { get; init; } = 15;
+    public int ImagesPerBatch { get; init; } = 8;
+    public int ObjectsPerImage { get; init; } = 5;
+    /// <summary>Probability that a step prompts with boxes (otherwise one point per object).</summary>
+    public double BoxProbability { get; init; } = 0.5;
+    /// <summary>"adam" or "adamw".</summary>
+    public string Optimizer { get; init; } = "adam";
+    public double LearningRate { get; init; } = 1e-4;
+    public double WeightDecay { get; init; }
+    /// <summary>Epochs after which the learning rate is multiplied by <see cref="LrGamma"/>.</summary>
+    public int[] LrMilestones { get; init; } = [5, 10];
+    public double LrGamma { get; init; } = 0.5;
+    /// <summary>Linear warm-up over the first steps (0: none).</summary>
+    public int WarmupSteps { get; init; }
+    public ulong Seed { get; init; } = 42;
+    /// <summary>Freeze the image encoder and train on cached embeddings (the paper's setting).</summary>
+    public bool FreezeImageEncoder { get; init; }
+    public double FocalWeight { get; init; } = 20;
+    public double DiceWeight { get; init; } = 1;
+    public double IouWeight { get; init; } = 1;
+    /// <summary>λ of the presence BCE (SEG-SAM Eq. 11).</summary>
+    public double LambdaBce { get; init; } = 10;
+    /// <summary>Cross-mask spatial alignment loss (SEG-SAM Eq. 10).</summary>
+    public bool Cmsa { get; init; } = true;
+    /// <summary>Stop (with a checkpoint) once this much wall time has passed; null: no limit.</summary>
+    public double? TimeBudgetMinutes { get; init; }
+    public double MinAreaFraction { get; init; } = 0.00153;
+
+    public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
+
+    public static TrainingConfig FromJson(string json, string source = "training config")
+    {
+        var config = Modeling.ConfigJson.Parse<TrainingConfig>(json, source, "training config");
+        config.Validate(source);
+        return config;
+    }
+
+    public void Validate(string source = "training config")
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok) throw new InvalidDataException($"{source}: {message}");
+        }
+        Check(Epochs >= 1, "epochs must be at least 1");
+        Check(ImagesPerBatch >= 1 && ObjectsPerImage >= 1, "images_per_batch and objects_per_image must be at least 1");
+        Check(BoxProbability is >= 0 and <= 1, "box_probability must lie in [0, 1]");
+        Check(Optimizer is "adam" or "adamw", "optimizer must be adam or adamw");
+        Check(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate must be positive");
+        Check(LrGamma > 0, "lr_gamma must be positive");
+        Check(TimeBudgetMinutes is null or > 0, "time_budget_minutes must be positive");
+    }
+}
