@@ -10,8 +10,9 @@ namespace SegSam.Analyzers;
 /// SEGSAM001: TorchSharp code that creates a Scalar nobody keeps alive. TorchSharp 0.107 reads a
 /// temporary Scalar's native handle and lets the object go; a garbage collection during the
 /// native call may then free it under libtorch. Flagged: implicit conversions to Scalar,
-/// Tensor operators with a number operand, and Tensor + Tensor / add(Tensor) (which pass a
-/// temporary alpha = 1). Use SegSam.SafeMath instead.
+/// Tensor operators with a number operand, Tensor + Tensor, and the TorchSharp overloads that
+/// fill in a literal themselves: add/add_ without alpha, addcdiv/addcmul without value, and
+/// arange without all three of start, stop and step. Use SegSam.SafeMath instead.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
@@ -81,9 +82,19 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (!IsTensor(method.ContainingType) || method.Name is not ("add" or "add_")) return;
-        if (method.Parameters.Length == 1 && IsTensor(method.Parameters[0].Type))
+        string? hidden = null;
+        if (IsTensor(method.ContainingType))
+        {
+            if (method.Name is "add" or "add_" && method.Parameters.Length == 1) hidden = "alpha = 1";
+            else if (method.Name is "addcdiv" or "addcdiv_" or "addcmul" or "addcmul_" && method.Parameters.Length == 2) hidden = "value = 1";
+        }
+        else if (method.Name == "arange" && method.ContainingType is { Name: "torch" }
+                 && method.Parameters.Count(p => IsScalar(p.Type)) < 3)
+        {
+            hidden = "start = 0 / step = 1";
+        }
+        if (hidden is not null)
             context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(),
-                $"'{invocation.Syntax}' (alpha = 1 as a temporary Scalar)", "a.Plus(b) / a.PlusInPlace(b)"));
+                $"'{invocation.Syntax}' ({hidden} as a temporary Scalar)", "pass every Scalar explicitly, e.g. a.Plus(b), SafeMath.Range"));
     }
 }

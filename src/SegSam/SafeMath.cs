@@ -14,6 +14,7 @@ namespace SegSam;
 /// </summary>
 public static class SafeMath
 {
+    static readonly Scalar Zero = 0.ToScalar();
     static readonly Scalar One = 1.ToScalar();
 
     /// <summary>a + b.</summary>
@@ -22,7 +23,8 @@ public static class SafeMath
     /// <summary>a += b, in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
-    public static Tensor Plus(this Tensor a, double value) => With(value, s => a.add(s));
+    public static Tensor Plus(this Tensor a, double value) => With(value, s => a.add(s, One));
+    public static Tensor PlusInPlace(this Tensor a, double value) => With(value, s => a.add_(s, One));
     public static Tensor Minus(this Tensor a, double value) => With(value, s => a.sub(s));
     public static Tensor Times(this Tensor a, double value) => With(value, s => a.mul(s));
     public static Tensor TimesInPlace(this Tensor a, double value) => With(value, s => a.mul_(s));
@@ -47,7 +49,7 @@ public static class SafeMath
     public static Tensor Range(long count, ScalarType dtype, Device? device = null)
     {
         using var stop = count.ToScalar();
-        return arange(stop, dtype, device);
+        return arange(Zero, stop, One, dtype, device);
     }
 
     static Tensor With(double value, Func<Scalar, Tensor> op)

@@ -124,12 +124,15 @@ public sealed record SamConfig
         "vit_t_256" => WithImgSize(Released(192, 12, 3, [2, 5, 8, 11]), 256),
         "vit_t_128" => new SamConfig
         {
-            // A model small enough to train in minutes on 2 CPU cores: 8x8 patches keep a 16x16 grid.
+            // A gray-scale model small enough to train in minutes on 2 CPU cores: 8×8 patches keep
+            // a 16×16 grid; pixels 0–255 are centred and scaled like SAM's RGB normalisation.
             ImageEncoder = new ImageEncoderConfig
             {
-                ImgSize = 128, PatchSize = 8, EmbedDim = 192, Depth = 6, NumHeads = 3,
+                ImgSize = 128, PatchSize = 8, InChans = 1, EmbedDim = 192, Depth = 6, NumHeads = 3,
                 OutChans = 128, WindowSize = 8, GlobalAttnIndexes = [2, 5],
             },
+            PixelMean = [127.5],
+            PixelStd = [64],
             PromptEncoder = new PromptEncoderConfig { EmbedDim = 128, MaskInChans = 16 },
             MaskDecoder = new MaskDecoderConfig { TransformerMlpDim = 512, TransformerNumHeads = 4, IouHeadHiddenDim = 128 },
         },

@@ -6,7 +6,6 @@ using SegSam.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using static TorchSharp.torch.optim;
 
 namespace SegSam.Training;
 
@@ -55,10 +54,8 @@ public sealed class SegSamTrainer
         var device = model.Sam.Device;
         var encoderParams = model.Sam.ImageEncoder.parameters().ToHashSet();
         foreach (var p in encoderParams) p.requires_grad = !config.FreezeImageEncoder;
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        OptimizerHelper optimizer = config.Optimizer == "adamw"
-            ? optim.AdamW(trainable, config.LearningRate, weight_decay: config.WeightDecay)
-            : optim.Adam(trainable, config.LearningRate, weight_decay: config.WeightDecay);
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+        using var optimizer = new AdamOptimizer(trainable, config.LearningRate, config.WeightDecay, decoupledWeightDecay: config.Optimizer == "adamw");
 
         var state = new TrainerState(0, 0, 0, config.Seed, config.Seed, 0, false);
         if (resume)
@@ -95,7 +92,7 @@ public sealed class SegSamTrainer
                 {
                     cancel.ThrowIfCancellationRequested();
                     double lr = LearningRate(epoch, globalStep);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    optimizer.LearningRate = lr;
                     var batchSlices = order.Skip(stepInEpoch * config.ImagesPerBatch).Take(config.ImagesPerBatch).ToArray();
                     var parts = Step(optimizer, batchSlices, cached, rng, device);
                     globalStep++;
@@ -147,7 +144,7 @@ public sealed class SegSamTrainer
         return lr;
     }
 
-    Dictionary<string, double> Step(OptimizerHelper optimizer, int[] batchSlices, Tensor? cached, SplitRandom rng, Device device)
+    Dictionary<string, double> Step(AdamOptimizer optimizer, int[] batchSlices, Tensor? cached, SplitRandom rng, Device device)
     {
         using var scope = NewDisposeScope();
         bool boxes = rng.NextDouble() < config.BoxProbability;
@@ -163,9 +160,9 @@ public sealed class SegSamTrainer
         var perPrompt = embeddings.index_select(0, batch.ImageIndex);
         using var output = model.Decode(perPrompt, batch.Points, batch.PointLabels, batch.Boxes, null, multimaskOutput: !boxes);
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.Total.backward();
-        optimizer.step();
+        optimizer.StepOnce();
         return new Dictionary<string, double>(loss.Parts);
     }
 
@@ -195,17 +192,13 @@ public sealed class SegSamTrainer
             ["segsam.dataset"] = data.Name,
         });
 
-    void SaveCheckpoint(OptimizerHelper optimizer, TrainerState state)
+    void SaveCheckpoint(AdamOptimizer optimizer, TrainerState state)
     {
         string name = $"step-{state.GlobalStep:D7}";
         string dir = Path.Combine(CheckpointsDir, name);
         Directory.CreateDirectory(dir);
         SaveModel(Path.Combine(dir, "model.safetensors"), state.Epoch, state.GlobalStep, state.ElapsedSeconds);
-        AtomicFile.Write(Path.Combine(dir, "optimizer.bin"), stream =>
-        {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.save_state_dict(writer);
-        });
+        optimizer.Save(Path.Combine(dir, "optimizer.safetensors"));
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), state.ToJson());
         // The pointer is written last: until then the previous checkpoint stays the latest.
         AtomicFile.WriteAllText(Path.Combine(CheckpointsDir, "latest.json"), JsonSerializer.Serialize(new { dir = name }));
@@ -213,7 +206,7 @@ public sealed class SegSamTrainer
             Directory.Delete(old, recursive: true);
     }
 
-    TrainerState? LoadLatest(OptimizerHelper optimizer)
+    TrainerState? LoadLatest(AdamOptimizer optimizer)
     {
         string pointer = Path.Combine(CheckpointsDir, "latest.json");
         if (!File.Exists(pointer)) return null;
@@ -222,8 +215,7 @@ public sealed class SegSamTrainer
         string dir = Path.Combine(CheckpointsDir, name);
         using (var weights = CheckpointFile.Load(Path.Combine(dir, "model.safetensors")))
             WeightLoader.Load(model, weights, Path.Combine(dir, "model.safetensors"));
-        using (var reader = new BinaryReader(File.OpenRead(Path.Combine(dir, "optimizer.bin"))))
-            optimizer.load_state_dict(reader);
+        optimizer.Load(Path.Combine(dir, "optimizer.safetensors"));
         string statePath = Path.Combine(dir, "state.json");
         return TrainerState.FromJson(File.ReadAllText(statePath), statePath);
     }

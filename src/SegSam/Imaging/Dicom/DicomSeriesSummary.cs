@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+
+namespace SegSam.Imaging.Dicom;
+
+/// <summary>A file in a scanned folder that is not part of any image series, and why.</summary>
+public sealed record DicomSkippedFile(string Path, string Reason)
+{
+    public override string ToString() => $"{System.IO.Path.GetFileName(Path)}: {Reason}";
+}
+
+/// <summary>One series found in a folder: its identity and files, from the headers only.</summary>
+public sealed record DicomSeriesInfo(string SeriesInstanceUid, string? SeriesDescription, string? Modality, int? SeriesNumber, IReadOnlyList<string> Files)
+{
+    internal IReadOnlyList<DicomDataset> Headers { get; init; } = [];
+
+    public override string ToString() =>
+        $"{(SeriesInstanceUid.Length == 0 ? "(no Series Instance UID)" : SeriesInstanceUid)} " +
+        $"\"{SeriesDescription}\" {Modality ?? "?"}, {Files.Count} file{(Files.Count == 1 ? "" : "s")}";
+}
+
+/// <summary>The image series of a folder (subfolders are not searched) and the files skipped.</summary>
+public sealed record DicomFolderScan(string Folder, IReadOnlyList<DicomSeriesInfo> Series, IReadOnlyList<DicomSkippedFile> Skipped);
+
+/// <summary>What <c>segsam info</c> shows about a loaded series.</summary>
+public sealed record DicomSeriesSummary
+{
+    public required string Source { get; init; }
+    public string? PatientId { get; init; }
+    public string? StudyInstanceUid { get; init; }
+    public required string SeriesInstanceUid { get; init; }
+    public string? Modality { get; init; }
+    public string? SeriesDescription { get; init; }
+    public required string TransferSyntax { get; init; }
+    public string? PhotometricInterpretation { get; init; }
+    public int FileCount { get; init; }
+    public int SliceCount { get; init; }
+    /// <summary>Columns, rows, slices: the volume's (nx, ny, nz).</summary>
+    public required int[] Dims { get; init; }
+    /// <summary>Voxel size along i, j, k in mm (k: distance between consecutive slice positions).</summary>
+    public required double[] Spacing { get; init; }
+    /// <summary>Slope and intercept of the first slice; <see cref="RescaleVaries"/> says whether others differ.</summary>
+    public double RescaleSlope { get; init; } = 1;
+    public double RescaleIntercept { get; init; }
+    public bool RescaleVaries { get; init; }
+    public string? RescaleType { get; init; }
+    public double[] WindowCenter { get; init; } = [];
+    public double[] WindowWidth { get; init; } = [];
+    public required string StoredType { get; init; }
+    public IReadOnlyList<DicomSkippedFile> SkippedFiles { get; init; } = [];
+    /// <summary>Assumptions made while assembling the volume (e.g. a missing Pixel Spacing taken as 1 mm).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public override string ToString()
+    {
+        static string N(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
+        static string L(double[] v) => v.Length == 0 ? "-" : string.Join("\\", v.Select(N));
+        var s = new StringBuilder();
+        s.AppendLine($"DICOM series   {SeriesInstanceUid}");
+        s.AppendLine($"source         {Source}");
+        s.AppendLine($"patient        {PatientId ?? "-"}");
+        s.AppendLine($"study          {StudyInstanceUid ?? "-"}");
+        s.AppendLine($"modality       {Modality ?? "-"}   description {(SeriesDescription is null ? "-" : $"\"{SeriesDescription}\"")}");
+        s.AppendLine($"files          {FileCount}   slices {SliceCount}   transfer syntax {TransferSyntax}");
+        s.AppendLine($"dims           {string.Join(" × ", Dims)}   spacing {string.Join(" × ", Spacing.Select(N))} mm");
+        s.AppendLine($"pixels         {StoredType} {PhotometricInterpretation}   rescale slope {N(RescaleSlope)} intercept {N(RescaleIntercept)}" +
+                     $"{(RescaleVaries ? " (varies by slice)" : "")}{(RescaleType is null ? "" : $" {RescaleType}")}");
+        s.AppendLine($"window         center {L(WindowCenter)}   width {L(WindowWidth)}");
+        foreach (var w in Warnings) s.AppendLine($"warning        {w}");
+        foreach (var f in SkippedFiles) s.AppendLine($"skipped        {f}");
+        return s.ToString();
+    }
+}
