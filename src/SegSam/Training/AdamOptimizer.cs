@@ -35,10 +35,14 @@ public sealed class AdamOptimizer : IDisposable
         this.eps = eps;
     }
 
+    /// <summary>
+    /// Drops the gradients (PyTorch's zero_grad(set_to_none=True)): a parameter that gets no
+    /// gradient in a step is then skipped rather than moved by its momentum, and a run resumed
+    /// from a checkpoint (where no gradient exists yet) steps exactly like an uninterrupted one.
+    /// </summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p, _, _) in slots)
-            if (p.grad is { } g) g.zero_();
+        foreach (var (_, p, _, _) in slots) p.grad = null;
     }
 
     public void StepOnce()
@@ -56,7 +60,9 @@ public sealed class AdamOptimizer : IDisposable
         using var decay = WeightDecay.ToScalar();
         foreach (var (_, p, m, v) in slots)
         {
-            if (p.grad is not { } grad) continue;
+            // Each read of .grad is a new wrapper: dispose it.
+            using var grad = p.grad;
+            if (grad is null) continue;
             using var scope = NewDisposeScope();
             var g = grad;
             if (WeightDecay != 0)

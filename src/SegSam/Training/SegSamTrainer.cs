@@ -57,12 +57,11 @@ public sealed class SegSamTrainer
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
         using var optimizer = new AdamOptimizer(trainable, config.LearningRate, config.WeightDecay, decoupledWeightDecay: config.Optimizer == "adamw");
 
-        var state = new TrainerState(0, 0, 0, config.Seed, config.Seed, 0, false);
+        var state = new TrainerState(0, 0, 0, config.Seed, config.Seed, 0);
         if (resume)
         {
             state = LoadLatest(optimizer) ?? throw new InvalidDataException($"{CheckpointsDir}: no checkpoint to resume from");
             TrimLog(state.GlobalStep);
-            if (state.Finished) return new TrainingResult(state.Epoch, state.GlobalStep, state.ElapsedSeconds, false, ModelPath, double.NaN);
         }
         else if (File.Exists(LogPath))
         {
@@ -117,12 +116,11 @@ public sealed class SegSamTrainer
                 double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
                 if (stoppedByBudget && stepInEpoch < StepsPerEpoch)
                 {
-                    SaveCheckpoint(optimizer, new TrainerState(epoch, stepInEpoch, globalStep, epochStart, rng.State, seconds, true));
+                    SaveCheckpoint(optimizer, new TrainerState(epoch, stepInEpoch, globalStep, epochStart, rng.State, seconds));
                     break;
                 }
                 WriteLog(log, new Dictionary<string, object> { ["epoch_end"] = epoch + 1, ["step"] = globalStep, ["mean_loss"] = lastEpochLoss, ["elapsed_s"] = Math.Round(seconds, 2) });
-                bool last = epoch + 1 == config.Epochs || stoppedByBudget;
-                SaveCheckpoint(optimizer, new TrainerState(epoch + 1, 0, globalStep, rng.State, rng.State, seconds, last));
+                SaveCheckpoint(optimizer, new TrainerState(epoch + 1, 0, globalStep, rng.State, rng.State, seconds));
                 stepInEpoch = 0;
                 if (stoppedByBudget) { epoch++; break; }
             }

@@ -1,0 +1,90 @@
+using SegSam.Data;
+using SegSam.Inference;
+using SegSam.Tests.Support;
+
+namespace SegSam.Tests.Data;
+
+/// <summary>SAM-Med2D prompt simulation on small hand-made masks.</summary>
+public class PromptSamplerTests
+{
+    static LabelledSlice Slice()
+    {
+        // 10×10: label 1 is a 4×3 block at x 2..5, y 1..3 plus a stray pixel at (9, 9);
+        // label 2 a single pixel (too small at 0.153 % of 100 pixels? 1 ≥ 0.153 → eligible).
+        var labels = new int[100];
+        for (int y = 1; y <= 3; y++)
+        for (int x = 2; x <= 5; x++) labels[y * 10 + x] = 1;
+        labels[99] = 1;
+        labels[7 * 10 + 1] = 2;
+        return new LabelledSlice("s", 10, 10, new float[100], labels);
+    }
+
+    [Fact]
+    public void ExactBoxIsTheLargestComponentsInclusiveBounds()
+    {
+        var slice = Slice();
+        var box = PromptSampler.ExactBox(slice.Mask(1), 10, 10);
+        Assert.Equal(new BoxPrompt(2, 1, 5, 3), box); // the stray pixel at (9, 9) is ignored
+        var objects = new PromptSampler().TestObjects(slice, box: true);
+        Assert.Equal([1, 2], objects.Select(o => o.Label));
+        Assert.Equal(new BoxPrompt(1, 7, 1, 7), objects[1].Prompt.Box);
+    }
+
+    [Fact]
+    public void CentralPointLiesDeepestInsideTheObject()
+    {
+        var mask = new byte[49];
+        for (int y = 1; y <= 5; y++)
+        for (int x = 1; x <= 5; x++) mask[y * 7 + x] = 1;
+        Assert.Equal(new PointPrompt(3, 3, 1), PromptSampler.CentralPoint(mask, 7, 7));
+    }
+
+    [Fact]
+    public void TrainingPromptsStayOnTheObjectAndInsideTheImage()
+    {
+        var data = TinySegSam.Dataset(4);
+        var sampler = new PromptSampler();
+        var rng = new SplitRandom(3);
+        foreach (var slice in data.Slices)
+        {
+            foreach (var obj in sampler.SampleTraining(slice, 20, 0.5, rng))
+            {
+                if (obj.Prompt.Box is { } b)
+                {
+                    var exact = PromptSampler.ExactBox(obj.Mask, slice.Height, slice.Width);
+                    double w = exact.X1 - exact.X0, h = exact.Y1 - exact.Y0;
+                    int max = Math.Min(5, (int)(Math.Min(w, h) * 0.5));
+                    // One translation for both corners, within ±max, clamped to the image.
+                    Assert.InRange(b.X0 - exact.X0, -max, max);
+                    Assert.InRange(b.Y0 - exact.Y0, -max, max);
+                    Assert.InRange(b.X0, 0, slice.Width - 1);
+                    Assert.InRange(b.Y1, 0, slice.Height - 1);
+                }
+                else
+                {
+                    var p = Assert.Single(obj.Prompt.Points);
+                    Assert.Equal(1, p.Label);
+                    Assert.Equal(1, obj.Mask[(int)p.Y * slice.Width + (int)p.X]);
+                }
+                Assert.Equal(obj.Mask, slice.Mask(obj.Label));
+            }
+        }
+    }
+
+    [Fact]
+    public void ObjectsBelowTheAreaThresholdAreDropped()
+    {
+        var slice = Slice();
+        Assert.Equal([1], new PromptSampler(minAreaFraction: 0.02).Eligible(slice)); // label 2 has 1 % of the slice
+        Assert.Empty(new PromptSampler(minAreaFraction: 0.5).SampleTraining(slice, 3, 1, new SplitRandom(1)));
+    }
+
+    [Fact]
+    public void RandomStateRoundTrips()
+    {
+        var a = new SplitRandom(99);
+        for (int i = 0; i < 10; i++) a.NextUInt64();
+        var b = new SplitRandom(a.State);
+        Assert.Equal(Enumerable.Range(0, 5).Select(_ => a.Next(1000)), Enumerable.Range(0, 5).Select(_ => b.Next(1000)));
+    }
+}
