@@ -24,12 +24,15 @@ public static class CliApp
             new HelpOption(),
             new VersionOption(),
         };
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(PrepareCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -33,6 +33,9 @@ public static class TrainCommand
         var budget = new Option<double?>("--time-budget") { Description = "Stop after this many minutes (with a checkpoint)" };
         var freeze = new Option<bool>("--freeze-encoder") { Description = "Freeze the image encoder and train on cached embeddings (the paper's setting for released encoders)" };
         var noCmsa = new Option<bool>("--no-cmsa") { Description = "Leave out the cross-mask spatial alignment loss" };
+        var boxPrior = new Option<bool>("--box-prior") { Description = "Add a learned inside/outside-the-box prior to the mask logits (for models trained from scratch)" };
+        var augment = new Option<bool>("--augment") { Description = "Random rotation/scale/shift and intensity changes of training slices" };
+        var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
         var textEncoder = new Option<string>("--text-encoder") { Description = TextEncoders.SpecHelp, DefaultValueFactory = _ => "hashing:256" };
@@ -43,14 +46,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, lambdaBce, descriptions, textEncoder, seed, resume, json,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, augment, schedule, lambdaBce, descriptions, textEncoder, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             var train = LoadTrainSet(parse.GetValue(data)!);
             string outDir = parse.GetValue(output)!;
             var training = BuildTrainingConfig(parse, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr, weightDecay,
-                milestones, warmup, budget, freeze, noCmsa, lambdaBce, seed);
+                milestones, warmup, budget, freeze, noCmsa, augment, schedule, lambdaBce, seed);
             bool resuming = parse.GetValue(resume);
 
             manual_seed((long)(training.Seed % long.MaxValue));
@@ -73,6 +76,7 @@ public static class TrainCommand
             }
             if (segConfig.IsSemantic || segConfig.TextEnhancer.Enabled)
                 segConfig = segConfig with { Categories = train.Categories };
+            if (!resuming && parse.GetValue(boxPrior)) segConfig = segConfig with { BoxPrior = true };
 
             using var model = new SegSamModel(segConfig);
             if (!resuming && parse.GetValue(init) is { } initPath)
@@ -127,7 +131,7 @@ public static class TrainCommand
     static TrainingConfig BuildTrainingConfig(System.CommandLine.ParseResult parse, Option<string?> file, Option<int?> epochs, Option<int?> batch,
         Option<int?> objects, Option<double?> boxProbability, Option<string?> optimizer, Option<double?> lr, Option<double?> weightDecay,
         Option<string?> milestones, Option<int?> warmup, Option<double?> budget, Option<bool> freeze, Option<bool> noCmsa,
-        Option<double?> lambdaBce, Option<ulong> seed)
+        Option<bool> augment, Option<string?> schedule, Option<double?> lambdaBce, Option<ulong> seed)
     {
         var c = parse.GetValue(file) is { } path ? TrainingConfig.FromJson(File.ReadAllText(path), path) : new TrainingConfig();
         c = c with
@@ -144,6 +148,8 @@ public static class TrainCommand
             TimeBudgetMinutes = parse.GetValue(budget) ?? c.TimeBudgetMinutes,
             FreezeImageEncoder = parse.GetValue(freeze) || c.FreezeImageEncoder,
             Cmsa = !parse.GetValue(noCmsa) && c.Cmsa,
+            Augment = parse.GetValue(augment) || c.Augment,
+            LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
             LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
             Seed = parse.GetValue(seed),
         };

@@ -18,24 +18,54 @@ public static class SliceGeometry
     /// </summary>
     public static (float[] Pixels, int Height, int Width) Extract(Volume ras, int axis, int index)
     {
-        int nx = ras.Nx, ny = ras.Ny, nz = ras.Nz;
-        (int h, int w) = axis switch { 0 => (nz, ny), 1 => (nz, nx), 2 => (ny, nx), _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+        var (h, w) = SliceSize(ras.Dims, axis);
         int limit = ras.Dims[axis];
         if (index < 0 || index >= limit) throw new ArgumentOutOfRangeException(nameof(index), $"slice {index} outside 0..{limit - 1}");
         var pixels = new float[h * w];
         for (int r = 0; r < h; r++)
         for (int c = 0; c < w; c++)
-        {
-            pixels[r * w + c] = axis switch
-            {
-                // rows run posterior→… flipped so anterior is up; columns run from the patient's right.
-                2 => ras[nx - 1 - c, ny - 1 - r, index],
-                1 => ras[nx - 1 - c, index, nz - 1 - r],
-                _ => ras[index, c, nz - 1 - r],
-            };
-        }
+            pixels[r * w + c] = ras.Data[VoxelIndex(ras.Dims, axis, index, r, c)];
         return (pixels, h, w);
     }
+
+    /// <summary>
+    /// The inverse of <see cref="Extract"/> for label masks: sets every voxel of slice
+    /// <paramref name="index"/> whose mask pixel is non-zero to <paramref name="value"/>.
+    /// </summary>
+    public static void Insert(float[] volume, int[] dims, int axis, int index, byte[] mask, float value)
+    {
+        var (h, w) = SliceSize(dims, axis);
+        if (mask.Length != h * w) throw new ArgumentException($"a {h}×{w} slice mask is needed, got {mask.Length} values");
+        for (int r = 0; r < h; r++)
+        for (int c = 0; c < w; c++)
+            if (mask[r * w + c] != 0) volume[VoxelIndex(dims, axis, index, r, c)] = value;
+    }
+
+    /// <summary>
+    /// The voxel shown at row r, column c of a slice: rows run from anterior (axial) or superior
+    /// (coronal, sagittal) down; columns run from the patient's right (axial, coronal) or from
+    /// posterior (sagittal).
+    /// </summary>
+    static long VoxelIndex(int[] dims, int axis, int index, int r, int c)
+    {
+        int nx = dims[0], ny = dims[1], nz = dims[2];
+        var (x, y, z) = axis switch
+        {
+            2 => (nx - 1 - c, ny - 1 - r, index),
+            1 => (nx - 1 - c, index, nz - 1 - r),
+            _ => (index, c, nz - 1 - r),
+        };
+        return x + (long)nx * (y + (long)ny * z);
+    }
+
+    /// <summary>Height and width of a slice across <paramref name="axis"/>.</summary>
+    public static (int Height, int Width) SliceSize(int[] dims, int axis) => axis switch
+    {
+        0 => (dims[2], dims[1]),
+        1 => (dims[2], dims[0]),
+        2 => (dims[1], dims[0]),
+        _ => throw new ArgumentOutOfRangeException(nameof(axis), "axis must be 0 (sagittal), 1 (coronal) or 2 (axial)"),
+    };
 
     /// <summary>Zero-pads an image to a square (centred) and resizes it to size×size.</summary>
     public static float[] SquareResize(float[] pixels, int height, int width, int size, bool labels)

@@ -48,6 +48,12 @@ public sealed record SegSamConfig
     /// <summary>Baseline_sem: a class token added to SAM's own decoder.</summary>
     public bool ClsToken { get; init; }
     public SemanticDecoderConfig SemanticDecoder { get; init; } = new();
+    /// <summary>
+    /// Adds a learned ±s logit prior inside/outside a box prompt to the decoders' mask logits, so
+    /// that the decoders learn corrections to "the box" rather than the object from two corner
+    /// tokens (our addition for small models trained from scratch; off = SAM's decoder as is).
+    /// </summary>
+    public bool BoxPrior { get; init; }
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
 
     [JsonIgnore] public int NumClasses => Categories.Length;

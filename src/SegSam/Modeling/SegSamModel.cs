@@ -17,6 +17,7 @@ public sealed class SegSamModel : nn.Module
     readonly Linear? cls_head;
     readonly SemanticDecoder? semantic_decoder;
     readonly TextVisionEnhancer? text_enhancer;
+    readonly Parameter? box_prior_scale;
 
     public SegSamConfig Config { get; }
     public SamModel Sam => sam;
@@ -41,6 +42,8 @@ public sealed class SegSamModel : nn.Module
             semantic_decoder = new SemanticDecoder(dim, config.NumClasses, config.SemanticDecoder);
         if (config.TextEnhancer.Enabled)
             text_enhancer = new TextVisionEnhancer(config.NumClasses, config.TextEnhancer.TextDim, dim, config.TextEnhancer.NumHeads);
+        if (config.BoxPrior)
+            box_prior_scale = new Parameter(SafeMath.Full([1], 2.0, ScalarType.Float32));
         RegisterComponents();
         eval();
     }
@@ -65,6 +68,8 @@ public sealed class SegSamModel : nn.Module
         var selected = multimaskOutput ? (1..) : (0..1);
         masks = masks[.., selected];
         iou = iou[.., selected];
+        Tensor? prior = box_prior_scale is not null && boxes is not null ? BoxPrior(boxes, masks.shape[^1]) * box_prior_scale : null;
+        if (prior is not null) masks = masks.Plus(prior);
 
         Tensor? classLogits = null, semanticMask = null, presence = null, categoryMasks = null;
         if (cls_head is not null)
@@ -75,9 +80,28 @@ public sealed class SegSamModel : nn.Module
         {
             var s = semantic_decoder.forward(imageEmbeddings, pe, sparse, dense);
             (semanticMask, classLogits, presence, categoryMasks) = (s.MaskLogits, s.ClassLogits, s.PresenceLogits, s.CategoryMasks);
+            if (prior is not null) semanticMask = semanticMask.Plus(prior);
         }
         return new SegSamOutput(masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope(), classLogits?.MoveToOuterDisposeScope(),
             semanticMask?.MoveToOuterDisposeScope(), presence?.MoveToOuterDisposeScope(), categoryMasks?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// +1 at low-res mask pixels whose centre lies in the box (inclusive pixel corners in the
+    /// input frame, widened by half a pixel), −1 elsewhere: B×1×L×L.
+    /// </summary>
+    Tensor BoxPrior(Tensor boxes, long lowRes)
+    {
+        using var scope = NewDisposeScope();
+        double step = (double)Config.Sam.ImageEncoder.ImgSize / lowRes;
+        var centres = SafeMath.Range(lowRes, ScalarType.Float32, boxes.device).Plus(0.5).Times(step).Minus(0.5);
+        var b = boxes.to(ScalarType.Float32);
+        Tensor Inside(Tensor lo, Tensor hi) =>
+            (centres.unsqueeze(0) >= lo.Minus(0.5).unsqueeze(1)).logical_and(centres.unsqueeze(0) <= hi.Plus(0.5).unsqueeze(1)); // B×L
+        var x = Inside(b[.., 0], b[.., 2]);
+        var y = Inside(b[.., 1], b[.., 3]);
+        var inside = y.unsqueeze(2).logical_and(x.unsqueeze(1)).to(ScalarType.Float32);
+        return inside.Times(2).Minus(1).unsqueeze(1).MoveToOuterDisposeScope();
     }
 }
 

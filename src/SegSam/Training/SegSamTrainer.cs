@@ -137,7 +137,9 @@ public sealed class SegSamTrainer
 
     double LearningRate(int epoch, int globalStep)
     {
-        double lr = config.LearningRate * Math.Pow(config.LrGamma, config.LrMilestones.Count(m => epoch >= m));
+        double lr = config.LrSchedule == "cosine"
+            ? config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1.0, (double)globalStep / (config.Epochs * StepsPerEpoch))))
+            : config.LearningRate * Math.Pow(config.LrGamma, config.LrMilestones.Count(m => epoch >= m));
         if (config.WarmupSteps > 0 && globalStep < config.WarmupSteps) lr *= (globalStep + 1.0) / config.WarmupSteps;
         return lr;
     }
@@ -146,15 +148,24 @@ public sealed class SegSamTrainer
     {
         using var scope = NewDisposeScope();
         bool boxes = rng.NextDouble() < config.BoxProbability;
+        // Augmented copies replace the slices for this step (a frozen encoder's cached
+        // embeddings are of the originals, so augmentation needs a trained encoder).
+        var step = new SliceDataset
+        {
+            Name = data.Name, Categories = data.Categories, PixelSpacing = data.PixelSpacing,
+            Slices = batchSlices.Select(i => config.Augment && cached is null ? SliceAugmenter.Augment(data.Slices[i], rng) : data.Slices[i]).ToList(),
+        };
+        var rows = Enumerable.Range(0, batchSlices.Length).ToArray();
         var objects = new List<(int, PromptedObject)>();
-        for (int row = 0; row < batchSlices.Length; row++)
-            foreach (var obj in sampler.SampleTraining(data.Slices[batchSlices[row]], config.ObjectsPerImage, boxes ? 1 : 0, rng))
+        foreach (int row in rows)
+            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng))
                 objects.Add((row, obj));
-        using var batch = TrainingBatch.Build(data, batchSlices, objects, model.Config.NumClasses, device);
+        if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
+        using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);
 
         Tensor embeddings = cached is not null
             ? cached.index_select(0, tensor(batchSlices.Select(i => (long)i).ToArray(), device: device))
-            : model.Sam.ImageEncoder.forward(TrainingBatch.Images(model.Sam, data, batchSlices, device));
+            : model.Sam.ImageEncoder.forward(TrainingBatch.Images(model.Sam, step, rows, device));
         var perPrompt = embeddings.index_select(0, batch.ImageIndex);
         using var output = model.Decode(perPrompt, batch.Points, batch.PointLabels, batch.Boxes, null, multimaskOutput: !boxes);
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize);

@@ -12,7 +12,6 @@ namespace SegSam.Training;
 /// </summary>
 public sealed class TrainingBatch : IDisposable
 {
-    public required int[] SliceIndices { get; init; }
     public required Tensor ImageIndex { get; init; }      // P, int64: row of the step's images
     public Tensor? Points { get; init; }                  // P×1×2
     public Tensor? PointLabels { get; init; }             // P×1
@@ -59,7 +58,6 @@ public sealed class TrainingBatch : IDisposable
         if (boxes.Count > 0 && points.Count > 0) throw new ArgumentException("a training step uses either boxes or points, not both");
         return new TrainingBatch
         {
-            SliceIndices = sliceIndices,
             ImageIndex = tensor(rows, device: device),
             Boxes = boxes.Count > 0 ? tensor(boxes.Select(v => (float)v).ToArray(), [p, 4], device: device) : null,
             Points = points.Count > 0 ? tensor(points.Select(v => (float)v).ToArray(), [p, 1, 2], device: device) : null,

@@ -17,6 +17,8 @@ public sealed record TrainingConfig
     public string Optimizer { get; init; } = "adam";
     public double LearningRate { get; init; } = 1e-4;
     public double WeightDecay { get; init; }
+    /// <summary>"step" (multiply by <see cref="LrGamma"/> at the milestones) or "cosine" (to 0 over all steps).</summary>
+    public string LrSchedule { get; init; } = "step";
     /// <summary>Epochs after which the learning rate is multiplied by <see cref="LrGamma"/>.</summary>
     public int[] LrMilestones { get; init; } = [5, 10];
     public double LrGamma { get; init; } = 0.5;
@@ -35,6 +37,8 @@ public sealed record TrainingConfig
     /// <summary>Stop (with a checkpoint) once this much wall time has passed; null: no limit.</summary>
     public double? TimeBudgetMinutes { get; init; }
     public double MinAreaFraction { get; init; } = 0.00153;
+    /// <summary>Random rotation/scale/shift and intensity changes of training slices (SliceAugmenter).</summary>
+    public bool Augment { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
@@ -57,6 +61,7 @@ public sealed record TrainingConfig
         Check(Optimizer is "adam" or "adamw", "optimizer must be adam or adamw");
         Check(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate must be positive");
         Check(LrGamma > 0, "lr_gamma must be positive");
+        Check(LrSchedule is "step" or "cosine", "lr_schedule must be step or cosine");
         Check(TimeBudgetMinutes is null or > 0, "time_budget_minutes must be positive");
     }
 }
