@@ -63,7 +63,7 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
     public static BoxPrompt ExactBox(byte[] mask, int height, int width)
     {
         var (x0, y0, x1, y1) = MaskGeometry.LargestComponentBounds(mask, height, width);
-        return new BoxPrompt(x0, y0, x1 - 1, y1 - 1);
+        return new BoxPrompt(x0, y0, x1, y1);
     }
 
     static BoxPrompt JitteredBox(byte[] mask, int height, int width, SplitRandom rng)

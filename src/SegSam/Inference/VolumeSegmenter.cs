@@ -35,7 +35,8 @@ public sealed class VolumeSegmenter(SegSamPredictor predictor, int minArea = 4)
                 var previous = start.Mask;
                 for (int k = index + step; k >= 0 && k < ras.Dims[axis]; k += step)
                 {
-                    var box = BoundingBox(previous, start.Height, start.Width);
+                    var (x0, y0, x1, y1) = MaskGeometry.Bounds(previous, start.Width);
+                    var box = new BoxPrompt(x0, y0, x1, y1);
                     var next = PredictSlice(ras, axis, k, new SamPrompt { Box = box });
                     if (next.Area < MinArea) break;
                     masks[k] = next.Mask;
@@ -51,20 +52,6 @@ public sealed class VolumeSegmenter(SegSamPredictor predictor, int minArea = 4)
         var (pixels, h, w) = SliceGeometry.Extract(ras, axis, index);
         predictor.SetSlice(pixels, h, w);
         return predictor.Predict(prompt);
-    }
-
-    /// <summary>Inclusive pixel bounds of a non-empty mask.</summary>
-    static BoxPrompt BoundingBox(byte[] mask, int height, int width)
-    {
-        int x0 = width, y0 = height, x1 = -1, y1 = -1;
-        for (int i = 0; i < mask.Length; i++)
-        {
-            if (mask[i] == 0) continue;
-            int x = i % width, y = i / width;
-            x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
-            y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
-        }
-        return new BoxPrompt(x0, y0, x1, y1);
     }
 
     /// <summary>Writes objects into a label volume on the RAS grid: voxel value = label of the object (later objects win).</summary>

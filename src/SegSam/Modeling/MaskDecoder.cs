@@ -31,18 +31,24 @@ public sealed class MaskDecoder : nn.Module
         this.transformer = transformer;
         iou_token = nn.Embedding(1, transformerDim);
         mask_tokens = nn.Embedding(NumMaskTokens, transformerDim);
-        output_upscaling = nn.Sequential(
-            nn.ConvTranspose2d(transformerDim, transformerDim / 4, kernel_size: 2, stride: 2),
-            new LayerNorm2d(transformerDim / 4),
-            nn.GELU(),
-            nn.ConvTranspose2d(transformerDim / 4, transformerDim / 8, kernel_size: 2, stride: 2),
-            nn.GELU());
+        output_upscaling = OutputUpscaling(transformerDim);
         output_hypernetworks_mlps = new ModuleList<Mlp>();
         for (int i = 0; i < NumMaskTokens; i++)
             output_hypernetworks_mlps.Add(new Mlp(transformerDim, transformerDim, transformerDim / 8, 3));
         iou_prediction_head = new Mlp(transformerDim, iouHeadHiddenDim, NumMaskTokens, iouHeadDepth);
         RegisterComponents();
     }
+
+    /// <summary>
+    /// SAM's 4× upscaling of the image tokens for the hypernetwork product: D×h×w → D/8×4h×4w
+    /// (two stride-2 transposed convolutions with LayerNorm2d and GELU).
+    /// </summary>
+    public static Sequential OutputUpscaling(long dim) => nn.Sequential(
+        nn.ConvTranspose2d(dim, dim / 4, kernel_size: 2, stride: 2),
+        new LayerNorm2d(dim / 4),
+        nn.GELU(),
+        nn.ConvTranspose2d(dim / 4, dim / 8, kernel_size: 2, stride: 2),
+        nn.GELU());
 
     /// <summary>
     /// imageEmbeddings: 1×D×h×w (shared by every prompt) or B×D×h×w (one per prompt);

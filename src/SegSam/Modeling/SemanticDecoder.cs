@@ -45,12 +45,7 @@ public sealed class SemanticDecoder : nn.Module
         if (config.Unprompted == UnpromptedMode.Segment)
             category_mask_mlp = new Mlp(dim, dim, dim / 8, 3);
         transformer = new TwoWayTransformer(config.TransformerDepth, dim, config.TransformerNumHeads, config.TransformerMlpDim);
-        output_upscaling = nn.Sequential(
-            nn.ConvTranspose2d(dim, dim / 4, kernel_size: 2, stride: 2),
-            new LayerNorm2d(dim / 4),
-            nn.GELU(),
-            nn.ConvTranspose2d(dim / 4, dim / 8, kernel_size: 2, stride: 2),
-            nn.GELU());
+        output_upscaling = MaskDecoder.OutputUpscaling(dim);
         mask_mlp = new Mlp(dim, dim, dim / 8, 3);
         class_head = nn.Linear(dim, numClasses);
         RegisterComponents();
