@@ -33,6 +33,7 @@ public static class TrainCommand
         var budget = new Option<double?>("--time-budget") { Description = "Stop after this many minutes (with a checkpoint)" };
         var freeze = new Option<bool>("--freeze-encoder") { Description = "Freeze the image encoder and train on cached embeddings (the paper's setting for released encoders)" };
         var noCmsa = new Option<bool>("--no-cmsa") { Description = "Leave out the cross-mask spatial alignment loss" };
+        var highRes = new Option<int?>("--high-res") { Description = "Add a pixel-level feature stem of this width to the mask decoders (e.g. 16)" };
         var boxPrior = new Option<bool>("--box-prior") { Description = "Add a learned inside/outside-the-box prior to the mask logits (for models trained from scratch)" };
         var augment = new Option<bool>("--augment") { Description = "Random rotation/scale/shift and intensity changes of training slices" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
@@ -46,7 +47,7 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, augment, schedule, lambdaBce, descriptions, textEncoder, seed, resume, json,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, seed, resume, json,
         };
         command.SetAction(parse =>
         {
@@ -77,6 +78,7 @@ public static class TrainCommand
             if (segConfig.IsSemantic || segConfig.TextEnhancer.Enabled)
                 segConfig = segConfig with { Categories = train.Categories };
             if (!resuming && parse.GetValue(boxPrior)) segConfig = segConfig with { BoxPrior = true };
+            if (!resuming && parse.GetValue(highRes) is { } channels) segConfig = segConfig with { HighResChannels = channels };
 
             using var model = new SegSamModel(segConfig);
             if (!resuming && parse.GetValue(init) is { } initPath)

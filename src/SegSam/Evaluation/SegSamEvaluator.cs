@@ -44,13 +44,13 @@ public static class SegSamEvaluator
         {
             var slice = data.Slices[s];
             using var scope = NewDisposeScope();
-            var embedding = model.Sam.ImageEncoder.forward(Training.TrainingBatch.Images(model.Sam, data, [s], model.Sam.Device));
+            var (embedding, highRes) = model.EncodeImages(Training.TrainingBatch.Images(model.Sam, data, [s], model.Sam.Device));
             foreach (bool box in new[] { true, false })
             {
                 if (box ? !options.Boxes : !options.Points) continue;
                 var objects = sampler.TestObjects(slice, box);
                 if (objects.Count == 0) continue;
-                var predictions = Predict(model, embedding, objects, box, size);
+                var predictions = Predict(model, embedding, highRes, objects, box, size);
                 for (int i = 0; i < objects.Count; i++)
                 {
                     var (binary, semanticMask, predictedClass) = predictions[i];
@@ -83,7 +83,7 @@ public static class SegSamEvaluator
     }
 
     /// <summary>Per object: SAM's binary mask, SAWD's mask (if any) and the predicted class (if any), at the input size.</summary>
-    static List<(byte[] Binary, byte[]? Semantic, int? Class)> Predict(SegSamModel model, Tensor embedding,
+    static List<(byte[] Binary, byte[]? Semantic, int? Class)> Predict(SegSamModel model, Tensor embedding, Tensor? highRes,
         IReadOnlyList<PromptedObject> objects, bool box, int size)
     {
         using var scope = NewDisposeScope();
@@ -96,7 +96,7 @@ public static class SegSamEvaluator
             points = tensor(objects.SelectMany(o => new[] { (float)o.Prompt.Points[0].X, (float)o.Prompt.Points[0].Y }).ToArray(), [objects.Count, 1, 2], device: device);
             labels = ones([objects.Count, 1], dtype: ScalarType.Int32, device: device);
         }
-        using var output = model.Decode(embedding, points, labels, boxes, null, multimaskOutput: !box);
+        using var output = model.Decode(embedding, points, labels, boxes, null, multimaskOutput: !box, highRes);
         var masks = output.BinaryMasks;
         if (masks.shape[1] > 1)
         {

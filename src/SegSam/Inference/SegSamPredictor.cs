@@ -16,6 +16,7 @@ public sealed class SegSamPredictor : IDisposable
 {
     readonly SegSamModel model;
     Tensor? embedding;
+    Tensor? highRes;
     SquareFrame? frame;
 
     public SegSamPredictor(SegSamModel model) => this.model = model;
@@ -35,7 +36,9 @@ public sealed class SegSamPredictor : IDisposable
         using var inference = inference_mode();
         int channels = model.Config.Sam.ImageEncoder.InChans;
         var input = tensor(square, [1, 1, InputSize, InputSize], device: model.Sam.Device).expand(1, channels, -1, -1);
-        embedding = model.Sam.ImageEncoder.forward(model.Sam.Preprocess(input)).DetachFromDisposeScope();
+        var (e, h) = model.EncodeImages(model.Sam.Preprocess(input));
+        embedding = e.DetachFromDisposeScope();
+        highRes = h?.DetachFromDisposeScope();
     }
 
     public SemanticPrediction Predict(SamPrompt prompt)
@@ -55,7 +58,7 @@ public sealed class SegSamPredictor : IDisposable
         if (inModel.Box is { } b) box = tensor(new[] { (float)b.X0, (float)b.Y0, (float)b.X1, (float)b.Y1 }, [1, 4], device: device);
         // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does.
         bool multimask = box is null && inModel.Points.Count == 1;
-        using var output = model.Decode(embedding, points, labels, box, null, multimask);
+        using var output = model.Decode(embedding, points, labels, box, null, multimask, highRes);
         int best = (int)output.Iou.argmax(1).item<long>();
         var binary = ToSlice(output.BinaryMasks[.., best..(best + 1)], frame);
         float iou = output.Iou[0, best].item<float>();
@@ -104,6 +107,8 @@ public sealed class SegSamPredictor : IDisposable
     {
         embedding?.Dispose();
         embedding = null;
+        highRes?.Dispose();
+        highRes = null;
         frame = null;
     }
 

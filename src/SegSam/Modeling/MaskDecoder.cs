@@ -77,10 +77,12 @@ public sealed class MaskDecoder : nn.Module
     /// <summary>
     /// <see cref="PredictMasks"/> plus the transformer's output for every token (B×(1+M+N)×D:
     /// IoU token, mask tokens, then the sparse prompt tokens in order), so that extra tokens
-    /// passed with the prompts (SEG-SAM's cls-token baseline) can be read out.
+    /// passed with the prompts (SEG-SAM's cls-token baseline) can be read out. Optional
+    /// pixel-level features (1 or B×D/8×4h×4w, see HighResStem) are added to the upscaled
+    /// image features; without them this is SAM's decoder.
     /// </summary>
     public (Tensor Masks, Tensor IouPred, Tensor Tokens) PredictMasksAndTokens(Tensor imageEmbeddings, Tensor imagePe,
-        Tensor sparsePromptEmbeddings, Tensor densePromptEmbeddings)
+        Tensor sparsePromptEmbeddings, Tensor densePromptEmbeddings, Tensor? highResFeatures = null)
     {
         using var scope = NewDisposeScope();
         long batch = sparsePromptEmbeddings.shape[0];
@@ -96,6 +98,7 @@ public sealed class MaskDecoder : nn.Module
         var maskTokensOut = hs[.., 1..(1 + NumMaskTokens), ..];
 
         var upscaled = output_upscaling.forward(keys.transpose(1, 2).reshape(b, c, h, w));
+        if (highResFeatures is not null) upscaled = upscaled.Plus(ExpandToBatch(highResFeatures, b, "high-resolution features"));
         var hyperIn = stack(Enumerable.Range(0, NumMaskTokens)
             .Select(i => output_hypernetworks_mlps[i].forward(maskTokensOut[.., i, ..])), 1);
         long uc = upscaled.shape[1], uh = upscaled.shape[2], uw = upscaled.shape[3];

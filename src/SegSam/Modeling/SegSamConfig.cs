@@ -54,6 +54,8 @@ public sealed record SegSamConfig
     /// tokens (our addition for small models trained from scratch; off = SAM's decoder as is).
     /// </summary>
     public bool BoxPrior { get; init; }
+    /// <summary>Width of the pixel-level feature stem feeding the mask decoders (0: none, SAM's decoders as is).</summary>
+    public int HighResChannels { get; init; }
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
 
     [JsonIgnore] public int NumClasses => Categories.Length;
@@ -86,6 +88,8 @@ public sealed record SegSamConfig
         Check(!t.Enabled || (t.TextDim > 0 && t.NumHeads > 0 && (dim / 2) % t.NumHeads == 0),
             $"text_enhancer.num_heads ({t.NumHeads}) must divide embed_dim / 2 ({dim / 2})");
         Check(!t.Enabled || NumClasses >= 1, "text_enhancer needs the categories it describes");
+        Check(HighResChannels >= 0, "high_res_channels must be >= 0");
+        Check(HighResChannels == 0 || Sam.ImageEncoder.PatchSize % 4 == 0, "high_res_channels needs a patch size divisible by 4 (the decoders work at 4× the token grid)");
     }
 
     /// <summary>The paper's ablation rows by name (Table 4), on a given SAM config and categories.</summary>

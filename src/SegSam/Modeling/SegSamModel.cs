@@ -18,6 +18,7 @@ public sealed class SegSamModel : nn.Module
     readonly SemanticDecoder? semantic_decoder;
     readonly TextVisionEnhancer? text_enhancer;
     readonly Parameter? box_prior_scale;
+    readonly HighResStem? high_res_stem;
 
     public SegSamConfig Config { get; }
     public SamModel Sam => sam;
@@ -44,16 +45,40 @@ public sealed class SegSamModel : nn.Module
             text_enhancer = new TextVisionEnhancer(config.NumClasses, config.TextEnhancer.TextDim, dim, config.TextEnhancer.NumHeads);
         if (config.BoxPrior)
             box_prior_scale = new Parameter(SafeMath.Full([1], 2.0, ScalarType.Float32));
+        if (config.HighResChannels > 0)
+            high_res_stem = new HighResStem(config.Sam.ImageEncoder.InChans, config.HighResChannels, dim / 8, config.Sam.ImageEncoder.PatchSize / 4);
         RegisterComponents();
         eval();
+    }
+
+    public bool HasHighResStem => high_res_stem is not null;
+
+    /// <summary>The pixel-level features alone (a frozen encoder's embeddings come from a cache).</summary>
+    public Tensor EncodeHighRes(Tensor images) =>
+        (high_res_stem ?? throw new InvalidOperationException("this model has no high-resolution stem")).forward(images);
+
+    /// <summary>
+    /// The image-dependent inputs of <see cref="Decode"/> for normalised, padded images
+    /// (B×C×S×S): the encoder's embedding and, when configured, the pixel-level features.
+    /// </summary>
+    public (Tensor Embedding, Tensor? HighRes) EncodeImages(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var embedding = sam.ImageEncoder.forward(images);
+        var highRes = high_res_stem?.forward(images);
+        return (embedding.MoveToOuterDisposeScope(), highRes?.MoveToOuterDisposeScope());
     }
 
     /// <summary>
     /// Decodes prompts on image embeddings (1×D×h×w shared, or one per prompt). Coordinates are in
     /// the encoder's input frame: coords B×N×2 with labels B×N, boxes B×4, mask input B×1×4h×4w.
+    /// <paramref name="highRes"/> (from <see cref="EncodeImages"/>) is required when the model has a stem.
     /// </summary>
-    public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, bool multimaskOutput)
+    public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, bool multimaskOutput,
+                               Tensor? highRes = null)
     {
+        if ((high_res_stem is null) != (highRes is null))
+            throw new ArgumentException(high_res_stem is null ? "this model has no high-resolution stem" : "this model needs its high-resolution features (EncodeImages)");
         using var scope = NewDisposeScope();
         var (sparse, dense) = sam.PromptEncoder.forward(coords, labels, boxes, maskInput);
         var pe = sam.PromptEncoder.GetDensePe();
@@ -64,7 +89,7 @@ public sealed class SegSamModel : nn.Module
         if (cls_token is not null)
             sagdPrompts = cat([sagdPrompts, cls_token.weight!.unsqueeze(0).expand(sparse.shape[0], -1, -1)], 1);
 
-        var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense);
+        var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense, highRes);
         var selected = multimaskOutput ? (1..) : (0..1);
         masks = masks[.., selected];
         iou = iou[.., selected];
@@ -78,7 +103,7 @@ public sealed class SegSamModel : nn.Module
         }
         else if (semantic_decoder is not null)
         {
-            var s = semantic_decoder.forward(imageEmbeddings, pe, sparse, dense);
+            var s = semantic_decoder.forward(imageEmbeddings, pe, sparse, dense, highRes);
             (semanticMask, classLogits, presence, categoryMasks) = (s.MaskLogits, s.ClassLogits, s.PresenceLogits, s.CategoryMasks);
             if (prior is not null) semanticMask = semanticMask.Plus(prior);
         }

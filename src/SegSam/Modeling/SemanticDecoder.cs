@@ -54,7 +54,7 @@ public sealed class SemanticDecoder : nn.Module
     /// <summary>
     /// imageEmbeddings: 1×D×h×w or B×D×h×w; imagePe: 1×D×h×w; sparse: B×L×D (t_p); dense: B×D×h×w.
     /// </summary>
-    public SemanticOutput forward(Tensor imageEmbeddings, Tensor imagePe, Tensor sparse, Tensor dense)
+    public SemanticOutput forward(Tensor imageEmbeddings, Tensor imagePe, Tensor sparse, Tensor dense, Tensor? highResFeatures = null)
     {
         using var scope = NewDisposeScope();
         long batch = sparse.shape[0];
@@ -80,6 +80,7 @@ public sealed class SemanticDecoder : nn.Module
         var (hs, imageTokens) = transformer.forward(src, pos, cat([soToken, sparse], 1));
         var soOut = hs[.., 0, ..];
         var upscaled = output_upscaling.forward(imageTokens.transpose(1, 2).reshape(batch, d, h, w));
+        if (highResFeatures is not null) upscaled = upscaled.Plus(MaskDecoder.ExpandToBatch(highResFeatures, batch, "high-resolution features"));
         long uc = upscaled.shape[1], uh = upscaled.shape[2], uw = upscaled.shape[3];
         var pixels = upscaled.view(batch, uc, uh * uw);
         var mask = mask_mlp.forward(soOut).unsqueeze(1).matmul(pixels).view(batch, 1, uh, uw);

@@ -163,11 +163,20 @@ public sealed class SegSamTrainer
         if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
         using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);
 
-        Tensor embeddings = cached is not null
-            ? cached.index_select(0, tensor(batchSlices.Select(i => (long)i).ToArray(), device: device))
-            : model.Sam.ImageEncoder.forward(TrainingBatch.Images(model.Sam, step, rows, device));
-        var perPrompt = embeddings.index_select(0, batch.ImageIndex);
-        using var output = model.Decode(perPrompt, batch.Points, batch.PointLabels, batch.Boxes, null, multimaskOutput: !boxes);
+        var images = TrainingBatch.Images(model.Sam, step, rows, device);
+        Tensor embeddings;
+        Tensor? highRes;
+        if (cached is not null)
+        {
+            embeddings = cached.index_select(0, tensor(batchSlices.Select(i => (long)i).ToArray(), device: device));
+            highRes = model.HasHighResStem ? model.EncodeHighRes(images) : null;
+        }
+        else
+        {
+            (embeddings, highRes) = model.EncodeImages(images);
+        }
+        using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
+            multimaskOutput: !boxes, highRes?.index_select(0, batch.ImageIndex));
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize);
         optimizer.ZeroGrad();
         loss.Total.backward();

@@ -113,6 +113,36 @@ public class SegSamModelTests
         Assert.True(model.state_dict()["semantic_decoder.so_token.weight"].equal(semanticBefore).all().item<bool>());
     }
 
+    [Fact]
+    public void BoxPriorStartsFromTheBoxAndHighResFeaturesReachTheMasks()
+    {
+        manual_seed(5);
+        using var model = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true, HighResChannels = 8 });
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var images = rand(2, 1, 32, 32);
+        var (embedding, highRes) = model.EncodeImages(images);
+        Assert.Equal(new long[] { 2, 2, 32, 32 }, highRes!.shape); // D/8 = 2 channels at 4× the 8×8 grid
+        var boxes = tensor(new float[] { 4, 4, 11, 19, 0, 0, 31, 31 }, [2, 4]);
+        using var withPixels = model.Decode(embedding, null, null, boxes, null, false, highRes);
+        using var otherPixels = model.Decode(embedding, null, null, boxes, null, false, highRes.Times(3));
+        Assert.False(withPixels.BinaryMasks.allclose(otherPixels.BinaryMasks));
+        Assert.False(withPixels.SemanticMask!.allclose(otherPixels.SemanticMask!));
+        Assert.Throws<ArgumentException>(() => model.Decode(embedding, null, null, boxes, null, false));
+
+        // The prior alone: +s inside the box, −s outside (s = 2 at initialisation).
+        using var plain = new SegSamModel(TinySegSam.Config("baseline"));
+        using var prior = new SegSamModel(TinySegSam.Config("baseline") with { BoxPrior = true });
+        foreach (var (name, tensor) in plain.state_dict()) prior.state_dict()[name].copy_(tensor);
+        var e = plain.Sam.ImageEncoder.forward(images);
+        using var a = plain.Decode(e, null, null, boxes, null, false);
+        using var b = prior.Decode(e, null, null, boxes, null, false);
+        var difference = (b.BinaryMasks - a.BinaryMasks)[0, 0];
+        // Low-res grid = input grid here (32): pixel (x 5, y 10) lies in the box x 4..11, y 4..19; x 3 does not.
+        Assert.Equal(2f, difference[10, 5].item<float>(), 4);
+        Assert.Equal(-2f, difference[12, 3].item<float>(), 4);
+    }
+
     [Theory]
     [InlineData("{\"sam\": {}, \"categories\": [], \"cls_token\": true, \"semantic_decoder\": {\"enabled\": false}}", "at least one category")]
     [InlineData("{\"sam\": {}, \"categories\": [\"a\", \"a\"]}", "unique")]
