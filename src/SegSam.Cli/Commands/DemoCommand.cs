@@ -59,7 +59,7 @@ public static class DemoCommand
                 Facts =
                 [
                     new("Data", $"Colin27 T1 MRI + AAL atlas (Debian mricron-data): {test.Slices.Count} held-out axial slices (k ≡ 0 mod 10), {metrics.Objects.Count / 2} objects"),
-                    new("Model", $"{Path.GetFileName(modelPath)}: SEG-SAM, {segsam.Config.Sam.ImageEncoder.ImgSize}² input, {segsam.parameters().Sum(p => p.numel()):N0} parameters, {segsam.Config.NumClasses} categories"),
+                    new("Model", $"{Path.GetFileName(modelPath)}: {segsam.Config.Describe()}, {segsam.Config.Sam.ImageEncoder.ImgSize}² input, {segsam.parameters().Sum(p => p.numel()):N0} parameters, {segsam.Config.NumClasses} categories"),
                     new("Prompts", "one exact box and one click (the pixel deepest inside the object) per object"),
                     new("Cross-dataset", $"macaque INIA19 + NeuroMaps, box prompts, binary DSC {summary.MacaqueBoxDice:F3} over {cross.Objects.Count} objects"),
                     new("Wall time", $"{summary.Seconds:F0} s"),

@@ -77,6 +77,8 @@ public static class TrainCommand
             }
             if (segConfig.IsSemantic || segConfig.TextEnhancer.Enabled)
                 segConfig = segConfig with { Categories = train.Categories };
+            if (!resuming && segConfig.TextEnhancer.Enabled && parse.GetValue(config) is null)
+                segConfig = segConfig with { TextEnhancer = segConfig.TextEnhancer with { TextEncoder = parse.GetValue(textEncoder)! } };
             if (!resuming && parse.GetValue(boxPrior)) segConfig = segConfig with { BoxPrior = true };
             if (!resuming && parse.GetValue(highRes) is { } channels) segConfig = segConfig with { HighResChannels = channels };
 

@@ -59,6 +59,25 @@ public sealed record SegSamConfig
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
 
     [JsonIgnore] public int NumClasses => Categories.Length;
+
+    /// <summary>The model in words, e.g. "SEG-SAM: SAWD (SO + CO tokens) + T2VSE, box prior, pixel stem".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        if (SemanticDecoder.Enabled)
+            parts.Add(SemanticDecoder.Unprompted switch
+            {
+                UnpromptedMode.None => "SAWD (SO token)",
+                UnpromptedMode.Classify => "SAWD (SO + CO tokens)",
+                _ => "SAWD_sem (full-image semantic)",
+            });
+        if (TextEnhancer.Enabled) parts.Add($"T2VSE ({TextEnhancer.TextEncoder})");
+        string core = ClsToken ? "SAM + cls token" : parts.Count > 0 ? "SEG-SAM: " + string.Join(" + ", parts) : "SAM";
+        var extras = new List<string>();
+        if (BoxPrior) extras.Add("box prior");
+        if (HighResChannels > 0) extras.Add($"{HighResChannels}-channel pixel stem");
+        return extras.Count > 0 ? $"{core}, {string.Join(", ", extras)}" : core;
+    }
     [JsonIgnore] public bool IsSemantic => ClsToken || SemanticDecoder.Enabled;
 
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
