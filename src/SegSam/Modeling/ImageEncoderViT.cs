@@ -30,7 +30,7 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
         {
             bool global = config.GlobalAttnIndexes.Contains(i);
             blocks.Add(new VitBlock(config.EmbedDim, config.NumHeads, config.MlpRatio, config.QkvBias, config.UseRelPos,
-                global ? 0 : config.WindowSize, (grid, grid), config.LayerNormEps));
+                global ? 0 : config.WindowSize, (grid, grid), config.LayerNormEps, config.Adapter));
         }
         neck = nn.Sequential(
             nn.Conv2d(config.EmbedDim, config.OutChans, kernel_size: 1, bias: false),

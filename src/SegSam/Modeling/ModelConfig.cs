@@ -20,6 +20,8 @@ public sealed record ImageEncoderConfig
     public int WindowSize { get; init; } = 14;
     public int[] GlobalAttnIndexes { get; init; } = [2, 5, 8, 11];
     public double LayerNormEps { get; init; } = 1e-6;
+    /// <summary>SAM-Med2D's adapter in every block (see AdapterLayer); false = SAM's encoder.</summary>
+    public bool Adapter { get; init; }
 
     /// <summary>Side of the square token grid the encoder produces.</summary>
     [JsonIgnore] public int GridSize => ImgSize / PatchSize;

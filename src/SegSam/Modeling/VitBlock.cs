@@ -14,16 +14,20 @@ public sealed class VitBlock : nn.Module<Tensor, Tensor>
     readonly VitAttention attn;
     readonly LayerNorm norm2;
     readonly MlpBlock mlp;
+    // Named as SAM-Med2D's state_dict names it ("blocks.N.Adapter.…").
+    readonly AdapterLayer? Adapter;
     readonly long windowSize;
 
     public VitBlock(long dim, long numHeads, double mlpRatio, bool qkvBias, bool useRelPos, long windowSize,
-                    (long H, long W) inputSize, double layerNormEps) : base(nameof(VitBlock))
+                    (long H, long W) inputSize, double layerNormEps, bool adapter = false) : base(nameof(VitBlock))
     {
         norm1 = nn.LayerNorm(dim, eps: layerNormEps);
         attn = new VitAttention(dim, numHeads, qkvBias, useRelPos,
             windowSize == 0 ? inputSize : (windowSize, windowSize));
         norm2 = nn.LayerNorm(dim, eps: layerNormEps);
         mlp = new MlpBlock(dim, (long)(dim * mlpRatio), () => nn.GELU());
+        // SAM-Med2D's adapter uses nn.LayerNorm's default eps.
+        if (adapter) Adapter = new AdapterLayer(dim);
         this.windowSize = windowSize;
         RegisterComponents();
     }
@@ -34,7 +38,9 @@ public sealed class VitBlock : nn.Module<Tensor, Tensor>
         var y = norm1.forward(x);
         y = windowSize > 0 ? WindowedAttention(y) : attn.forward(y);
         var residual = x.Plus(y);
-        var output = residual.Plus(mlp.forward(norm2.forward(residual)));
+        var normed = norm2.forward(residual);
+        var output = residual.Plus(mlp.forward(normed));
+        if (Adapter is not null) output = output.Plus(Adapter.forward(normed));
         return output.MoveToOuterDisposeScope();
     }
 
