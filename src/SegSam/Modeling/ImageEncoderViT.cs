@@ -18,6 +18,9 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
     public ImageEncoderConfig Config { get; }
     public int ImgSize => Config.ImgSize;
 
+    /// <summary>The ViT blocks, in order.</summary>
+    public IReadOnlyList<VitBlock> Blocks => [.. blocks];
+
     public ImageEncoderViT(ImageEncoderConfig config) : base(nameof(ImageEncoderViT))
     {
         Config = config;

@@ -10,7 +10,8 @@ namespace SegSam.Modeling;
 /// </summary>
 public sealed class VitAttention : nn.Module<Tensor, Tensor>
 {
-    readonly Linear qkv;
+    // A Linear, or the LoraQkvLinear that replaces it under the same name (AddLora).
+    nn.Module<Tensor, Tensor> qkv;
     readonly Linear proj;
     readonly Parameter? rel_pos_h;
     readonly Parameter? rel_pos_w;
@@ -44,7 +45,34 @@ public sealed class VitAttention : nn.Module<Tensor, Tensor>
     /// What <see cref="ProjectQkv"/> gives for a zero token (the padding of a window): the
     /// bias, or zeros without one. 3C values.
     /// </summary>
-    public Tensor ZeroTokenQkv() => qkv.bias is { } b ? b.detach() : zeros(qkv.weight!.shape[0], device: qkv.weight.device);
+    public Tensor ZeroTokenQkv()
+    {
+        // LoRA adds B·A·x, which is zero for a zero token, so the bias alone is still exact.
+        var (weight, bias) = qkv switch
+        {
+            Linear l => (l.weight!, l.bias),
+            LoraQkvLinear l => (l.Weight, l.Bias),
+            _ => throw new InvalidOperationException($"unexpected qkv module {qkv.GetType().Name}"),
+        };
+        return bias is { } b ? b.detach() : zeros(weight.shape[0], device: weight.device);
+    }
+
+    /// <summary>The LoRA wrapper of the qkv projection, or null while it is a plain Linear.</summary>
+    public LoraQkvLinear? Lora => qkv as LoraQkvLinear;
+
+    /// <summary>
+    /// Replaces the qkv Linear by a <see cref="LoraQkvLinear"/> around its (now frozen) weights,
+    /// registered under the same name so the weights keep their state_dict names.
+    /// </summary>
+    public LoraQkvLinear AddLora(int rank, double? alpha = null)
+    {
+        if (qkv is not Linear linear) throw new InvalidOperationException("LoRA is already applied to this attention's qkv projection");
+        var lora = new LoraQkvLinear(linear, rank, alpha);
+        register_module("qkv", null!); // null unregisters the Linear, freeing the name
+        register_module("qkv", lora);
+        qkv = lora;
+        return lora;
+    }
 
     /// <summary>The output projection, B×H×W×C → B×H×W×C.</summary>
     public Tensor ProjectOutput(Tensor x) => proj.forward(x);

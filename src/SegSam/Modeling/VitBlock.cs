@@ -32,6 +32,9 @@ public sealed class VitBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The block's attention (LoRA is applied there).</summary>
+    public VitAttention Attention => attn;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
