@@ -35,6 +35,34 @@ internal static class ReportCsv
         return csv.ToString();
     }
 
+    public static string SynapseScores(IEnumerable<SynapseOrganScore> scores)
+    {
+        var csv = new StringBuilder();
+        Row(csv, "case", "label", "organ", "dice", "hd95_voxels", "hd95_mm");
+        foreach (var s in scores)
+            Row(csv, s.Case, Number(s.Label), s.Organ, Number(s.Dice), Number(s.Hd95Voxels), Number(s.Hd95Mm));
+        return csv.ToString();
+    }
+
+    /// <summary>Per-organ rows, then <paramref name="mean"/> with an empty label.</summary>
+    public static string SynapseOrgans(IEnumerable<SynapseOrganSummary> organs, SynapseOrganSummary mean)
+    {
+        var csv = new StringBuilder();
+        Row(csv, "label", "organ", "cases", "dice", "hd95_voxels", "hd95_mm");
+        foreach (var o in organs.Append(mean))
+            Row(csv, ReferenceEquals(o, mean) ? "" : Number(o.Label), o.Organ, Number(o.Cases), Number(o.Dice), Number(o.Hd95Voxels), Number(o.Hd95Mm));
+        return csv.ToString();
+    }
+
+    public static string SynapseCases(IEnumerable<SynapseCaseSummary> cases)
+    {
+        var csv = new StringBuilder();
+        Row(csv, "case", "organs", "dice", "hd95_voxels", "hd95_mm");
+        foreach (var c in cases)
+            Row(csv, c.Case, Number(c.Organs), Number(c.Dice), Number(c.Hd95Voxels), Number(c.Hd95Mm));
+        return csv.ToString();
+    }
+
     static string Number(double? value) =>
         value is double v && !double.IsNaN(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
 
