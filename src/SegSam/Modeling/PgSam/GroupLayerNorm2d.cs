@@ -16,6 +16,10 @@ public sealed class GroupLayerNorm2d : nn.Module<Tensor, Tensor>
     public GroupLayerNorm2d(long numChannels, double eps = 1e-5) : base(nameof(GroupLayerNorm2d))
     {
         norm = nn.GroupNorm(1, numChannels, eps: eps);
+        // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialised (arbitrary memory,
+        // NaN included); PyTorch starts them at weight 1, bias 0.
+        nn.init.ones_(norm.weight!);
+        nn.init.zeros_(norm.bias!);
         RegisterComponents();
     }
 
