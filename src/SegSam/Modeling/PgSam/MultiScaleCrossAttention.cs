@@ -41,9 +41,7 @@ public sealed class MultiScaleCrossAttention : nn.Module<Tensor, Tensor, Tensor>
             : nn.functional.interpolate(guide, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
         var tokens = image.Plus(resized).flatten(2).transpose(1, 2); // B×hw×D
         var guideTokens = guide.flatten(2).transpose(1, 2);
-        long n = tokens.shape[1];
-        if (guideTokens.shape[1] != n)
-            throw new ArgumentException($"the guide's grid ({guide.shape[2]}×{guide.shape[3]}) must match the image grid ({h}×{w}) for the token fusion");
+        long n = tokens.shape[1]; // the guide's own tokens may come from another grid: only the first n outputs are kept
         for (int i = 0; i < layers.Count; i++)
         {
             var residual = tokens;
