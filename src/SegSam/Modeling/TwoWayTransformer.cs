@@ -7,6 +7,7 @@ namespace SegSam.Modeling;
 /// <summary>
 /// SAM's two-way transformer: prompt tokens and image tokens attend to each other for
 /// <c>depth</c> layers, then a final token → image attention (the reference TwoWayTransformer).
+/// <c>crossAttentionFirst</c> selects PG-SAM's layer order (see TwoWayAttentionBlock).
 /// </summary>
 public sealed class TwoWayTransformer : nn.Module
 {
@@ -16,13 +17,14 @@ public sealed class TwoWayTransformer : nn.Module
 
     public long EmbeddingDim { get; }
 
-    public TwoWayTransformer(int depth, long embeddingDim, long numHeads, long mlpDim, long attentionDownsampleRate = 2)
+    public TwoWayTransformer(int depth, long embeddingDim, long numHeads, long mlpDim, long attentionDownsampleRate = 2,
+                             bool crossAttentionFirst = false)
         : base(nameof(TwoWayTransformer))
     {
         EmbeddingDim = embeddingDim;
         layers = new ModuleList<TwoWayAttentionBlock>();
         for (int i = 0; i < depth; i++)
-            layers.Add(new TwoWayAttentionBlock(embeddingDim, numHeads, mlpDim, attentionDownsampleRate, skipFirstLayerPe: i == 0));
+            layers.Add(new TwoWayAttentionBlock(embeddingDim, numHeads, mlpDim, attentionDownsampleRate, skipFirstLayerPe: i == 0, crossAttentionFirst));
         final_attn_token_to_image = new TokenAttention(embeddingDim, numHeads, attentionDownsampleRate);
         norm_final_attn = nn.LayerNorm(embeddingDim);
         RegisterComponents();
