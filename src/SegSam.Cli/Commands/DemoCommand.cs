@@ -80,7 +80,7 @@ public static class DemoCommand
 
     /// <summary>The headline numbers of a demo run.</summary>
     public sealed record Summary(double BoxDice, double PointDice, double? BoxMdsc, double? PointMdsc, double? ClassAccuracy,
-                                 double? BoxHd95, double? BoxNsd, double MacaqueBoxDice, int Objects, double Seconds)
+                                 double? BoxHd95, double? PointHd95, double? BoxNsd, double? PointNsd, double MacaqueBoxDice, int Objects, double Seconds)
     {
         public static Summary Of(MetricsReport metrics, MetricsReport cross, double seconds)
         {
@@ -88,7 +88,7 @@ public static class DemoCommand
             var box = Row(metrics, "box");
             var point = Row(metrics, "point");
             return new Summary(box?.Dice.Mean ?? double.NaN, point?.Dice.Mean ?? double.NaN, box?.Mdsc, point?.Mdsc, box?.ClassAccuracy,
-                box?.Hd95.Mean, box?.Nsd.Mean, Row(cross, "box")?.Dice.Mean ?? double.NaN, box?.Count ?? 0, seconds);
+                box?.Hd95.Mean, point?.Hd95.Mean, box?.Nsd.Mean, point?.Nsd.Mean, Row(cross, "box")?.Dice.Mean ?? double.NaN, box?.Count ?? 0, seconds);
         }
 
         public void Print(string report)
@@ -99,7 +99,8 @@ public static class DemoCommand
             Console.WriteLine($"  {"DSC (binary)",-26}{BoxDice,10:F4}{PointDice,10:F4}");
             Console.WriteLine($"  {"mDSC (class must match)",-26}{Fmt(BoxMdsc),10}{Fmt(PointMdsc),10}");
             Console.WriteLine($"  {"class accuracy",-26}{Fmt(ClassAccuracy),10}");
-            Console.WriteLine($"  {"HD95 mm / NSD (2 mm)",-26}{Fmt(BoxHd95, "F2"),10}{Fmt(BoxNsd),10}");
+            Console.WriteLine($"  {"HD95 mm",-26}{Fmt(BoxHd95, "F2"),10}{Fmt(PointHd95, "F2"),10}");
+            Console.WriteLine($"  {"NSD (2 mm)",-26}{Fmt(BoxNsd),10}{Fmt(PointNsd),10}");
             Console.WriteLine($"  {"macaque atlas DSC",-26}{MacaqueBoxDice,10:F4}");
             Console.WriteLine($"report: {report}");
         }
