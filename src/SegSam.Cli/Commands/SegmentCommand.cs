@@ -25,6 +25,7 @@ public static class SegmentCommand
         var boxes = new Option<string[]>("--box") { Description = "x0,y0,x1,y1 in pixels of the slice as written to slice.png (inclusive corners); each box is one object; repeatable" };
         var points = new Option<string[]>("--point") { Description = "x,y,label on the slice (1 object, 0 background); all points together are one object; repeatable" };
         var propagate = new Option<bool>("--propagate") { Description = "Follow each object through the volume: the mask's box on one slice prompts the next, both ways, until the object ends" };
+        var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
         var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors)" };
         var output = new Option<string>("--out") { Description = "Output folder", Required = true };
         var modality = new Option<string?>("--modality") { Description = "CT or MR: how intensities become 0–255 (default: CT when values below −100 exist, else MR)" };
@@ -32,7 +33,7 @@ public static class SegmentCommand
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts.")
         {
-            image, slice, boxes, points, propagate, model, output, modality, window, json,
+            image, slice, boxes, points, propagate, range, model, output, modality, window, json,
         };
         command.SetAction(parse =>
         {
@@ -51,10 +52,12 @@ public static class SegmentCommand
             var segmenter = new VolumeSegmenter(predictor);
             bool doPropagate = parse.GetValue(propagate);
             if (doPropagate && scene.Ras.Dims[scene.Axis] == 1) throw new UsageException("--propagate needs a volume; the input has a single slice");
+            var limits = ParseRange(parse.GetValue(range), scene.Index, scene.Ras.Dims[scene.Axis]);
+            if (limits is not null && !doPropagate) throw new UsageException("--range bounds --propagate; give both");
             var objects = new List<(SegmentedObject Object, int Label)>();
             foreach (var prompt in prompts)
             {
-                var obj = segmenter.Segment(scene.Ras, scene.Axis, scene.Index, prompt, doPropagate);
+                var obj = segmenter.Segment(scene.Ras, scene.Axis, scene.Index, prompt, doPropagate, limits);
                 int label = obj.Start.ClassIndex is { } c ? c + 1 : objects.Count + 1;
                 objects.Add((obj, label));
             }
@@ -70,6 +73,19 @@ public static class SegmentCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    static (int First, int Last)? ParseRange(string? text, int index, int count)
+    {
+        if (text is null) return null;
+        var parts = text.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int first) || !int.TryParse(parts[1], out int last))
+            throw new UsageException($"--range expects FIRST:LAST slice numbers, got '{text}'");
+        if (first > last || first < 0 || last >= count)
+            throw new UsageException($"--range {text}: needs 0 <= FIRST <= LAST <= {count - 1}");
+        if (index < first || index > last)
+            throw new UsageException($"--range {text} does not contain the prompted slice {index}");
+        return (first, last);
     }
 
     /// <summary>What was segmented, as written to segmentation.json.</summary>
