@@ -228,6 +228,10 @@ public static class HtmlReport
         .ok{color:#1a8a2e;font-weight:700}
         .bad{color:#c62828;font-weight:700}
         .model-card{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:4px 20px}
+        .model-card table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums;margin:8px 0}
+        .model-card th,.model-card td{padding:3px 10px;border-bottom:1px solid #e6e9ee;text-align:left;vertical-align:top}
+        .model-card th{background:#eef1f5}
+        .model-card code{background:#f3f5f8;padding:1px 4px;border-radius:3px;font-size:12px}
         pre{background:#f3f5f8;padding:8px 12px;overflow-x:auto;font-size:13px}
         footer{margin-top:40px;color:#5a6474;font-size:13px}
         footer code{white-space:pre-wrap;overflow-wrap:anywhere;background:#eaedf2;padding:2px 6px;border-radius:4px}

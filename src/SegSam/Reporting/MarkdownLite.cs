@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SegSam.Reporting;
 
 /// <summary>
 /// Renders markdown-ish text as plain HTML: "#" headings (one level below the report's section
-/// heading), "-"/"*" bullet lists, paragraphs, and fenced blocks and "|" tables kept
-/// preformatted. Every character of the text is escaped; inline markup stays as typed and
-/// nothing becomes a link.
+/// heading), "-"/"*" bullet lists, paragraphs, fenced blocks (preformatted), "|" tables (a
+/// header row with an empty first line is left out), `code` and **bold**. Every character of
+/// the text is escaped first; nothing becomes a link.
 /// </summary>
 internal static class MarkdownLite
 {
@@ -17,16 +18,17 @@ internal static class MarkdownLite
         var paragraph = new List<string>();
         var items = new List<string>();
         var pre = new List<string>();
+        var table = new List<string[]>();
         bool fenced = false;
 
         void FlushParagraph()
         {
-            if (paragraph.Count > 0) html.Append("<p>").Append(Escape(string.Join(' ', paragraph))).Append("</p>\n");
+            if (paragraph.Count > 0) html.Append("<p>").Append(Inline(string.Join(' ', paragraph))).Append("</p>\n");
             paragraph.Clear();
         }
         void FlushList()
         {
-            if (items.Count > 0) html.Append("<ul>").AppendJoin("", items.Select(i => $"<li>{Escape(i)}</li>")).Append("</ul>\n");
+            if (items.Count > 0) html.Append("<ul>").AppendJoin("", items.Select(i => $"<li>{Inline(i)}</li>")).Append("</ul>\n");
             items.Clear();
         }
         void FlushPre()
@@ -34,7 +36,21 @@ internal static class MarkdownLite
             if (pre.Count > 0) html.Append("<pre>").Append(Escape(string.Join('\n', pre))).Append("</pre>\n");
             pre.Clear();
         }
-        void FlushAll() { FlushParagraph(); FlushList(); FlushPre(); }
+        void FlushTable()
+        {
+            if (table.Count == 0) return;
+            html.Append("<table>");
+            for (int r = 0; r < table.Count; r++)
+            {
+                bool header = r == 0 && table.Count > 1;
+                if (header && table[0].All(c => c.Length == 0)) continue;
+                string tag = header ? "th" : "td";
+                html.Append("<tr>").AppendJoin("", table[r].Select(c => $"<{tag}>{Inline(c)}</{tag}>")).Append("</tr>");
+            }
+            html.Append("</table>\n");
+            table.Clear();
+        }
+        void FlushAll() { FlushParagraph(); FlushList(); FlushPre(); FlushTable(); }
 
         foreach (string raw in text.ReplaceLineEndings("\n").Split('\n'))
         {
@@ -47,8 +63,16 @@ internal static class MarkdownLite
                 continue;
             }
             if (fenced) { pre.Add(line); continue; }
-            if (trimmed.StartsWith('|')) { FlushParagraph(); FlushList(); pre.Add(trimmed); continue; }
+            if (trimmed.StartsWith('|'))
+            {
+                FlushParagraph();
+                FlushList();
+                var cells = trimmed.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+                if (!cells.All(c => c.Length > 0 && c.Trim(':').All(ch => ch == '-'))) table.Add(cells); // skip the |---| rule
+                continue;
+            }
             FlushPre();
+            FlushTable();
             if (trimmed.Length == 0) { FlushAll(); continue; }
 
             int level = trimmed.TakeWhile(c => c == '#').Count();
@@ -56,7 +80,7 @@ internal static class MarkdownLite
             {
                 FlushAll();
                 int tag = Math.Min(level + 2, 6);
-                html.Append($"<h{tag}>").Append(Escape(trimmed[level..].Trim())).Append($"</h{tag}>\n");
+                html.Append($"<h{tag}>").Append(Inline(trimmed[level..].Trim())).Append($"</h{tag}>\n");
             }
             else if (trimmed.StartsWith("- ", StringComparison.Ordinal) || trimmed.StartsWith("* ", StringComparison.Ordinal))
             {
@@ -76,4 +100,11 @@ internal static class MarkdownLite
     }
 
     static string Escape(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>Escaped text with `code` and **bold** spans (backticks and asterisks survive escaping).</summary>
+    static string Inline(string s)
+    {
+        string html = Regex.Replace(Escape(s), "`([^`]+)`", "<code>$1</code>");
+        return Regex.Replace(html, @"\*\*([^*]+)\*\*", "<strong>$1</strong>");
+    }
 }

@@ -168,7 +168,7 @@ public class HtmlReportTests
             Facts = [new("dataset", "AAL & friends"), new("wall time", "12 min")],
             Overlays = [new ReportOverlay(png, odd), new ReportOverlay(png, metrics.Objects[1])],
             TrainingLogPath = logPath,
-            ModelCard = "# SegSam model\n\nTrained on *fake* data.\n\n- box prompts\n- point prompts\n\n| a | b |\n|---|---|",
+            ModelCard = "# SegSam model\n\nTrained on *fake* data with `segsam <train>`.\n\n- box prompts\n- point prompts\n\n| a | b |\n|---|---|\n| **1** | <2> |",
             CommandLine = "segsam evaluate --data x --out \"y z\"",
         };
     }
@@ -186,6 +186,8 @@ public class HtmlReportTests
         Assert.Contains("segsam evaluate --data x --out &quot;y z&quot;", html);
         Assert.Contains("<h3>SegSam model</h3>", html);
         Assert.Contains("<li>box prompts</li>", html);
+        Assert.Contains("with <code>segsam &lt;train&gt;</code>.", html);
+        Assert.Contains("<table><tr><th>a</th><th>b</th></tr><tr><td><strong>1</strong></td><td>&lt;2&gt;</td></tr></table>", html);
     }
 
     [Fact]
