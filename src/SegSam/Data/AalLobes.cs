@@ -34,14 +34,21 @@ public static class AalLobes
         throw new ArgumentException($"'{aalRegion}' is not an AAL region name", nameof(aalRegion));
     }
 
+    /// <summary>Label value → lobe label: 0 → 0, AAL category c (label c + 1) → its lobe + 1.</summary>
+    public static int[] LabelMap(IReadOnlyList<string> aalCategories)
+    {
+        var lookup = new int[aalCategories.Count + 1];
+        for (int c = 0; c < aalCategories.Count; c++) lookup[c + 1] = LobeOf(aalCategories[c]) + 1;
+        return lookup;
+    }
+
     /// <summary>
     /// The dataset with its label maps regrouped: label c + 1 (AAL category c) becomes lobe + 1,
     /// so the result has <see cref="Names"/> as categories. Needs the AAL categories.
     /// </summary>
     public static SliceDataset Regroup(SliceDataset aal)
     {
-        var lookup = new int[aal.Categories.Length + 1];
-        for (int c = 0; c < aal.Categories.Length; c++) lookup[c + 1] = LobeOf(aal.Categories[c]) + 1;
+        var lookup = LabelMap(aal.Categories);
         var slices = aal.Slices.Select(s =>
         {
             var labels = new int[s.Labels.Length];

@@ -81,12 +81,16 @@ public sealed class PgSamModel : nn.Module
     /// </summary>
     public PgSamOutput forward(Tensor images, Tensor textFeatures)
     {
+        if (textFeatures.dim() != 2 || textFeatures.shape[0] != images.shape[0] || textFeatures.shape[1] != Config.Head.ClipDim)
+            throw new ArgumentException($"text features must be {images.shape[0]}×{Config.Head.ClipDim}, got {Shapes.Format(textFeatures.shape)}");
         using var scope = NewDisposeScope();
         var neck = image_encoder.forward(images);
-        if (textFeatures.dim() != 2 || textFeatures.shape[0] != neck.shape[0] || textFeatures.shape[1] != Config.Head.ClipDim)
-            throw new ArgumentException($"text features must be {neck.shape[0]}×{Config.Head.ClipDim}, got {Shapes.Format(textFeatures.shape)}");
         var imageFeatures = clip_image_proj.forward(neck.mean([2, 3]));
-        var output = head.forward(neck, imageFeatures, textFeatures.to(ScalarType.Float32));
+        using var text = textFeatures.to(ScalarType.Float32);
+        // The head's outputs belong to the caller: out of this scope before it closes.
+        var output = head.forward(neck, imageFeatures, text);
+        foreach (var t in new[] { output.Similarity, output.Guide, output.Fused, output.Masks, output.CoarseMasks, output.Iou })
+            t?.MoveToOuterDisposeScope();
         return output;
     }
 
