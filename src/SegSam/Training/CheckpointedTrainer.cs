@@ -103,9 +103,14 @@ public abstract class CheckpointedTrainer
                 ulong epochStart = rng.State;
                 var order = items.ToArray();
                 rng.Shuffle(order);
-                if (stepInEpoch > 0) rng = new SplitRandom(state.Rng); // resuming mid-epoch: continue the saved draws
                 double lossSum = 0;
                 int lossCount = 0;
+                if (stepInEpoch > 0)
+                {
+                    // Resuming mid-epoch: continue the saved draws and the epoch's loss sum.
+                    rng = new SplitRandom(state.Rng);
+                    (lossSum, lossCount) = (state.EpochLossSum, state.EpochLossCount);
+                }
                 for (; stepInEpoch < StepsPerEpoch; stepInEpoch++)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -135,7 +140,7 @@ public abstract class CheckpointedTrainer
                 double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
                 if (stoppedByBudget && stepInEpoch < StepsPerEpoch)
                 {
-                    SaveCheckpoint(optimizer, new TrainerState(epoch, stepInEpoch, globalStep, epochStart, rng.State, seconds));
+                    SaveCheckpoint(optimizer, new TrainerState(epoch, stepInEpoch, globalStep, epochStart, rng.State, seconds, lossSum, lossCount));
                     break;
                 }
                 WriteLog(log, new Dictionary<string, object> { ["epoch_end"] = epoch + 1, ["step"] = globalStep, ["mean_loss"] = lastEpochLoss, ["elapsed_s"] = Math.Round(seconds, 2) });

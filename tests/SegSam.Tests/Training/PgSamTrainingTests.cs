@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace SegSam.Tests.Training;
 
 /// <summary>PG-SAM's whole model, loss, schedule, few-shot subsets and trainer on a tiny model and synthetic shapes.</summary>
+[Collection(Serial.Name)] // the trainer switches oneDNN off process-wide while it runs
 public class PgSamTrainingTests
 {
     public static PgSamModelConfig TinyConfig(string textEncoder = "hashing:8") =>
