@@ -13,15 +13,8 @@ public static class PgSamCheckpoint
 {
     public const string ConfigMetadataKey = "segsam.pgsam_config";
 
-    public static void Save(PgSamHead head, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
-        {
-            [ConfigMetadataKey] = head.Config.ToJson(),
-        };
-        SafeTensors.Write(path, head.state_dict(), metadata);
-        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), head.Config.ToJson());
-    }
+    public static void Save(PgSamHead head, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ConfiguredCheckpoint.Save(head, head.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
     /// <summary>Loads a head saved by <see cref="Save"/> (config from the metadata or the sidecar JSON).</summary>
     public static PgSamHead Load(string path) => Load(path, ReadConfig(path));
@@ -30,31 +23,13 @@ public static class PgSamCheckpoint
     /// Builds a head from <paramref name="config"/> and loads the weights of <paramref name="path"/>
     /// (.pth or safetensors) by name; every name must match both ways, every shape exactly.
     /// </summary>
-    public static PgSamHead Load(string path, PgSamConfig config)
-    {
-        using var weights = CheckpointFile.Load(path);
-        var head = new PgSamHead(config);
-        try
-        {
-            WeightLoader.Load(head, weights, path);
-        }
-        catch
-        {
-            head.Dispose();
-            throw;
-        }
-        return head;
-    }
+    public static PgSamHead Load(string path, PgSamConfig config) => ConfiguredCheckpoint.LoadInto(path, new PgSamHead(config));
 
     /// <summary>The PG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
-    public static PgSamConfig ReadConfig(string path)
-    {
-        var metadata = CheckpointFile.ReadMetadata(path);
-        if (metadata.TryGetValue(ConfigMetadataKey, out var json)) return PgSamConfig.FromJson(json, $"{path} (metadata)");
-        string sidecar = Path.ChangeExtension(path, ".json");
-        if (File.Exists(sidecar)) return PgSamConfig.FromJson(File.ReadAllText(sidecar), sidecar);
-        throw new InvalidDataException($"{path}: not a PG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(sidecar)})");
-    }
+    public static PgSamConfig ReadConfig(string path) =>
+        ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source)
+            ? PgSamConfig.FromJson(json, source)
+            : throw new InvalidDataException($"{path}: not a PG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(Path.ChangeExtension(path, ".json"))})");
 }
 
 /// <summary>
@@ -65,42 +40,16 @@ public static class PgSamModelCheckpoint
 {
     public const string ConfigMetadataKey = "segsam.pgsam_model_config";
 
-    public static void Save(PgSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
-        {
-            [ConfigMetadataKey] = model.Config.ToJson(),
-        };
-        SafeTensors.Write(path, model.state_dict(), metadata);
-        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), model.Config.ToJson());
-    }
+    public static void Save(PgSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ConfiguredCheckpoint.Save(model, model.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
-    public static PgSamModel Load(string path)
-    {
-        var config = ReadConfig(path);
-        using var weights = CheckpointFile.Load(path);
-        var model = new PgSamModel(config);
-        try
-        {
-            WeightLoader.Load(model, weights, path);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        return model;
-    }
+    public static PgSamModel Load(string path) => ConfiguredCheckpoint.LoadInto(path, new PgSamModel(ReadConfig(path)));
 
-    public static PgSamModelConfig ReadConfig(string path)
-    {
-        var metadata = CheckpointFile.ReadMetadata(path);
-        if (metadata.TryGetValue(ConfigMetadataKey, out var json)) return PgSamModelConfig.FromJson(json, $"{path} (metadata)");
-        string sidecar = Path.ChangeExtension(path, ".json");
-        if (File.Exists(sidecar) && File.ReadAllText(sidecar).Contains("\"lora_rank\"", StringComparison.Ordinal))
-            return PgSamModelConfig.FromJson(File.ReadAllText(sidecar), sidecar);
-        throw new InvalidDataException($"{path}: not a PG-SAM model (no {ConfigMetadataKey} metadata)");
-    }
+    /// <summary>The model config from the metadata, or from a sidecar JSON that is a whole-model config (not a head's).</summary>
+    public static PgSamModelConfig ReadConfig(string path) =>
+        ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source) && json.Contains("\"lora_rank\"", StringComparison.Ordinal)
+            ? PgSamModelConfig.FromJson(json, source)
+            : throw new InvalidDataException($"{path}: not a PG-SAM model (no {ConfigMetadataKey} metadata)");
 
     /// <summary>True when the file is a whole PG-SAM model saved by <see cref="Save"/>.</summary>
     public static bool IsPgSamModel(string path) =>

@@ -68,7 +68,7 @@ public class PgSamCliTests
             var result = Support.Cli.Run(args);
             Assert.True(result.ExitCode == code, $"{string.Join(' ', args)}: {result}");
             Assert.Contains(message, result.StdErr);
-            Assert.Single(result.StdErr.Trim().Split('\n').Where(l => l.StartsWith("segsam: error", StringComparison.Ordinal)));
+            Assert.Single(result.StdErr.Trim().Split('\n'), l => l.StartsWith("segsam: error", StringComparison.Ordinal));
         }
     }
 }
