@@ -67,6 +67,16 @@ public static partial class TorchRuntime
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static partial IntPtr GlobalContext();
 
+    /// <summary>Turns libtorch's oneDNN (MKL-DNN) kernels on or off (torch.backends.mkldnn.enabled).</summary>
+    public static void SetMkldnn(bool enabled)
+    {
+        EnsureInitialized();
+        SetUserEnabledMkldnn(GlobalContext(), enabled);
+    }
+
+    [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static partial void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
     [LibraryImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static partial void SetUserEnabledNNPACK(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 }

@@ -5,12 +5,18 @@ using SegSam.Evaluation;
 
 namespace SegSam.Cli.Commands;
 
-/// <summary>`segsam evaluate`: scores a SEG-SAM model on held-out slices (DSC, IoU, mDSC, class accuracy, HD95, NSD).</summary>
+/// <summary>
+/// `segsam evaluate`: scores a SEG-SAM model on held-out slices (DSC, IoU, mDSC, class accuracy,
+/// HD95, NSD), or a PG-SAM model prompt-free (per-category Dice and HD95), optionally side by
+/// side with a SEG-SAM model prompted on the same slices.
+/// </summary>
 public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A SEG-SAM model (.safetensors from `segsam train`)", Required = true };
+        var model = new Option<string>("--model") { Description = "A SEG-SAM or PG-SAM model (.safetensors from `segsam train`)", Required = true };
+        var compare = new Option<string?>("--compare-segsam") { Description = "PG-SAM only: also evaluate this SEG-SAM model prompted on the same slices (one exact box per object of the original labels, each mask painted with its object's class, e.g. its AAL region's lobe) and write comparison.md/.csv" };
+        var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM only: per-slice descriptions (needed when the model was trained with them)" };
         var data = new Option<string?>("--data") { Description = "Prepared slices: a folder with test/ (from `segsam prepare`), or a dataset folder itself" };
         var image = new Option<string?>("--image") { Description = "Instead of --data: an image volume (NIfTI, DICOM, …) to evaluate on, with --labels" };
         var labels = new Option<string?>("--labels") { Description = "The label volume on the same grid as --image" };
@@ -20,12 +26,21 @@ public static class EvaluateCommand
         var noSurface = new Option<bool>("--no-surface") { Description = "Skip HD95 and NSD" };
         var tolerance = new Option<double>("--nsd-tolerance") { Description = "NSD tolerance in mm", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
-        var command = new Command("evaluate", "Evaluate a model with one box and/or one point per held-out object, as the SEG-SAM paper does.")
+        var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, json,
         };
         command.SetAction(parse =>
         {
+            if (PgSamModelCheckpoint.IsPgSamModel(parse.GetValue(model)!))
+            {
+                if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
+                    throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
+                return PgSamCli.Evaluate(parse.GetValue(model)!, LoadTestSet(folder), parse.GetValue(compare), parse.GetValue(imageDescriptions),
+                    !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
+            }
+            if (parse.GetValue(compare) is not null || parse.GetValue(imageDescriptions) is not null)
+                throw new UsageException("--compare-segsam and --image-descriptions apply to PG-SAM models only");
             var kinds = parse.GetValue(prompts)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (kinds.Length == 0 || kinds.Any(k => k is not ("box" or "point")))
                 throw new UsageException($"--prompts expects box, point or box,point, got '{parse.GetValue(prompts)}'");

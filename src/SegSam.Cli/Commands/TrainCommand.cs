@@ -9,27 +9,28 @@ using static TorchSharp.torch;
 
 namespace SegSam.Cli.Commands;
 
-/// <summary>`segsam train`: trains a SEG-SAM model (or one of its ablations) on prepared slices.</summary>
+/// <summary>`segsam train`: trains a SEG-SAM model (or one of its ablations), or PG-SAM (`--model pgsam`), on prepared slices.</summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Prepared dataset: a folder with train/ (from `segsam prepare`), or a dataset folder itself", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder: model.safetensors, train_log.jsonl, checkpoints/", Required = true };
-        var modelType = new Option<string>("--model-type") { Description = $"SAM size: {string.Join(", ", SamConfig.PresetNames)}", DefaultValueFactory = _ => "vit_t_128" };
+        var method = new Option<string>("--model") { Description = "segsam (default) or pgsam (prompt-free PG-SAM: LoRA encoder + prior-guided head, AdamW, warm-up + poly decay, 0.2·CE + 0.8·Dice at low-res and full-res)", DefaultValueFactory = _ => "segsam" };
+        var modelType = new Option<string>("--model-type") { Description = $"SAM size: {string.Join(", ", SamConfig.PresetNames)} (pgsam: only for --init files that carry no config, or without --init)", DefaultValueFactory = _ => "vit_t_128" };
         var variant = new Option<string>("--variant") { Description = $"SEG-SAM parts (the paper's ablations): {string.Join(", ", SegSamConfig.VariantNames)}", DefaultValueFactory = _ => "full" };
         var config = new Option<string?>("--config") { Description = "A SEG-SAM config JSON (overrides --model-type and --variant)" };
-        var init = new Option<string?>("--init") { Description = "Initialise the SAM part from a released checkpoint (SAM, MedSAM, SAM-Med2D .pth or .safetensors)" };
+        var init = new Option<string?>("--init") { Description = "Initialise the SAM part from a released checkpoint (SAM, MedSAM, SAM-Med2D .pth or .safetensors); pgsam: also a SEG-SAM model (its encoder, prompt encoder and decoder transformer)" };
         var trainingConfig = new Option<string?>("--training-config") { Description = "A training config JSON; the options below override it" };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 15)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 15; pgsam 300)" };
         var batch = new Option<int?>("--batch") { Description = "Images per step (default 8)" };
         var objects = new Option<int?>("--objects") { Description = "Prompted objects per image (default 5)" };
         var boxProbability = new Option<double?>("--box-prob") { Description = "Share of steps prompted with boxes, the rest with points (default 0.5)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "adam or adamw (default adam)" };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-4)" };
-        var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default 0)" };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-4; pgsam 0.0026)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default 0; pgsam 0.1, AdamW)" };
         var milestones = new Option<string?>("--milestones") { Description = "Epochs after which the lr is halved, e.g. 5,10 (default); 'none' for a constant lr" };
-        var warmup = new Option<int?>("--warmup") { Description = "Linear warm-up steps (default 0)" };
+        var warmup = new Option<int?>("--warmup") { Description = "Linear warm-up steps (default 0; pgsam 250, then poly decay with power 0.9)" };
         var budget = new Option<double?>("--time-budget") { Description = "Stop after this many minutes (with a checkpoint)" };
         var freeze = new Option<bool>("--freeze-encoder") { Description = "Freeze the image encoder and train on cached embeddings (the paper's setting for released encoders)" };
         var noCmsa = new Option<bool>("--no-cmsa") { Description = "Leave out the cross-mask spatial alignment loss" };
@@ -39,18 +40,32 @@ public static class TrainCommand
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
-        var textEncoder = new Option<string>("--text-encoder") { Description = TextEncoders.SpecHelp, DefaultValueFactory = _ => "hashing:256" };
+        var textEncoder = new Option<string>("--text-encoder") { Description = TextEncoders.SpecHelp + "; pgsam default hashing:512 (stands in for CLIP's text tower)", DefaultValueFactory = _ => "hashing:256" };
+        var classes = new Option<string>("--classes") { Description = "pgsam: lobes (the built-in AAL data regrouped into 8 lobes/structures) or dataset (the data's own categories)", DefaultValueFactory = _ => "dataset" };
+        var fraction = new Option<double?>("--fraction") { Description = "pgsam few-shot: train on this share of the training slices, a seeded subset of at least one (e.g. 0.1; default 1)" };
+        var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "pgsam: per-slice descriptions for the prior, a JSON object slice id → text or a folder of ID.txt (default: one dataset-level template sentence, no per-image information)" };
+        var loraRank = new Option<int?>("--lora-rank") { Description = "pgsam: LoRA rank on q and v of every encoder block (default 4; 0 freezes the encoder)" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed (weights and sampling)", DefaultValueFactory = _ => 42 };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
 
-        var command = new Command("train", "Train SEG-SAM (or an ablation) on prepared slices; checkpoints every epoch, resumable.")
+        var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
-            data, output, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, seed, resume, json,
+            data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank, seed, resume, json,
         };
         command.SetAction(parse =>
         {
+            bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
+            string which = parse.GetValue(method)!;
+            if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, schedule, lambdaBce, descriptions];
+            Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank];
+            foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
+                if (Given(option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
+            if (which == "pgsam")
+                return PgSamCli.Train(parse, new PgSamCli.TrainOptions(data, output, modelType, init, epochs, batch, lr, weightDecay, warmup, budget,
+                    augment, seed, resume, json, textEncoder, classes, fraction, imageDescriptions, loraRank), LoadTrainSet);
             var train = LoadTrainSet(parse.GetValue(data)!);
             string outDir = parse.GetValue(output)!;
             var training = BuildTrainingConfig(parse, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr, weightDecay,
@@ -112,13 +127,8 @@ public static class TrainCommand
         return SliceDataset.Load(Directory.Exists(train) ? train : dir);
     }
 
-    static SegSamConfig ReadCheckpointConfig(string outDir)
-    {
-        string pointer = Path.Combine(outDir, "checkpoints", "latest.json");
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(pointer));
-        string name = doc.RootElement.GetProperty("dir").GetString() ?? throw new InvalidDataException($"{pointer}: no checkpoint folder named");
-        return SegSamCheckpoint.ReadConfig(Path.Combine(outDir, "checkpoints", name, "model.safetensors"));
-    }
+    static SegSamConfig ReadCheckpointConfig(string outDir) =>
+        SegSamCheckpoint.ReadConfig(CheckpointedTrainer.LatestCheckpointModel(outDir));
 
     /// <summary>Embeds each category's description with the chosen text encoder (cached next to the descriptions).</summary>
     public static Tensor TextEmbeddings(string[] categories, string? descriptionsPath, string encoderSpec, int dimension)

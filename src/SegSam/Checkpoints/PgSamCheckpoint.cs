@@ -1,4 +1,6 @@
+using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
+using static TorchSharp.torch;
 
 namespace SegSam.Checkpoints;
 
@@ -11,15 +13,8 @@ public static class PgSamCheckpoint
 {
     public const string ConfigMetadataKey = "segsam.pgsam_config";
 
-    public static void Save(PgSamHead head, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
-        {
-            [ConfigMetadataKey] = head.Config.ToJson(),
-        };
-        SafeTensors.Write(path, head.state_dict(), metadata);
-        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), head.Config.ToJson());
-    }
+    public static void Save(PgSamHead head, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ConfiguredCheckpoint.Save(head, head.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
     /// <summary>Loads a head saved by <see cref="Save"/> (config from the metadata or the sidecar JSON).</summary>
     public static PgSamHead Load(string path) => Load(path, ReadConfig(path));
@@ -28,29 +23,93 @@ public static class PgSamCheckpoint
     /// Builds a head from <paramref name="config"/> and loads the weights of <paramref name="path"/>
     /// (.pth or safetensors) by name; every name must match both ways, every shape exactly.
     /// </summary>
-    public static PgSamHead Load(string path, PgSamConfig config)
-    {
-        using var weights = CheckpointFile.Load(path);
-        var head = new PgSamHead(config);
-        try
-        {
-            WeightLoader.Load(head, weights, path);
-        }
-        catch
-        {
-            head.Dispose();
-            throw;
-        }
-        return head;
-    }
+    public static PgSamHead Load(string path, PgSamConfig config) => ConfiguredCheckpoint.LoadInto(path, new PgSamHead(config));
 
     /// <summary>The PG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
-    public static PgSamConfig ReadConfig(string path)
+    public static PgSamConfig ReadConfig(string path) =>
+        ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source)
+            ? PgSamConfig.FromJson(json, source)
+            : throw new InvalidDataException($"{path}: not a PG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(Path.ChangeExtension(path, ".json"))})");
+}
+
+/// <summary>
+/// Whole PG-SAM models on disk (safetensors of the state_dict, the <see cref="PgSamModelConfig"/>
+/// in the metadata and as a sidecar JSON), and their initialisation from SAM-family checkpoints.
+/// </summary>
+public static class PgSamModelCheckpoint
+{
+    public const string ConfigMetadataKey = "segsam.pgsam_model_config";
+
+    public static void Save(PgSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ConfiguredCheckpoint.Save(model, model.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
+
+    public static PgSamModel Load(string path) => ConfiguredCheckpoint.LoadInto(path, new PgSamModel(ReadConfig(path)));
+
+    /// <summary>The model config from the metadata, or from a sidecar JSON that is a whole-model config (not a head's).</summary>
+    public static PgSamModelConfig ReadConfig(string path) =>
+        ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source) && json.Contains("\"lora_rank\"", StringComparison.Ordinal)
+            ? PgSamModelConfig.FromJson(json, source)
+            : throw new InvalidDataException($"{path}: not a PG-SAM model (no {ConfigMetadataKey} metadata)");
+
+    /// <summary>True when the file is a whole PG-SAM model saved by <see cref="Save"/>.</summary>
+    public static bool IsPgSamModel(string path) =>
+        CheckpointFile.ReadMetadata(path).ContainsKey(ConfigMetadataKey);
+
+    /// <summary>
+    /// The SAM configuration of an initialisation checkpoint: a SEG-SAM model's SAM part, or the
+    /// config stored with a SAM checkpoint, else the preset <paramref name="modelType"/>.
+    /// </summary>
+    public static SamConfig SamConfigOf(string path, string? modelType)
     {
-        var metadata = CheckpointFile.ReadMetadata(path);
-        if (metadata.TryGetValue(ConfigMetadataKey, out var json)) return PgSamConfig.FromJson(json, $"{path} (metadata)");
-        string sidecar = Path.ChangeExtension(path, ".json");
-        if (File.Exists(sidecar)) return PgSamConfig.FromJson(File.ReadAllText(sidecar), sidecar);
-        throw new InvalidDataException($"{path}: not a PG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(sidecar)})");
+        if (SegSamCheckpoint.IsSegSamCheckpoint(path)) return SegSamCheckpoint.ReadConfig(path).Sam;
+        if (modelType is not null) return SamConfig.Preset(modelType);
+        return SamCheckpoint.ConfigFromCheckpoint(path)
+            ?? throw new InvalidDataException($"{path}: no model config found; pass the SAM size (--model-type)");
+    }
+
+    /// <summary>
+    /// Initialises a PG-SAM model from a SAM-family checkpoint as PG-SAM's loader does: the image
+    /// encoder completely (input-size tables resized), and the head's prompt encoder and mask
+    /// decoder wherever SAM has a tensor of the same name and shape, except the mask tokens,
+    /// hypernetwork MLPs and IoU head (PG-SAM has another number of tokens). Accepts SAM's names
+    /// (<c>image_encoder.*</c>, released .pth) and SEG-SAM's (<c>sam.image_encoder.*</c>).
+    /// Returns the names initialised.
+    /// </summary>
+    public static IReadOnlyList<string> InitFromSam(PgSamModel model, string path)
+    {
+        using var weights = CheckpointFile.Load(path);
+        string prefix = weights.Keys.Any(k => k.StartsWith("sam.image_encoder.", StringComparison.Ordinal)) ? "sam." : "";
+        if (!weights.Keys.Any(k => k.StartsWith(prefix + "image_encoder.", StringComparison.Ordinal)))
+            throw new InvalidDataException($"{path}: no SAM image encoder in this checkpoint (expected image_encoder.* or sam.image_encoder.*)");
+        string[] skipped = ["mask_tokens", "output_hypernetworks_mlps", "iou_prediction_head"];
+        var mapped = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (name, tensor) in weights)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            string rest = name[prefix.Length..];
+            if (rest.StartsWith("image_encoder.", StringComparison.Ordinal)) mapped.Add(new(rest, tensor));
+            else if ((rest.StartsWith("prompt_encoder.", StringComparison.Ordinal) || rest.StartsWith("mask_decoder.", StringComparison.Ordinal))
+                     && !skipped.Any(s => rest.Contains(s, StringComparison.Ordinal)))
+                mapped.Add(new("head." + rest, tensor));
+        }
+        var adapted = InputSizeAdapter.Adapt(model, mapped, out _);
+        try
+        {
+            var target = model.state_dict();
+            var encoderMissing = target.Keys.Where(k => k.StartsWith("image_encoder.", StringComparison.Ordinal) && !k.Contains(".linear_", StringComparison.Ordinal))
+                .Where(k => !adapted.Any(a => a.Key == k)).ToList();
+            if (encoderMissing.Count > 0)
+                throw new InvalidDataException($"{path}: the image encoder does not match the model (missing {string.Join(", ", encoderMissing.Take(5))}{(encoderMissing.Count > 5 ? ", …" : "")})");
+            var usable = adapted.Where(a => target.TryGetValue(a.Key, out var dest) &&
+                (dest.shape.SequenceEqual(a.Value.shape) || a.Key.StartsWith("image_encoder.", StringComparison.Ordinal))).ToList();
+            WeightLoader.Load(model, usable, path, strict: false);
+            return usable.Select(a => a.Key).ToList();
+        }
+        finally
+        {
+            foreach (var (name, tensor) in adapted)
+                if (!weights.TryGet(name.StartsWith("head.", StringComparison.Ordinal) ? prefix + name[5..] : prefix + name, out var original)
+                    || !ReferenceEquals(tensor, original)) tensor.Dispose();
+        }
     }
 }

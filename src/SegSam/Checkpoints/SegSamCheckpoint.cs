@@ -13,43 +13,17 @@ public static class SegSamCheckpoint
 {
     public const string ConfigMetadataKey = "segsam.segsam_config";
 
-    public static void Save(SegSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
-        {
-            [ConfigMetadataKey] = model.Config.ToJson(),
-        };
-        SafeTensors.Write(path, model.state_dict(), metadata);
-        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), model.Config.ToJson());
-    }
+    public static void Save(SegSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ConfiguredCheckpoint.Save(model, model.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
     /// <summary>Loads a model saved by <see cref="Save"/> (config from the metadata or sidecar JSON).</summary>
-    public static SegSamModel Load(string path)
-    {
-        var config = ReadConfig(path);
-        using var weights = CheckpointFile.Load(path);
-        var model = new SegSamModel(config);
-        try
-        {
-            WeightLoader.Load(model, weights, path);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        return model;
-    }
+    public static SegSamModel Load(string path) => ConfiguredCheckpoint.LoadInto(path, new SegSamModel(ReadConfig(path)));
 
     /// <summary>The SEG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
-    public static SegSamConfig ReadConfig(string path)
-    {
-        var metadata = CheckpointFile.ReadMetadata(path);
-        if (metadata.TryGetValue(ConfigMetadataKey, out var json)) return SegSamConfig.FromJson(json, $"{path} (metadata)");
-        string sidecar = Path.ChangeExtension(path, ".json");
-        if (File.Exists(sidecar)) return SegSamConfig.FromJson(File.ReadAllText(sidecar), sidecar);
-        throw new InvalidDataException($"{path}: not a SEG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(sidecar)})");
-    }
+    public static SegSamConfig ReadConfig(string path) =>
+        ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source)
+            ? SegSamConfig.FromJson(json, source)
+            : throw new InvalidDataException($"{path}: not a SEG-SAM checkpoint (no {ConfigMetadataKey} metadata and no {Path.GetFileName(Path.ChangeExtension(path, ".json"))})");
 
     /// <summary>True when the file carries a SEG-SAM config (as opposed to a plain SAM checkpoint).</summary>
     public static bool IsSegSamCheckpoint(string path)

@@ -87,6 +87,27 @@ public static class SegSamEvaluator
         IReadOnlyList<PromptedObject> objects, bool box, int size)
     {
         using var scope = NewDisposeScope();
+        var (logits, output) = PromptLogits(model, embedding, highRes, objects, box, size);
+        using (output)
+        {
+            var binary = Threshold(logits);
+            var semantic = output.SemanticMask is { } s ? Threshold(Upsample(s, size)) : null;
+            var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+            int hw = size * size;
+            var result = new List<(byte[], byte[]?, int?)>(objects.Count);
+            for (int i = 0; i < objects.Count; i++)
+                result.Add((binary.AsSpan(i * hw, hw).ToArray(), semantic?.AsSpan(i * hw, hw).ToArray(), classes?[i]));
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// SAM's binary mask logits of each prompted object at the input size (P×1×S×S; for a click
+    /// the mask of highest predicted IoU), with the decoder's whole output.
+    /// </summary>
+    internal static (Tensor Logits, SegSamOutput Output) PromptLogits(SegSamModel model, Tensor embedding, Tensor? highRes,
+        IReadOnlyList<PromptedObject> objects, bool box, int size)
+    {
         var device = model.Sam.Device;
         Tensor? boxes = null, points = null, labels = null;
         if (box)
@@ -96,21 +117,14 @@ public static class SegSamEvaluator
             points = tensor(objects.SelectMany(o => new[] { (float)o.Prompt.Points[0].X, (float)o.Prompt.Points[0].Y }).ToArray(), [objects.Count, 1, 2], device: device);
             labels = ones([objects.Count, 1], dtype: ScalarType.Int32, device: device);
         }
-        using var output = model.Decode(embedding, points, labels, boxes, null, multimaskOutput: !box, highRes);
+        var output = model.Decode(embedding, points, labels, boxes, null, multimaskOutput: !box, highRes);
         var masks = output.BinaryMasks;
         if (masks.shape[1] > 1)
         {
             var best = output.Iou.argmax(1, keepdim: true);
             masks = masks.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, masks.shape[2], masks.shape[3]));
         }
-        var binary = Threshold(Upsample(masks, size));
-        var semantic = output.SemanticMask is { } s ? Threshold(Upsample(s, size)) : null;
-        var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
-        int hw = size * size;
-        var result = new List<(byte[], byte[]?, int?)>(objects.Count);
-        for (int i = 0; i < objects.Count; i++)
-            result.Add((binary.AsSpan(i * hw, hw).ToArray(), semantic?.AsSpan(i * hw, hw).ToArray(), classes?[i]));
-        return result;
+        return (Upsample(masks, size), output);
     }
 
     static Tensor Upsample(Tensor logits, int size) =>

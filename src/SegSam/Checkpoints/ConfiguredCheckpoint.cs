@@ -1,0 +1,47 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SegSam.Checkpoints;
+
+/// <summary>
+/// What our model files share: safetensors of a module's state_dict with its config JSON in the
+/// metadata under a key, the same JSON as a sidecar next to the file (both written atomically),
+/// and loading by name with every name and shape checked.
+/// </summary>
+public static class ConfiguredCheckpoint
+{
+    public static void Save(nn.Module model, string configJson, string metadataKey, string path, IReadOnlyDictionary<string, string>? extraMetadata)
+    {
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+        {
+            [metadataKey] = configJson,
+        };
+        SafeTensors.Write(path, model.state_dict(), metadata);
+        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), configJson);
+    }
+
+    /// <summary>Loads <paramref name="path"/>'s weights (.pth or safetensors) into a new model; disposes it if they do not fit.</summary>
+    public static TModel LoadInto<TModel>(string path, TModel model) where TModel : nn.Module
+    {
+        try
+        {
+            using var weights = CheckpointFile.Load(path);
+            WeightLoader.Load(model, weights, path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    /// <summary>The config JSON stored under <paramref name="metadataKey"/>, else the sidecar's (with where it came from); null when neither exists.</summary>
+    public static (string Json, string Source)? ReadConfigJson(string path, string metadataKey)
+    {
+        var metadata = CheckpointFile.ReadMetadata(path);
+        if (metadata.TryGetValue(metadataKey, out var json)) return (json, $"{path} (metadata)");
+        string sidecar = Path.ChangeExtension(path, ".json");
+        return File.Exists(sidecar) ? (File.ReadAllText(sidecar), sidecar) : null;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using SegSam.Checkpoints;
+using SegSam.Modeling;
+using SegSam.Tests.Support;
+using static TorchSharp.torch;
+
+namespace SegSam.Tests.Cli;
+
+/// <summary>`segsam train --model pgsam` and `segsam evaluate` on a PG-SAM model, as processes, on synthetic shapes.</summary>
+public class PgSamCliTests
+{
+    static (string Data, string SegSam) Inputs(TempDir dir)
+    {
+        string data = dir.File("data");
+        TinySegSam.Dataset(4, seed: 1).Save(Path.Combine(data, "train"));
+        TinySegSam.Dataset(2, seed: 2).Save(Path.Combine(data, "test"));
+        manual_seed(4);
+        using var model = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true });
+        string segsam = dir.File("segsam.safetensors");
+        SegSamCheckpoint.Save(model, segsam);
+        return (data, segsam);
+    }
+
+    [Fact]
+    public void TrainsResumesAndEvaluatesAgainstPromptedSegSam()
+    {
+        using var dir = new TempDir();
+        var (data, segsam) = Inputs(dir);
+        string run = dir.File("run");
+        var train = Support.Cli.Run("train", "--model", "pgsam", "--data", data, "--init", segsam, "--epochs", "1", "--batch", "2",
+            "--warmup", "1", "--lr", "1e-3", "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("CLIP", train.StdErr);
+        Assert.Equal(2, JsonDocument.Parse(train.StdOut).RootElement.GetProperty("Steps").GetInt32());
+        var resumed = Support.Cli.Run("train", "--model", "pgsam", "--data", data, "--epochs", "2", "--batch", "2",
+            "--warmup", "1", "--lr", "1e-3", "--out", run, "--resume", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(4, JsonDocument.Parse(resumed.StdOut).RootElement.GetProperty("Steps").GetInt32());
+
+        string model = Path.Combine(run, "model.safetensors"), eval = dir.File("eval");
+        var evaluate = Support.Cli.Run("evaluate", "--model", model, "--data", data, "--compare-segsam", segsam, "--out", eval, "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        var root = JsonDocument.Parse(evaluate.StdOut).RootElement;
+        Assert.True(root.TryGetProperty("pgsam", out _) && root.TryGetProperty("segsam_prompted", out _), evaluate.StdOut);
+        foreach (var file in new[] { "comparison.md", "comparison.csv", "pgsam/metrics.json", "pgsam/categories.csv", "segsam_prompted/metrics.json" })
+            Assert.True(File.Exists(Path.Combine(eval, file)), file);
+        Assert.Contains("| disc |", File.ReadAllText(Path.Combine(eval, "comparison.md")));
+    }
+
+    [Fact]
+    public void BadArgumentsAreOneClearLine()
+    {
+        using var dir = new TempDir();
+        var (data, segsam) = Inputs(dir);
+        string output = dir.File("out");
+        (string[] Args, int Code, string Message)[] cases =
+        [
+            (["train", "--model", "foo", "--data", data, "--out", output], 2, "--model 'foo' is unknown"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--fraction", "0"], 2, "fraction must lie in (0, 1]"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--variant", "full"], 2, "--variant does not apply to --model pgsam"),
+            (["train", "--data", data, "--out", output, "--fraction", "0.1"], 2, "--fraction does not apply to --model segsam"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--classes", "lobes", "--init", segsam], 3, "--classes lobes needs the built-in AAL dataset"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--resume"], 3, "nothing to resume"),
+            (["evaluate", "--model", segsam, "--data", data, "--compare-segsam", segsam], 2, "apply to PG-SAM models only"),
+        ];
+        foreach (var (args, code, message) in cases)
+        {
+            var result = Support.Cli.Run(args);
+            Assert.True(result.ExitCode == code, $"{string.Join(' ', args)}: {result}");
+            Assert.Contains(message, result.StdErr);
+            Assert.Single(result.StdErr.Trim().Split('\n'), l => l.StartsWith("segsam: error", StringComparison.Ordinal));
+        }
+    }
+}
