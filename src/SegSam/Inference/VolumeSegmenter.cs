@@ -62,13 +62,11 @@ public sealed class VolumeSegmenter(SegSamPredictor predictor, int minArea = 4, 
                     if (start.ClassIndex is { } c && next.ClassIndex is { } n && n != c) otherClass.Add(k);
                     else otherClass.Clear();
                     masks[k] = next.Mask;
-                    if (otherClass.Count >= ClassPatience)
-                    {
-                        foreach (int other in otherClass) masks.Remove(other);
-                        break;
-                    }
+                    if (otherClass.Count >= ClassPatience) break;
                     previous = next;
                 }
+                // Slices at the end of the run that another category claimed belong to a neighbour.
+                foreach (int other in otherClass) masks.Remove(other);
             }
         }
         return new SegmentedObject(axis, index, masks, start);
