@@ -14,12 +14,15 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A SEG-SAM or PG-SAM model (.safetensors from `segsam train`)", Required = true };
+        var model = new Option<string?>("--model") { Description = "A SEG-SAM or PG-SAM model (.safetensors from `segsam train`); required unless --protocol synapse" };
+        var protocol = new Option<string?>("--protocol") { Description = "synapse: score predicted volumes (--predictions DIR, codes 0..8) against ground truth (--labels DIR) by the Synapse protocol: per-organ 3D Dice and HD95 (voxels and mm), mean over cases then organs" };
+        var predictions = new Option<string?>("--predictions") { Description = "--protocol synapse: folder of predicted label volumes, paired with --labels by the case number in the file names" };
+        var rawLabels = new Option<bool>("--raw-labels") { Description = "--protocol synapse: the ground truth holds BTCV's 13 raw organ codes; remap them to the protocol's 8 organs" };
         var compare = new Option<string?>("--compare-segsam") { Description = "PG-SAM only: also evaluate this SEG-SAM model prompted on the same slices (one exact box per object of the original labels, each mask painted with its object's class, e.g. its AAL region's lobe) and write comparison.md/.csv" };
         var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM only: per-slice descriptions (needed when the model was trained with them)" };
         var data = new Option<string?>("--data") { Description = "Prepared slices: a folder with test/ (from `segsam prepare`), or a dataset folder itself" };
         var image = new Option<string?>("--image") { Description = "Instead of --data: an image volume (NIfTI, DICOM, …) to evaluate on, with --labels" };
-        var labels = new Option<string?>("--labels") { Description = "The label volume on the same grid as --image" };
+        var labels = new Option<string?>("--labels") { Description = "The label volume on the same grid as --image (with --protocol synapse: the folder of ground-truth volumes)" };
         var names = new Option<string?>("--names") { Description = "Names of the label values (\"value name\" per line); categories unknown to the model are scored binary only" };
         var prompts = new Option<string>("--prompts") { Description = "box, point or box,point", DefaultValueFactory = _ => "box,point" };
         var output = new Option<string?>("--out") { Description = "Folder for metrics.json, objects.csv, categories.csv" };
@@ -28,10 +31,18 @@ public static class EvaluateCommand
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
         var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, rawLabels, json,
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(protocol) is { } name)
+            {
+                if (name != "synapse") throw new UsageException($"--protocol: the only protocol is synapse, got '{name}'");
+                if (parse.GetValue(predictions) is not { } predicted || parse.GetValue(labels) is not { } truth)
+                    throw new UsageException("--protocol synapse needs --predictions DIR and --labels DIR");
+                return ScoreSynapse(predicted, truth, parse.GetValue(rawLabels), parse.GetValue(output), parse.GetValue(json));
+            }
+            if (parse.GetValue(model) is null) throw new UsageException("give --model (or --protocol synapse with --predictions and --labels)");
             if (PgSamModelCheckpoint.IsPgSamModel(parse.GetValue(model)!))
             {
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
@@ -71,6 +82,22 @@ public static class EvaluateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    static int ScoreSynapse(string predictions, string labels, bool raw, string? output, bool json)
+    {
+        var report = ConsoleProgress.Run("Synapse protocol", progress =>
+            SynapseFolderScorer.Score(predictions, labels, raw, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
+        if (output is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            report.WriteJson(Path.Combine(dir, "synapse.json"));
+            report.WriteScoresCsv(Path.Combine(dir, "scores.csv"));
+            report.WriteOrgansCsv(Path.Combine(dir, "organs.csv"));
+            report.WriteCasesCsv(Path.Combine(dir, "cases.csv"));
+        }
+        Console.WriteLine(json ? report.ToJson() : report.SummaryTable());
+        return ExitCodes.Success;
     }
 
     /// <summary>

@@ -97,6 +97,9 @@ public static partial class SynapseDataset
 
     static LabelRemap Remap() => new(SourceLabels.Zip(Organs).ToList(), dropUnlisted: true);
 
+    /// <summary>A raw BTCV label map (13 organs) as the protocol's codes 0..8 (other organs → 0).</summary>
+    public static float[] RemapRawLabels(float[] labels, string source) => Remap().Apply(labels, source);
+
     static NpyArray Member(IReadOnlyDictionary<string, NpyArray> arrays, string name, string file) =>
         arrays.TryGetValue(name, out var a) ? a
             : throw new InvalidDataException($"{file}: no \"{name}\" array (it holds {string.Join(", ", arrays.Keys)})");
