@@ -7,7 +7,7 @@ namespace SegSam.Reporting;
 /// <summary>
 /// Renders markdown-ish text as plain HTML: "#" headings (one level below the report's section
 /// heading), "-"/"*" bullet lists, paragraphs, fenced blocks (preformatted), "|" tables (a
-/// header row with an empty first line is left out), `code` and **bold**. Every character of
+/// header row of empty cells is left out), `code` and **bold**. Every character of
 /// the text is escaped first; nothing becomes a link.
 /// </summary>
 internal static class MarkdownLite
