@@ -62,9 +62,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public void Merge()
     {
         if (Merged) return;
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        weight.PlusInPlace(LoraFactors.Product(linear_a, linear_b, Scale));
+        Fold(sign: 1);
         Merged = true;
     }
 
@@ -72,9 +70,15 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public void Unmerge()
     {
         if (!Merged) return;
+        Fold(sign: -1);
+        Merged = false;
+    }
+
+    void Fold(int sign)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        weight.PlusInPlace(LoraFactors.Product(linear_a, linear_b, Scale).neg());
-        Merged = false;
+        var delta = LoraFactors.Product(linear_a, linear_b, Scale);
+        weight.PlusInPlace(sign > 0 ? delta : delta.neg());
     }
 }
