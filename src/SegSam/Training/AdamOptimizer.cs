@@ -45,6 +45,23 @@ public sealed class AdamOptimizer : IDisposable
         foreach (var (_, p, _, _) in slots) p.grad = null;
     }
 
+    /// <summary>
+    /// Whether every gradient is finite. One NaN or ∞ stepped into the moments would stay there and
+    /// turn every later update into NaN; the trainers skip such a step instead (libtorch's oneDNN
+    /// convolution backward has produced random NaN gradients on this machine).
+    /// </summary>
+    public bool GradientsAreFinite()
+    {
+        using var scope = NewDisposeScope();
+        var checks = new List<Tensor>(slots.Length);
+        foreach (var (_, p, _, _) in slots)
+        {
+            var grad = p.grad;
+            if (grad is not null) checks.Add(grad.isfinite().all());
+        }
+        return checks.Count == 0 || stack(checks).all().item<bool>();
+    }
+
     public void StepOnce()
     {
         Step++;

@@ -96,7 +96,8 @@ public sealed class PgSamTrainer : CheckpointedTrainer
             throw new InvalidOperationException($"the loss is not finite ({string.Join(", ", parts.Select(kv => $"{kv.Key} {kv.Value}"))}); lower the learning rate (--lr)");
         optimizer.ZeroGrad();
         loss.backward();
-        optimizer.StepOnce();
+        if (optimizer.GradientsAreFinite()) optimizer.StepOnce();
+        else parts["skipped_nonfinite_gradient"] = 1;
         return parts;
     }
 

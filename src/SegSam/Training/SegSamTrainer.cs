@@ -118,8 +118,10 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize);
         optimizer.ZeroGrad();
         loss.Total.backward();
-        optimizer.StepOnce();
-        return new Dictionary<string, double>(loss.Parts);
+        var parts = new Dictionary<string, double>(loss.Parts);
+        if (optimizer.GradientsAreFinite()) optimizer.StepOnce();
+        else parts["skipped_nonfinite_gradient"] = 1;
+        return parts;
     }
 
     /// <summary>Image embeddings of every slice (frozen encoder), computed once: S×D×g×g.</summary>

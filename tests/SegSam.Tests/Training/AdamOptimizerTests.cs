@@ -62,4 +62,21 @@ public class AdamOptimizerTests
         using var c = new AdamOptimizer([("other", new Parameter(ones(2, 2)))], 0.1);
         Assert.Throws<InvalidDataException>(() => c.Load(dir.File("opt.safetensors")));
     }
+
+    [Fact]
+    public void NonFiniteGradientsAreDetected()
+    {
+        var p = new Parameter(ones(2, 2));
+        var q = new Parameter(ones(3));
+        using var optimizer = new AdamOptimizer([("p", p), ("q", q)], 0.1);
+        Assert.True(optimizer.GradientsAreFinite()); // no gradients at all
+        p.grad = SafeMath.Full([2, 2], 0.5, ScalarType.Float32);
+        Assert.True(optimizer.GradientsAreFinite()); // q has none: skipped, as StepOnce skips it
+        q.grad = tensor(new[] { 1f, float.NaN, 0f });
+        Assert.False(optimizer.GradientsAreFinite());
+        q.grad = tensor(new[] { 1f, float.PositiveInfinity, 0f });
+        Assert.False(optimizer.GradientsAreFinite());
+        q.grad = tensor(new[] { 1f, -2f, 0f });
+        Assert.True(optimizer.GradientsAreFinite());
+    }
 }
