@@ -317,6 +317,21 @@ public class ClipTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LoraModelLoadsAPlainCheckpoint()
+    {
+        // The public weights have no LoRA factors: they keep their initialisation (B = 0).
+        using var model = new ClipModel(TinyConfig);
+        ClipLora.Apply(model);
+        var report = ClipWeights.LoadWeights(model, FixtureFile("openai.safetensors"));
+        Assert.Equal(2 * 4, report.Missing.Count);
+        Assert.All(report.Missing, name => Assert.True(ClipNames.IsLoraFactor(name), name));
+        model.eval();
+        using var text = TextFeatures(model);
+        using var expected = Npy("text_features.npy");
+        AssertClose(text, expected, 1e-5, "LoRA model with a plain checkpoint");
+    }
+
+    [Fact]
     public void SavedModelsReloadWithIdenticalOutputs()
     {
         using var dir = new TempDir();
