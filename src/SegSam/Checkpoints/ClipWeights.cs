@@ -136,6 +136,13 @@ public static partial class ClipWeights
         return config;
     }
 
+    /// <summary>The architecture of a CLIP checkpoint: the config in its metadata, else inferred from its shapes.</summary>
+    public static ClipConfig ReadConfig(string path)
+    {
+        using var weights = Read(path, out _, out var stored);
+        return stored ?? InferConfig(weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), path, requireText: true, requireVision: true);
+    }
+
     /// <summary>
     /// Builds a <see cref="ClipModel"/> and loads a checkpoint into it (eval mode). The config is
     /// <paramref name="config"/>, else the one in the file's metadata, else inferred from the shapes.

@@ -68,6 +68,17 @@ public static class PgSamModelCheckpoint
     }
 
     /// <summary>
+    /// Loads public CLIP weights (<see cref="ClipWeights"/>: OpenAI or Hugging Face names) into the
+    /// model's CLIP, whose architecture must be the checkpoint's; the LoRA factors keep their
+    /// initial values (B = 0: CLIP's own features until trained).
+    /// </summary>
+    public static LoadReport InitClip(PgSamModel model, string path)
+    {
+        var clip = model.Clip ?? throw new InvalidOperationException("this PG-SAM model's prior does not use CLIP");
+        return ClipWeights.LoadWeights(clip, path);
+    }
+
+    /// <summary>
     /// Initialises a PG-SAM model from a SAM-family checkpoint as PG-SAM's loader does: the image
     /// encoder completely (input-size tables resized), and the head's prompt encoder and mask
     /// decoder wherever SAM has a tensor of the same name and shape, except the mask tokens,

@@ -57,7 +57,7 @@ public static class PgSamEvaluator
         int size = model.ImgSize;
         if (data.Height != size || data.Width != size)
             throw new InvalidDataException($"dataset {data.Name} has {data.Height}×{data.Width} slices; the model takes {size}×{size}");
-        using var text = PgSamPrior.Features(model.Config, data.Slices.Select(s => s.Id).ToList(), descriptions);
+        using var text = PgSamPrior.TextInputs(model.Config, data.Slices.Select(s => s.Id).ToList(), descriptions);
         var maps = new List<int[]>(data.Slices.Count);
         int channels = model.Config.ImageEncoder.InChans;
         for (int start = 0; start < data.Slices.Count; start += batchSize)

@@ -17,6 +17,8 @@ public sealed partial class ClipTokenizer
     /// <summary>CLIP keeps 49152 − 256 − 2 merges of the file (simple_tokenizer.py).</summary>
     public const int MergeCount = 49152 - 256 - 2;
     public const int DefaultContextLength = 77;
+    /// <summary>The number of ids of CLIP's vocabulary: 2·256 byte symbols, the merges, 2 special tokens.</summary>
+    public const int ClipVocabularySize = 2 * 256 + MergeCount + 2;
     const string EndOfWord = "</w>";
     const string EmbeddedVocabulary = "SegSam.Text.bpe_simple_vocab_16e6.txt.gz";
 

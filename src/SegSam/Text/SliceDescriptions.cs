@@ -45,34 +45,3 @@ public sealed class SliceDescriptions
     public string For(string id) =>
         lookup(id) is { Length: > 0 } text ? text : throw new InvalidDataException($"{source}: no description for slice '{id}'");
 }
-
-/// <summary>The text side of PG-SAM's prior for a list of slices (see <see cref="PgSamPriorConfig"/>).</summary>
-public static class PgSamPrior
-{
-    /// <summary>
-    /// One text per slice: its description from <paramref name="descriptions"/> when the model
-    /// was configured per image, else the model's template sentence.
-    /// </summary>
-    public static IReadOnlyList<string> Texts(PgSamPriorConfig prior, IReadOnlyList<string> sliceIds, SliceDescriptions? descriptions)
-    {
-        if (prior.Descriptions == PgSamPriorConfig.PerImageDescriptions)
-        {
-            if (descriptions is null) throw new InvalidDataException("this PG-SAM model was trained with per-image descriptions; give them (--descriptions)");
-            return sliceIds.Select(descriptions.For).ToList();
-        }
-        return sliceIds.Select(_ => prior.Template).ToList();
-    }
-
-    /// <summary>The text features S×clip_dim of the slices (the offline encoder named in the prior config).</summary>
-    public static Tensor Features(PgSamModelConfig config, IReadOnlyList<string> sliceIds, SliceDescriptions? descriptions)
-    {
-        var encoder = TextEncoders.Create(config.Prior.TextEncoder);
-        if (encoder.Dimension != config.Head.ClipDim)
-            throw new InvalidDataException($"text encoder {config.Prior.TextEncoder} gives {encoder.Dimension}-d vectors; the head's clip_dim is {config.Head.ClipDim}");
-        var texts = Texts(config.Prior, sliceIds, descriptions);
-        var distinct = texts.Distinct(StringComparer.Ordinal).ToList();
-        var vectors = encoder.Encode(distinct);
-        var byText = distinct.Select((t, i) => (t, vectors[i])).ToDictionary(p => p.t, p => p.Item2, StringComparer.Ordinal);
-        return tensor(texts.SelectMany(t => byText[t]).ToArray(), [texts.Count, encoder.Dimension]);
-    }
-}

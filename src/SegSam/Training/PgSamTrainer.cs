@@ -22,7 +22,7 @@ public sealed class PgSamTrainer : CheckpointedTrainer
     readonly PgSamModel model;
     readonly PgSamTrainingConfig config;
     readonly SliceDataset data;
-    readonly Tensor textFeatures;
+    readonly Tensor textInputs;
     readonly int lowRes;
 
     /// <summary>The training slices used (all, or the few-shot subset), as indices into the dataset.</summary>
@@ -41,7 +41,7 @@ public sealed class PgSamTrainer : CheckpointedTrainer
         this.data = data;
         Subset = subset;
         lowRes = model.Config.Head.LowResSize;
-        textFeatures = PgSamPrior.Features(model.Config, data.Slices.Select(s => s.Id).ToList(), descriptions);
+        textInputs = PgSamPrior.TextInputs(model.Config, data.Slices.Select(s => s.Id).ToList(), descriptions);
     }
 
     static int[] SubsetOf(PgSamModel model, PgSamTrainingConfig config, SliceDataset data)
@@ -89,7 +89,7 @@ public sealed class PgSamTrainer : CheckpointedTrainer
         var labels = tensor(slices.SelectMany(s => s.Labels.Select(l => (long)l)).ToArray(), [slices.Count, size, size], device: device);
         var lowLabels = tensor(slices.SelectMany(s => PgSamLoss.DownsampleLabels(s.Labels, size, size, lowRes).Select(l => (long)l)).ToArray(),
             [slices.Count, lowRes, lowRes], device: device);
-        var text = textFeatures.index_select(0, tensor(batch.Select(i => (long)i).ToArray())).to(device);
+        var text = textInputs.index_select(0, tensor(batch.Select(i => (long)i).ToArray())).to(device);
         using var output = model.forward(model.Preprocess(pixels), text);
         var (loss, parts) = PgSamLoss.Compute(output.Masks, lowLabels, model.Upscale(output.Masks), labels, config.DiceWeight);
         if (!double.IsFinite(parts["total"]))

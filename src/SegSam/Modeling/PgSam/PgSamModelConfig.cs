@@ -1,34 +1,47 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SegSam.Modeling.Clip;
 
 namespace SegSam.Modeling.PgSam;
 
 /// <summary>
 /// Where the prior aligner's two inputs come from. PG-SAM uses CLIP ViT-B/32 (image tower on the
-/// slice, text tower with LoRA on a per-slice description written by a medical LLM); CLIP's
-/// weights cannot be had offline here, so the only supported source is our fallback:
+/// slice, text tower with LoRA on q and v on a per-slice description written by a medical LLM);
+/// either input can be CLIP's (<see cref="ClipSource"/>, the architecture in <see cref="Clip"/>,
+/// weights from a public CLIP checkpoint) or our offline fallback:
 /// <list type="bullet">
 /// <item>text: the offline text encoder <see cref="TextEncoder"/> (e.g. "hashing:512", width =
 /// the head's clip_dim) of each slice's description, computed once and not trained;</item>
 /// <item>image: a learned linear projection of the mean-pooled SAM neck output
 /// (<c>clip_image_proj</c>), a trainable stand-in for CLIP's image tower;</item>
-/// <item>descriptions: <c>"per_image"</c> — one text per slice id from a file given at training
-/// and evaluation time; <c>"template"</c> — the fixed sentence <see cref="Template"/> listing
-/// the categories for every slice, which carries no per-image information (the prior then only
-/// learns from the image side).</item>
 /// </list>
+/// Descriptions: <c>"per_image"</c> — one text per slice id from a file given at training and
+/// evaluation time; <c>"template"</c> — the fixed sentence <see cref="Template"/> listing the
+/// categories for every slice, which carries no per-image information (the prior then only
+/// learns from the image side).
 /// </summary>
 public sealed record PgSamPriorConfig
 {
     public const string NeckProjection = "neck_projection";
+    public const string ClipSource = "clip";
     public const string TemplateDescriptions = "template";
     public const string PerImageDescriptions = "per_image";
 
+    /// <summary>"clip" (CLIP's text tower with LoRA) or an offline encoder spec such as "hashing:512".</summary>
     public string TextEncoder { get; init; } = "hashing:512";
+    /// <summary>"clip" (CLIP's image tower, frozen) or "neck_projection".</summary>
     public string ImageFeatures { get; init; } = NeckProjection;
     public string Descriptions { get; init; } = TemplateDescriptions;
     /// <summary>The dataset-level sentence used for every slice when <see cref="Descriptions"/> is "template".</summary>
     public string Template { get; init; } = "";
+    /// <summary>CLIP's architecture when either input is CLIP's (its weights are part of the model).</summary>
+    public ClipConfig? Clip { get; init; }
+    /// <summary>LoRA rank on q and v of every CLIP text block (PG-SAM: 4; 0 = text tower frozen).</summary>
+    public int ClipLoraRank { get; init; } = ClipLora.DefaultRank;
+
+    [JsonIgnore] public bool ClipText => TextEncoder == ClipSource;
+    [JsonIgnore] public bool ClipImage => ImageFeatures == ClipSource;
+    [JsonIgnore] public bool UsesClip => ClipText || ClipImage;
 
     /// <summary>"A MR slice of the brain showing frontal, parietal, … (as labelled)".</summary>
     public static string TemplateFor(string modality, IReadOnlyList<string> categories) =>
@@ -100,8 +113,18 @@ public sealed record PgSamModelConfig
         Check(Head.Dim == ImageEncoder.OutChans, $"head.dim ({Head.Dim}) must equal image_encoder.out_chans ({ImageEncoder.OutChans})");
         Check(Head.InputSize == ImageEncoder.ImgSize && Head.PatchSize == ImageEncoder.PatchSize,
             "head.input_size and head.patch_size must equal the image encoder's img_size and patch_size");
-        Check(Prior.ImageFeatures == PgSamPriorConfig.NeckProjection,
-            $"prior.image_features '{Prior.ImageFeatures}' is not supported: CLIP's image tower is not available offline; use {PgSamPriorConfig.NeckProjection}");
+        Check(Prior.ImageFeatures is PgSamPriorConfig.NeckProjection or PgSamPriorConfig.ClipSource,
+            $"prior.image_features '{Prior.ImageFeatures}' must be {PgSamPriorConfig.NeckProjection} or {PgSamPriorConfig.ClipSource}");
+        if (Prior.UsesClip)
+        {
+            Check(Prior.Clip is not null, "prior.clip (CLIP's architecture) is required when the text encoder or the image features are CLIP's");
+            Prior.Clip!.Validate(source);
+            Check(Head.ClipDim == Prior.Clip.EmbedDim, $"head.clip_dim ({Head.ClipDim}) must equal CLIP's embed_dim ({Prior.Clip.EmbedDim})");
+            Check(Prior.ClipLoraRank >= 0, "prior.clip_lora_rank must be >= 0");
+            Check(!Prior.ClipText || Prior.Clip.VocabSize == SegSam.Text.ClipTokenizer.ClipVocabularySize,
+                $"CLIP's text tower must have CLIP's vocabulary ({SegSam.Text.ClipTokenizer.ClipVocabularySize} ids) for its BPE tokenizer; prior.clip.vocab_size is {Prior.Clip.VocabSize}");
+            Check(!Prior.ClipImage || ImageEncoder.InChans == 3, $"CLIP's image tower takes RGB; the encoder has {ImageEncoder.InChans} input channels");
+        }
         Check(Prior.Descriptions is PgSamPriorConfig.TemplateDescriptions or PgSamPriorConfig.PerImageDescriptions,
             "prior.descriptions must be template or per_image");
     }
