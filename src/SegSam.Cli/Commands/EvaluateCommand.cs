@@ -8,18 +8,21 @@ namespace SegSam.Cli.Commands;
 /// <summary>
 /// `segsam evaluate`: scores a SEG-SAM model on held-out slices (DSC, IoU, mDSC, class accuracy,
 /// HD95, NSD), or a PG-SAM model prompt-free (per-category Dice and HD95), optionally side by
-/// side with a SEG-SAM model prompted on the same slices.
+/// side with a SEG-SAM model prompted on the same slices; or, with --protocol synapse, predicted
+/// volumes (given, or predicted here by a PG-SAM model) by the Synapse protocol.
 /// </summary>
 public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "A SEG-SAM or PG-SAM model (.safetensors from `segsam train`); required unless --protocol synapse" };
-        var protocol = new Option<string?>("--protocol") { Description = "synapse: score predicted volumes (--predictions DIR, codes 0..8) against ground truth (--labels DIR) by the Synapse protocol: per-organ 3D Dice and HD95 (voxels and mm), mean over cases then organs" };
+        var model = new Option<string?>("--model") { Description = "A SEG-SAM or PG-SAM model (.safetensors from `segsam train`); with --protocol synapse a PG-SAM model that predicts --images" };
+        var protocol = new Option<string?>("--protocol") { Description = "synapse: score predicted volumes (--predictions DIR, codes 0..8; or predicted here by a PG-SAM --model from --images DIR) against ground truth (--labels DIR) by the Synapse protocol: per-organ 3D Dice and HD95 (voxels and mm), mean over cases then organs" };
         var predictions = new Option<string?>("--predictions") { Description = "--protocol synapse: folder of predicted label volumes, paired with --labels by the case number in the file names" };
+        var images = new Option<string?>("--images") { Description = "--protocol synapse with a PG-SAM --model: folder of the test images (img0001.nii.gz …, paired with --labels by case number); each is predicted axial slice by slice into OUT/predictions/caseNNNN.nii.gz, then scored" };
+        var intensity = new Option<string?>("--intensity") { Description = "--protocol synapse with --model: ct (default: HU clipped to [−125, 275] and scaled, the Synapse rule) or mr (0.5–99.5 percentiles)" };
         var rawLabels = new Option<bool>("--raw-labels") { Description = "--protocol synapse: the ground truth holds BTCV's 13 raw organ codes; remap them to the protocol's 8 organs" };
         var compare = new Option<string?>("--compare-segsam") { Description = "PG-SAM only: also evaluate this SEG-SAM model prompted on the same slices (one exact box per object of the original labels, each mask painted with its object's class, e.g. its AAL region's lobe) and write comparison.md/.csv" };
-        var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM only: per-slice descriptions (needed when the model was trained with them)" };
+        var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM only: per-slice descriptions (needed when the model was trained with them); with --protocol synapse --model keyed caseNNNN-axial-KKK" };
         var data = new Option<string?>("--data") { Description = "Prepared slices: a folder with test/ (from `segsam prepare`), or a dataset folder itself" };
         var image = new Option<string?>("--image") { Description = "Instead of --data: an image volume (NIfTI, DICOM, …) to evaluate on, with --labels" };
         var labels = new Option<string?>("--labels") { Description = "The label volume on the same grid as --image (with --protocol synapse: the folder of ground-truth volumes)" };
@@ -31,17 +34,31 @@ public static class EvaluateCommand
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
         var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, rawLabels, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, json,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(protocol) is { } name)
             {
                 if (name != "synapse") throw new UsageException($"--protocol: the only protocol is synapse, got '{name}'");
-                if (parse.GetValue(predictions) is not { } predicted || parse.GetValue(labels) is not { } truth)
-                    throw new UsageException("--protocol synapse needs --predictions DIR and --labels DIR");
+                string? predicted = parse.GetValue(predictions), modelPath = parse.GetValue(model), imageDir = parse.GetValue(images);
+                const string needs = "--protocol synapse needs --labels DIR and either --predictions DIR or --model PGSAM_MODEL --images DIR";
+                if (parse.GetValue(labels) is not { } truth || (predicted is null) == (modelPath is null && imageDir is null))
+                    throw new UsageException(needs);
+                if (predicted is null)
+                {
+                    if (modelPath is null || imageDir is null) throw new UsageException(needs);
+                    if (parse.GetValue(output) is not { } outDir) throw new UsageException("--protocol synapse --model writes the predicted volumes: give --out DIR");
+                    if (!PgSamModelCheckpoint.IsPgSamModel(modelPath))
+                        throw new UsageException($"{modelPath}: --protocol synapse --model needs a PG-SAM model (prompt-free); score a SEG-SAM model's volumes with --predictions");
+                    predicted = PgSamCli.PredictSynapse(modelPath, imageDir, truth, outDir, parse.GetValue(intensity), parse.GetValue(imageDescriptions));
+                }
+                else if (parse.GetValue(intensity) is not null || parse.GetValue(imageDescriptions) is not null)
+                    throw new UsageException("--intensity and --image-descriptions apply when a --model predicts the volumes");
                 return ScoreSynapse(predicted, truth, parse.GetValue(rawLabels), parse.GetValue(output), parse.GetValue(json));
             }
+            if (parse.GetValue(images) is not null || parse.GetValue(intensity) is not null || parse.GetValue(predictions) is not null || parse.GetValue(rawLabels))
+                throw new UsageException("--images, --intensity, --predictions and --raw-labels apply to --protocol synapse");
             if (parse.GetValue(model) is null) throw new UsageException("give --model (or --protocol synapse with --predictions and --labels)");
             if (PgSamModelCheckpoint.IsPgSamModel(parse.GetValue(model)!))
             {

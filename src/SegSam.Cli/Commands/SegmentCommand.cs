@@ -12,7 +12,8 @@ namespace SegSam.Cli.Commands;
 /// <summary>
 /// `segsam segment`: prompted, labelled segmentation of a 2D image or of one slice of a volume
 /// (NIfTI, DICOM series, MetaImage, NRRD), optionally propagated through the volume (MedSAM-style).
-/// Writes a label map on the input's grid, an overlay PNG and a JSON of the objects.
+/// Writes a label map on the input's grid, an overlay PNG and a JSON of the objects. With a PG-SAM
+/// model: prompt-free, every slice of the volume (<see cref="PgSamCli.Segment"/>).
 /// </summary>
 public static class SegmentCommand
 {
@@ -26,25 +27,41 @@ public static class SegmentCommand
         var points = new Option<string[]>("--point") { Description = "x,y,label on the slice (1 object, 0 background); all points together are one object; repeatable" };
         var propagate = new Option<bool>("--propagate") { Description = "Follow each object through the volume: the mask's box on one slice prompts the next, both ways, until the object ends" };
         var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
-        var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors)" };
-        var output = new Option<string>("--out") { Description = "Output folder", Required = true };
-        var modality = new Option<string?>("--modality") { Description = "CT or MR: how intensities become 0–255 (default: CT when values below −100 exist, else MR)" };
-        var window = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen)" };
+        var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (no --box/--point)" };
+        var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png)", Required = true };
+        var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −100 exist, else MR)" };
+        var window = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
+        var axis = new Option<string?>("--axis") { Description = "PG-SAM: the slices to predict, axial (default), coronal or sagittal" };
+        var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −100 exist, else mr. Use the rule the model's training data were prepared with" };
+        var descriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM: per-slice descriptions (JSON id → text, or a folder of ID.txt), ids <file name>-<axis>-<index:000>; needed when the model was trained with them" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts.")
+        var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, slice, boxes, points, propagate, range, model, output, modality, window, json,
+            image, slice, boxes, points, propagate, range, model, output, modality, window, axis, intensity, descriptions, json,
         };
         command.SetAction(parse =>
         {
             var prompts = (parse.GetValue(boxes) ?? []).Select(b => new SamPrompt { Box = ValueParsing.Box(b) }).ToList();
             var clicks = (parse.GetValue(points) ?? []).Select(ValueParsing.Point).ToList();
             if (clicks.Count > 0) prompts.Add(new SamPrompt { Points = clicks });
-            if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
             string modelPath = RepoPaths.Resolve(parse.GetValue(model) ?? BundledModel.Path);
             if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
             string outDir = parse.GetValue(output)!;
             string input = parse.GetValue(image)!;
+            if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
+            {
+                if (prompts.Count > 0)
+                    throw new UsageException("a PG-SAM model is prompt-free: it labels every slice with all its classes; drop --box/--point (prompts are for SEG-SAM models)");
+                if (parse.GetValue(slice) is not null || parse.GetValue(propagate) || parse.GetValue(range) is not null)
+                    throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
+                if (parse.GetValue(modality) is not null)
+                    throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
+                return PgSamCli.Segment(modelPath, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), parse.GetValue(window),
+                    parse.GetValue(descriptions), parse.GetValue(json));
+            }
+            if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
+                throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
+            if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
 
             var scene = Scene.Load(input, parse.GetValue(slice), parse.GetValue(modality), parse.GetValue(window));
             using var segsam = SegSamCheckpoint.Load(modelPath);
@@ -73,6 +90,15 @@ public static class SegmentCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>A named CT window or LEVEL,WIDTH in HU.</summary>
+    internal static (double Level, double Width) ParseWindow(string text)
+    {
+        if (Intensity.CtWindows.TryGetValue(text, out var named)) return named;
+        var v = ValueParsing.Numbers(text, 2, "--window", $"a name ({string.Join(", ", Intensity.CtWindows.Keys)}) or LEVEL,WIDTH");
+        if (v[1] <= 0) throw new UsageException("--window width must be positive");
+        return (v[0], v[1]);
     }
 
     static (int First, int Last)? ParseRange(string? text, int index, int count)
@@ -132,14 +158,6 @@ public static class SegmentCommand
             if (window is not null) throw new UsageException("--window applies to CT");
             // 8-bit pictures are already display values; anything else is stretched between percentiles.
             return v.SourceDataType == "uint8" && v.Data.Max() <= 255 ? (float[])v.Data.Clone() : Intensity.PercentileClip(v.Data);
-        }
-
-        static (double Level, double Width) ParseWindow(string text)
-        {
-            if (Intensity.CtWindows.TryGetValue(text, out var named)) return named;
-            var v = ValueParsing.Numbers(text, 2, "--window", $"a name ({string.Join(", ", Intensity.CtWindows.Keys)}) or LEVEL,WIDTH");
-            if (v[1] <= 0) throw new UsageException("--window width must be positive");
-            return (v[0], v[1]);
         }
 
         static (int Axis, int Index) ParseSlice(string text, int[] dims)

@@ -42,6 +42,41 @@ public static class SliceGeometry
     }
 
     /// <summary>
+    /// The inverse of <see cref="Extract"/> for whole label maps: writes every pixel of an H×W
+    /// slice (background included) into slice <paramref name="index"/> of the volume.
+    /// </summary>
+    public static void Place(float[] volume, int[] dims, int axis, int index, ReadOnlySpan<int> labels)
+    {
+        var (h, w) = SliceSize(dims, axis);
+        if (labels.Length != h * w) throw new ArgumentException($"a {h}×{w} slice is needed, got {labels.Length} values");
+        if (index < 0 || index >= dims[axis]) throw new ArgumentOutOfRangeException(nameof(index), $"slice {index} outside 0..{dims[axis] - 1}");
+        for (int r = 0; r < h; r++)
+        for (int c = 0; c < w; c++)
+            volume[VoxelIndex(dims, axis, index, r, c)] = labels[r * w + c];
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="SquareResize"/> for label maps: B×size×size class indices (any
+    /// integer type) → B×<paramref name="height"/>×<paramref name="width"/> int32, resized with
+    /// nearest neighbour to the padded square and cropped to the slice (the padding dropped).
+    /// </summary>
+    public static Tensor SquareRestoreLabels(Tensor labels, int height, int width)
+    {
+        if (labels.dim() != 3 || labels.shape[1] != labels.shape[2])
+            throw new ArgumentException($"B×S×S label maps are needed, got {Modeling.Shapes.Format(labels.shape)}");
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), "the slice must have at least one pixel");
+        using var scope = NewDisposeScope();
+        int side = Math.Max(height, width);
+        int top = (side - height) / 2, left = (side - width) / 2;
+        var square = labels.shape[1] == side
+            ? labels.to(ScalarType.Int32)
+            // Float32 holds every class index exactly; nearest only copies values.
+            : nn.functional.interpolate(labels.to(ScalarType.Float32).unsqueeze(1), size: [side, side], mode: InterpolationMode.Nearest)
+                .squeeze(1).to(ScalarType.Int32);
+        return square.narrow(1, top, height).narrow(2, left, width).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The voxel shown at row r, column c of a slice: rows run from anterior (axial) or superior
     /// (coronal, sagittal) down; columns run from the patient's right (axial, coronal) or from
     /// posterior (sagittal).

@@ -14,8 +14,8 @@ public static partial class SynapseFolderScorer
 {
     public static SynapseReport Score(string predictionsDir, string labelsDir, bool rawLabels, IProgress<(int Done, int Total)>? progress = null)
     {
-        var predictions = ByCase(predictionsDir, "predictions");
-        var truths = ByCase(labelsDir, "labels");
+        var predictions = CaseFiles(predictionsDir, "predictions");
+        var truths = CaseFiles(labelsDir, "labels");
         var missing = truths.Keys.Where(k => !predictions.ContainsKey(k)).Order().ToList();
         if (missing.Count > 0)
             throw new FileNotFoundException($"{predictionsDir}: no prediction for case(s) {string.Join(", ", missing)} of {labelsDir}");
@@ -49,7 +49,12 @@ public static partial class SynapseFolderScorer
         return codes;
     }
 
-    static Dictionary<int, string> ByCase(string dir, string what)
+    /// <summary>
+    /// The volumes of a folder by case number (the first run of digits in names like
+    /// img0001.nii.gz, label0001.nii.gz, case0001_pred.nii.gz); files without one are skipped, two
+    /// files of one case are an error. <paramref name="what"/> names the folder in messages.
+    /// </summary>
+    public static Dictionary<int, string> CaseFiles(string dir, string what)
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{what} folder not found: {dir}");
         var cases = new Dictionary<int, string>();
@@ -61,9 +66,24 @@ public static partial class SynapseFolderScorer
             if (!cases.TryAdd(number, file))
                 throw new InvalidDataException($"{dir}: two files for case {number}: {Path.GetFileName(cases[number])} and {Path.GetFileName(file)}");
         }
-        if (cases.Count == 0) throw new FileNotFoundException($"{dir}: no label volumes with a case number in their name (e.g. label0001.nii.gz)");
+        if (cases.Count == 0) throw new FileNotFoundException($"{dir}: no {Volumes(what)} with a case number in their name (e.g. {Example(what)})");
         return cases;
     }
+
+    static string Volumes(string what) => what switch
+    {
+        "labels" => "label volumes",
+        "images" => "image volumes",
+        "predictions" => "predicted volumes",
+        _ => "volumes",
+    };
+
+    static string Example(string what) => what switch
+    {
+        "labels" => "label0001.nii.gz",
+        "images" => "img0001.nii.gz",
+        _ => "case0001.nii.gz",
+    };
 
     [GeneratedRegex(@"^\D*(\d+)\D*\.(nii(\.gz)?|mha|mhd|nrrd|nhdr|npy)$", RegexOptions.IgnoreCase)]
     private static partial Regex CaseNumber();
