@@ -98,7 +98,7 @@ public sealed class PgSamVolumePredictor
         int size = model.ImgSize, channels = model.Config.ImageEncoder.InChans, clipDim = model.Config.Head.ClipDim;
         var labels = new float[ras.Data.Length];
         using (var inference = inference_mode())
-        using (var text = PgSamPrior.Features(model.Config, ids, descriptions))
+        using (var text = PgSamPrior.TextInputs(model.Config, ids, descriptions))
         {
             // Checked here so that a wrong width never reaches the prior's matmul.
             if (text.dim() != 2 || text.shape[0] != count || text.shape[1] != clipDim)

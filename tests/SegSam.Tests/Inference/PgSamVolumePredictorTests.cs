@@ -53,7 +53,7 @@ public class PgSamVolumePredictorTests
         int size = model.ImgSize, side = Math.Max(h, w), top = (side - h) / 2, left = (side - w) / 2;
         var ids = Enumerable.Range(0, ras.Dims[2]).Select(k => $"case0007-axial-{k:D3}").ToList();
         Assert.Equal(ids, prediction.SliceIds);
-        using var text = PgSamPrior.Features(model.Config, ids, null);
+        using var text = PgSamPrior.TextInputs(model.Config, ids, null);
         var predictedRas = Orientation.Canonical(prediction.Labels).Canonical;
         var classes = new HashSet<int>();
         for (int start = 0; start < ids.Count; start += batch)

@@ -138,7 +138,7 @@ public class PgSamTrainingTests
         using var loaded = PgSamModelCheckpoint.Load(path);
         var data = TinySegSam.Dataset(2);
         using var pixels = stack(data.Slices.Select(s => tensor(s.Image, [1, 32, 32])), 0);
-        using var text = SegSam.Text.PgSamPrior.Features(model.Config, data.Slices.Select(s => s.Id).ToList(), null);
+        using var text = SegSam.Text.PgSamPrior.TextInputs(model.Config, data.Slices.Select(s => s.Id).ToList(), null);
         model.eval();
         loaded.eval();
         using var a = model.forward(model.Preprocess(pixels), text);
