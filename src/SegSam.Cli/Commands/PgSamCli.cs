@@ -5,6 +5,7 @@ using SegSam.Evaluation;
 using SegSam.Imaging;
 using SegSam.Inference;
 using SegSam.Modeling;
+using SegSam.Modeling.Clip;
 using SegSam.Modeling.PgSam;
 using SegSam.Text;
 using SegSam.Training;
@@ -16,8 +17,8 @@ namespace SegSam.Cli.Commands;
 public static class PgSamCli
 {
     public const string ClipNotice =
-        "PG-SAM prior: no CLIP ViT-B/32 weights are available offline; text features come from the offline text encoder ({0}) " +
-        "and image features from a learned projection of the SAM neck (see PgSamPriorConfig)";
+        "PG-SAM prior without CLIP (no --clip weights): text features come from the offline text encoder ({0}) " +
+        "and image features from a learned projection of the SAM neck (see docs/pgsam.md)";
 
     /// <summary>"lobes": the built-in AAL data regrouped into <see cref="AalLobes.Names"/>; "dataset": the data's own categories.</summary>
     public static SliceDataset WithClasses(SliceDataset data, string classes) => classes switch
@@ -43,7 +44,8 @@ public static class PgSamCli
         Option<string> Data, Option<string> Output, Option<string> ModelType, Option<string?> Init, Option<int?> Epochs, Option<int?> Batch,
         Option<double?> Lr, Option<double?> WeightDecay, Option<int?> Warmup, Option<double?> Budget, Option<bool> Augment, Option<ulong> Seed,
         Option<bool> Resume, Option<bool> Json, Option<string> TextEncoder, Option<string> Classes, Option<double?> Fraction,
-        Option<string?> ImageDescriptions, Option<int?> LoraRank);
+        Option<string?> ImageDescriptions, Option<int?> LoraRank, Option<string?> Clip, Option<int?> ClipLoraRank, Option<bool> NoPrior,
+        Option<bool> NoFusion, Option<int?> RefineIterations);
 
     public static int Train(ParseResult parse, TrainOptions o, Func<string, SliceDataset> loadTrainSet)
     {
@@ -69,6 +71,13 @@ public static class PgSamCli
             throw new UsageException(e.Message);
         }
         if (parse.GetValue(o.LoraRank) is < 0) throw new UsageException("--lora-rank must be >= 0");
+        if (parse.GetValue(o.ClipLoraRank) is < 0) throw new UsageException("--clip-lora-rank must be >= 0");
+        if (parse.GetValue(o.RefineIterations) is < 0) throw new UsageException("--refine-iterations must be >= 0");
+        string? clipPath = parse.GetValue(o.Clip);
+        bool textEncoderGiven = parse.GetResult(o.TextEncoder) is { Implicit: false };
+        if (clipPath is not null && textEncoderGiven) throw new UsageException("--clip and --text-encoder exclude each other: with --clip the text features are CLIP's");
+        if (clipPath is null && parse.GetResult(o.ClipLoraRank) is { Implicit: false }) throw new UsageException("--clip-lora-rank needs --clip");
+        if (clipPath is not null && parse.GetValue(o.NoPrior)) throw new UsageException("--clip feeds the prior, which --no-prior turns off");
         var train = WithClasses(loadTrainSet(parse.GetValue(o.Data)!), parse.GetValue(o.Classes)!);
         string outDir = parse.GetValue(o.Output)!;
         bool resuming = parse.GetValue(o.Resume);
@@ -87,19 +96,35 @@ public static class PgSamCli
             string? modelType = typeGiven ? Known(parse.GetValue(o.ModelType)!, SamConfig.PresetNames, "--model-type") : null;
             var sam = initPath is not null ? PgSamModelCheckpoint.SamConfigOf(initPath, modelType)
                 : SamConfig.Preset(modelType ?? parse.GetValue(o.ModelType)!);
-            string spec = parse.GetResult(o.TextEncoder) is { Implicit: false } ? parse.GetValue(o.TextEncoder)! : "hashing:512";
-            int clipDim = CreateEncoder(spec).Dimension;
+            string spec = textEncoderGiven ? parse.GetValue(o.TextEncoder)! : "hashing:512";
+            var clip = clipPath is null ? null : ClipWeights.ReadConfig(clipPath);
+            int clipDim = clip?.EmbedDim ?? CreateEncoder(spec).Dimension;
             var prior = new PgSamPriorConfig
             {
-                TextEncoder = spec,
+                TextEncoder = clip is null ? spec : PgSamPriorConfig.ClipSource,
+                ImageFeatures = clip is null ? PgSamPriorConfig.NeckProjection : PgSamPriorConfig.ClipSource,
+                Clip = clip,
+                ClipLoraRank = parse.GetValue(o.ClipLoraRank) ?? ClipLora.DefaultRank,
                 Descriptions = descriptions is null ? PgSamPriorConfig.TemplateDescriptions : PgSamPriorConfig.PerImageDescriptions,
                 Template = PgSamPriorConfig.TemplateFor(train.Modality, train.Categories),
             };
             config = PgSamModelConfig.FromSam(sam, train.Categories, clipDim, prior, parse.GetValue(o.LoraRank) ?? ImageEncoderLora.DefaultRank);
+            config = config with
+            {
+                Head = config.Head with
+                {
+                    Prior = !parse.GetValue(o.NoPrior), Fusion = !parse.GetValue(o.NoFusion),
+                    RefineIterations = parse.GetValue(o.RefineIterations) ?? config.Head.RefineIterations,
+                },
+            };
+            config.Validate("PG-SAM options");
         }
         if (!config.Categories.SequenceEqual(train.Categories))
             throw new InvalidDataException($"{outDir}: the checkpoint's categories differ from the training data's (check --classes)");
-        Console.Error.WriteLine(string.Format(System.Globalization.CultureInfo.InvariantCulture, ClipNotice, config.Prior.TextEncoder) +
+        Console.Error.WriteLine(
+            (config.Prior.UsesClip
+                ? $"PG-SAM prior: CLIP (image tower frozen; text tower with LoRA rank {config.Prior.ClipLoraRank} on q and v)"
+                : string.Format(System.Globalization.CultureInfo.InvariantCulture, ClipNotice, config.Prior.TextEncoder)) +
             (config.Prior.Descriptions == PgSamPriorConfig.TemplateDescriptions
                 ? "; no per-image descriptions given: every slice gets the dataset template (no per-image information)"
                 : "; per-image descriptions from " + parse.GetValue(o.ImageDescriptions)));
@@ -113,6 +138,11 @@ public static class PgSamCli
         else if (!resuming)
         {
             Console.Error.WriteLine("no --init: the image encoder starts from random weights (PG-SAM starts from a released SAM)");
+        }
+        if (clipPath is not null && !resuming)
+        {
+            PgSamModelCheckpoint.InitClip(model, clipPath);
+            Console.Error.WriteLine($"loaded CLIP ({config.Prior.Clip!.EmbedDim}-d features) from {clipPath}");
         }
         var trainer = new PgSamTrainer(model, training, train, outDir, descriptions);
         var result = ConsoleProgress.Run($"training PG-SAM {config.ImageEncoder.ImgSize}px on {trainer.Subset.Count} slices", report =>

@@ -45,6 +45,11 @@ public static class TrainCommand
         var fraction = new Option<double?>("--fraction") { Description = "pgsam few-shot: train on this share of the training slices, a seeded subset of at least one (e.g. 0.1; default 1)" };
         var imageDescriptions = new Option<string?>("--image-descriptions") { Description = "pgsam: per-slice descriptions for the prior, a JSON object slice id → text or a folder of ID.txt (default: one dataset-level template sentence, no per-image information)" };
         var loraRank = new Option<int?>("--lora-rank") { Description = "pgsam: LoRA rank on q and v of every encoder block (default 4; 0 freezes the encoder)" };
+        var clip = new Option<string?>("--clip") { Description = "pgsam: CLIP ViT-B/32 weights (safetensors in OpenAI's or Hugging Face's names) for the prior, as PG-SAM: image tower on the slice, text tower with LoRA on the description (default: the offline stand-in, see docs/pgsam.md)" };
+        var clipLoraRank = new Option<int?>("--clip-lora-rank") { Description = "pgsam with --clip: LoRA rank on q and v of every CLIP text block (default 4; 0 freezes the text tower)" };
+        var noPrior = new Option<bool>("--no-prior") { Description = "pgsam ablation: no prior aligner (no guide matrix, hence no fusion)" };
+        var noFusion = new Option<bool>("--no-fusion") { Description = "pgsam ablation: the guide reaches the decoder only, not the image embedding" };
+        var refine = new Option<int?>("--refine-iterations") { Description = "pgsam: iterations of the mask optimizer (default 1; 0 = none)" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed (weights and sampling)", DefaultValueFactory = _ => 42 };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
@@ -52,7 +57,8 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank, seed, resume, json,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
@@ -60,12 +66,12 @@ public static class TrainCommand
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
             Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, schedule, lambdaBce, descriptions];
-            Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank];
+            Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
             if (which == "pgsam")
                 return PgSamCli.Train(parse, new PgSamCli.TrainOptions(data, output, modelType, init, epochs, batch, lr, weightDecay, warmup, budget,
-                    augment, seed, resume, json, textEncoder, classes, fraction, imageDescriptions, loraRank), LoadTrainSet);
+                    augment, seed, resume, json, textEncoder, classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine), LoadTrainSet);
             var train = LoadTrainSet(parse.GetValue(data)!);
             string outDir = parse.GetValue(output)!;
             var training = BuildTrainingConfig(parse, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr, weightDecay,

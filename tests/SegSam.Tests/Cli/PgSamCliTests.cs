@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegSam.Checkpoints;
 using SegSam.Modeling;
+using SegSam.Modeling.Clip;
 using SegSam.Tests.Support;
 using static TorchSharp.torch;
 
@@ -48,6 +49,40 @@ public class PgSamCliTests
     }
 
     [Fact]
+    public void TrainsWithClipWeightsAndAblationSwitchesAndEvaluates()
+    {
+        using var dir = new TempDir();
+        var (data, segsam) = Inputs(dir);
+        string clip = dir.File("clip.safetensors");
+        manual_seed(6);
+        using (var weights = new ClipModel(Modeling.PgSamClipTests.TinyClip))
+            ClipWeights.Save(weights, clip);
+        string run = dir.File("run");
+        var train = Support.Cli.Run("train", "--model", "pgsam", "--data", data, "--init", segsam, "--clip", clip, "--clip-lora-rank", "2",
+            "--no-fusion", "--refine-iterations", "0", "--epochs", "1", "--batch", "2", "--warmup", "1", "--lr", "1e-3", "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("loaded CLIP", train.StdErr);
+        Assert.DoesNotContain("without CLIP", train.StdErr);
+
+        string model = Path.Combine(run, "model.safetensors");
+        var config = PgSamModelCheckpoint.ReadConfig(model);
+        Assert.True(config.Prior.ClipText && config.Prior.ClipImage);
+        Assert.Equal(Modeling.PgSamClipTests.TinyClip, config.Prior.Clip);
+        Assert.Equal(2, config.Prior.ClipLoraRank);
+        Assert.False(config.Head.Fusion);
+        Assert.Equal(0, config.Head.RefineIterations);
+        using (var weights = CheckpointFile.Load(model))
+        {
+            Assert.Contains("clip.visual.conv1.weight", weights.Keys);
+            Assert.Contains("clip.transformer.resblocks.0.attn.in_proj.linear_b_v.weight", weights.Keys);
+        }
+
+        var evaluate = Support.Cli.Run("evaluate", "--model", model, "--data", data, "--out", dir.File("eval"), "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        Assert.True(JsonDocument.Parse(evaluate.StdOut).RootElement.TryGetProperty("pgsam", out _), evaluate.StdOut);
+    }
+
+    [Fact]
     public void BadArgumentsAreOneClearLine()
     {
         using var dir = new TempDir();
@@ -62,6 +97,11 @@ public class PgSamCliTests
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--classes", "lobes", "--init", segsam], 3, "--classes lobes needs the built-in AAL dataset"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--resume"], 3, "nothing to resume"),
             (["evaluate", "--model", segsam, "--data", data, "--compare-segsam", segsam], 2, "apply to PG-SAM models only"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip", dir.File("none.safetensors")], 3, "Download CLIP ViT-B/32 weights"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip", segsam, "--text-encoder", "hashing:8"], 2, "--clip and --text-encoder exclude each other"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip-lora-rank", "2"], 2, "--clip-lora-rank needs --clip"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip", segsam, "--no-prior"], 2, "which --no-prior turns off"),
+            (["train", "--data", data, "--out", output, "--no-fusion"], 2, "--no-fusion does not apply to --model segsam"),
         ];
         foreach (var (args, code, message) in cases)
         {

@@ -106,6 +106,7 @@ public sealed class PgSamModel : nn.Module
         // CLIP sees the slice as SAM does before normalisation, in [0, 1], resized and normalised its own way.
         using var noGrad = no_grad(); // the image tower is frozen
         var unit = images.mul(pixel_std).Plus(pixel_mean).Over(255.0).Clamped(0, 1);
+        if (unit.shape[1] == 1) unit = unit.expand(-1, 3, -1, -1); // a grey slice, as RGB
         return clip!.EncodeImage(ClipPreprocess.Apply(unit, Config.Prior.Clip!.ImageResolution)).MoveToOuterDisposeScope();
     }
 

@@ -123,7 +123,7 @@ public sealed record PgSamModelConfig
             Check(Prior.ClipLoraRank >= 0, "prior.clip_lora_rank must be >= 0");
             Check(!Prior.ClipText || Prior.Clip.VocabSize == SegSam.Text.ClipTokenizer.ClipVocabularySize,
                 $"CLIP's text tower must have CLIP's vocabulary ({SegSam.Text.ClipTokenizer.ClipVocabularySize} ids) for its BPE tokenizer; prior.clip.vocab_size is {Prior.Clip.VocabSize}");
-            Check(!Prior.ClipImage || ImageEncoder.InChans == 3, $"CLIP's image tower takes RGB; the encoder has {ImageEncoder.InChans} input channels");
+            Check(!Prior.ClipImage || ImageEncoder.InChans is 1 or 3, $"CLIP's image tower takes RGB (or grey, repeated); the encoder has {ImageEncoder.InChans} input channels");
         }
         Check(Prior.Descriptions is PgSamPriorConfig.TemplateDescriptions or PgSamPriorConfig.PerImageDescriptions,
             "prior.descriptions must be template or per_image");
