@@ -4,10 +4,11 @@ namespace SegSam.Text;
 public static class TextEncoders
 {
     public const string SpecHelp =
-        "\"hashing\" (offline, 256 dimensions), \"hashing:N\" (N dimensions) or \"openai:MODEL@ENDPOINT\" (an OpenAI-compatible embeddings endpoint, e.g. openai:text-embedding-3-small@https://api.openai.com/v1)";
+        "\"hashing\" (offline, 256 dimensions), \"hashing:N\" (N dimensions), \"clip:WEIGHTS\" (CLIP's text tower from a CLIP checkpoint) or \"openai:MODEL@ENDPOINT\" (an OpenAI-compatible embeddings endpoint, e.g. openai:text-embedding-3-small@https://api.openai.com/v1)";
 
     /// <summary>
-    /// "hashing" / "hashing:512" → <see cref="HashingTextEncoder"/>; "openai:MODEL@ENDPOINT" →
+    /// "hashing" / "hashing:512" → <see cref="HashingTextEncoder"/>; "clip:PATH" →
+    /// <see cref="ClipTextEncoder"/>; "openai:MODEL@ENDPOINT" →
     /// <see cref="OpenAiEmbeddingEncoder"/> with its key from <paramref name="keyVariable"/>.
     /// Throws <see cref="ArgumentException"/> for anything else.
     /// </summary>
@@ -21,6 +22,12 @@ public static class TextEncoders
             if (!int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int dim) || dim is < 1 or > 1 << 20)
                 throw new ArgumentException($"text encoder '{spec}': the hashing dimension must be an integer in 1…1048576, got '{n}'");
             return new HashingTextEncoder(dim);
+        }
+        if (s.StartsWith("clip:", StringComparison.OrdinalIgnoreCase))
+        {
+            string path = s["clip:".Length..];
+            if (path.Length == 0) throw new ArgumentException($"text encoder '{spec}': expected clip:PATH to CLIP weights");
+            return new ClipTextEncoder(path);
         }
         if (s.StartsWith("openai:", StringComparison.OrdinalIgnoreCase))
         {
