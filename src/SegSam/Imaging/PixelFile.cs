@@ -36,16 +36,30 @@ public static class PixelFile
     /// <summary>Writes an 8-bit gray (channels = 1) or RGB (3) PNG atomically.</summary>
     public static void WritePng(string path, int height, int width, int channels, byte[] pixels)
     {
-        if (pixels.Length != height * width * channels)
+        var components = Components(height, width, channels, pixels);
+        AtomicFile.Write(path, stream => new ImageWriter().WritePng(pixels, width, height, components, stream));
+    }
+
+    /// <summary>The bytes of an 8-bit gray (channels = 1), RGB (3) or RGBA (4) PNG, e.g. to send in a request.</summary>
+    public static byte[] EncodePng(int height, int width, int channels, byte[] pixels)
+    {
+        var components = Components(height, width, channels, pixels);
+        using var buffer = new MemoryStream();
+        new ImageWriter().WritePng(pixels, width, height, components, buffer);
+        return buffer.ToArray();
+    }
+
+    static StbImageWriteSharp.ColorComponents Components(int height, int width, int channels, byte[] pixels)
+    {
+        if (height <= 0 || width <= 0 || pixels.LongLength != (long)height * width * channels)
             throw new ArgumentException($"{pixels.Length} bytes do not fill a {height}×{width}×{channels} image");
-        var components = channels switch
+        return channels switch
         {
             1 => StbImageWriteSharp.ColorComponents.Grey,
             3 => StbImageWriteSharp.ColorComponents.RedGreenBlue,
             4 => StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha,
             _ => throw new ArgumentException($"PNG needs 1, 3 or 4 channels, got {channels}"),
         };
-        AtomicFile.Write(path, stream => new ImageWriter().WritePng(pixels, width, height, components, stream));
     }
 
     /// <summary>Writes a 16-bit grayscale PNG atomically (e.g. a label map with more than 255 labels).</summary>
