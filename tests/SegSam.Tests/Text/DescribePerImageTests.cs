@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
+using SegSam.Checkpoints;
 using SegSam.Cli;
 using SegSam.Cli.Commands;
 using SegSam.Data;
 using SegSam.Imaging;
+using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
 using SegSam.Tests.Support;
 using SegSam.Text;
@@ -372,5 +374,36 @@ public class DescribePerImageTests
         var empty = Support.Cli.Run("describe", "--per-image", "--images", dir.Path, "--endpoint", server.Url, "--model", "m");
         Assert.True(empty.ExitCode == ExitCodes.InputError, empty.ToString());
         Assert.Contains("no images to describe", empty.StdErr);
+    }
+
+    // ---- the file in use ----
+
+    [Fact]
+    public void PgSamTrainsAndEvaluatesOnTheGeneratedFile()
+    {
+        using var server = new StubServer();
+        server.Respond = Describing;
+        using var dir = new TempDir();
+        string data = dir.File("data");
+        TinySegSam.Dataset(4, seed: 1).Save(Path.Combine(data, "train"));
+        Renamed(TinySegSam.Dataset(2, seed: 2), "test-").Save(Path.Combine(data, "test"));
+        TorchSharp.torch.manual_seed(4);
+        using (var segsam = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true }))
+            SegSamCheckpoint.Save(segsam, dir.File("segsam.safetensors"));
+        string descriptions = dir.File("descriptions.json");
+        Assert.Equal(ExitCodes.Success, Describe("--per-image", "--data", data, "--endpoint", server.Url, "--model", "m", "--out", descriptions).Code);
+
+        string run = dir.File("run");
+        var train = Support.Cli.Run("train", "--model", "pgsam", "--data", data, "--init", dir.File("segsam.safetensors"), "--epochs", "1", "--batch", "2",
+            "--warmup", "1", "--lr", "1e-3", "--image-descriptions", descriptions, "--out", run, "--json");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("per-image descriptions from " + descriptions, train.StdErr);
+
+        string model = Path.Combine(run, "model.safetensors");
+        var evaluate = Support.Cli.Run("evaluate", "--model", model, "--data", data, "--image-descriptions", descriptions, "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        var without = Support.Cli.Run("evaluate", "--model", model, "--data", data);
+        Assert.True(without.ExitCode == ExitCodes.InputError, without.ToString());
+        Assert.Contains("trained with per-image descriptions", without.StdErr);
     }
 }
