@@ -19,7 +19,7 @@ public static class DescribeCommand
         var endpoint = new Option<string>("--endpoint") { Description = "OpenAI-compatible API root, with or without /v1 (e.g. https://api.openai.com/v1, http://localhost:8000)", Required = true };
         var model = new Option<string>("--model") { Description = "Chat model name (e.g. gpt-4o)", Required = true };
         var keyEnv = new Option<string>("--key-env") { Description = "Environment variable holding the API key; unset or empty = no Authorization header", DefaultValueFactory = _ => OpenAiClient.DefaultKeyVariable };
-        var modality = new Option<string?>("--modality") { Description = "Where the categories are seen, put into the question (e.g. \"brain T1-weighted MRI axial slice\")" };
+        var modality = new Option<string?>("--modality") { Description = "Where the categories (or slices) are seen, put into the question (e.g. \"brain T1-weighted MRI axial slice\"); --per-image --data defaults to the dataset's modality" };
         var images = new Option<string?>("--images") { Description = "Folder of images. Categories: DIR/<name>.png, when present, is attached to that category's question. With --per-image: the slices to describe (PNG/JPEG; id = file name without extension)" };
         var output = new Option<string>("--out") { Description = "Descriptions JSON to write; categories (or slices) it already describes are not asked again", DefaultValueFactory = _ => "descriptions.json" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds one request may take", DefaultValueFactory = _ => 120 };
