@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace SegSam.Text;
 
 /// <summary>Whether a category's description was asked for in this run or already in the file.</summary>
@@ -23,18 +20,7 @@ public sealed class DescriptionGenerator(OpenAiClient client, string model)
     public CategoryDescription Describe(string category, byte[]? png = null)
     {
         string question = DescriptionPrompt.Build(category, Modality, withImage: png is not null);
-        JsonNode content = png is null
-            ? question
-            : new JsonArray(
-                new JsonObject { ["type"] = "text", ["text"] = question },
-                new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = "data:image/png;base64," + Convert.ToBase64String(png) } });
-        var body = new JsonObject
-        {
-            ["model"] = model,
-            ["temperature"] = 0,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = content }),
-        };
-        string answer = AnswerText(client.Post("chat/completions", body), category);
+        string answer = ChatCompletion.AnswerText(client.Post("chat/completions", ChatCompletion.Request(model, question, png)), $"category '{category}'");
         try
         {
             return DescriptionPrompt.ParseAnswer(answer) with { Source = png is null ? model : $"{model}, image attached" };
@@ -78,22 +64,5 @@ public sealed class DescriptionGenerator(OpenAiClient client, string model)
             progress?.Invoke(step);
         }
         return done;
-    }
-
-    /// <summary>choices[0].message.content: a string, or (some servers) a list of text parts.</summary>
-    static string AnswerText(JsonElement response, string category)
-    {
-        if (response.ValueKind == JsonValueKind.Object
-            && response.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
-            && choices[0].TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
-            && message.TryGetProperty("content", out var content))
-        {
-            if (content.ValueKind == JsonValueKind.String) return content.GetString()!;
-            if (content.ValueKind == JsonValueKind.Array)
-                return string.Concat(content.EnumerateArray()
-                    .Where(p => p.ValueKind == JsonValueKind.Object && p.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
-                    .Select(p => p.GetProperty("text").GetString()));
-        }
-        throw new ServiceException($"the chat answer for category '{category}' has no choices[0].message.content: {OpenAiClient.Preview(response.GetRawText())}");
     }
 }

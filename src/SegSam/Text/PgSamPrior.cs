@@ -14,7 +14,7 @@ public static class PgSamPrior
     {
         if (prior.Descriptions == PgSamPriorConfig.PerImageDescriptions)
         {
-            if (descriptions is null) throw new InvalidDataException("this PG-SAM model was trained with per-image descriptions; give them (--descriptions)");
+            if (descriptions is null) throw new InvalidDataException("this PG-SAM model was trained with per-image descriptions; give them (--image-descriptions)");
             return sliceIds.Select(descriptions.For).ToList();
         }
         return sliceIds.Select(_ => prior.Template).ToList();

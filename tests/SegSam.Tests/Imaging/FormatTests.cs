@@ -973,3 +973,39 @@ static class FormatScripts
             np.save(os.path.join(out, 'ref_' + name.replace('/', '_') + '.npy'), value.astype(value.dtype.newbyteorder('<')))
         """;
 }
+
+/// <summary>Damaged JPEGs fail with the file named instead of hanging StbImageSharp (which loops on a segment past the end).</summary>
+public sealed class DamagedJpegTests
+{
+    [Fact]
+    public void Every_prefix_of_a_jpeg_decodes_or_fails_naming_the_file()
+    {
+        var pixels = Enumerable.Range(0, 24 * 16).Select(i => (byte)(i * 7)).ToArray();
+        var buffer = new MemoryStream();
+        new StbImageWriteSharp.ImageWriter().WriteJpg(pixels, 24, 16, StbImageWriteSharp.ColorComponents.Grey, buffer, 90);
+        byte[] jpeg = buffer.ToArray();
+        using var dir = new TempDir();
+        string path = dir.File("cut.jpg");
+        int failed = 0;
+        for (int length = 2; length <= jpeg.Length; length++)
+        {
+            System.IO.File.WriteAllBytes(path, jpeg[..length]);
+            Exception? error = null;
+            var reader = new Thread(() =>
+            {
+                try { PixelFile.Read(path); }
+                catch (Exception e) { error = e; }
+            }) { IsBackground = true };
+            reader.Start();
+            Assert.True(reader.Join(TimeSpan.FromSeconds(10)), $"reading the first {length} of {jpeg.Length} bytes did not finish");
+            if (error is null) continue;
+            failed++;
+            var invalid = Assert.IsType<InvalidDataException>(error);
+            Assert.Contains(path, invalid.Message);
+        }
+        Assert.True(failed > 0);
+        Assert.Equal((16, 24), (PixelFile.Read(path).Height, PixelFile.Read(path).Width));
+        var cut = Assert.Throws<InvalidDataException>(() => { System.IO.File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]); PixelFile.Read(path); });
+        Assert.Contains("runs past the end of the file", cut.Message);
+    }
+}

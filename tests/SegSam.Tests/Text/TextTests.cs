@@ -426,7 +426,7 @@ public class TextTests
     /// class named in the question, /v1/embeddings a 3-number vector per input (in reverse order,
     /// with indices, as a server may). Every request is recorded.
     /// </summary>
-    sealed class StubServer : IDisposable
+    internal sealed class StubServer : IDisposable
     {
         public sealed record Request(string Path, string? Authorization, JsonElement Body);
 
