@@ -56,6 +56,20 @@ public sealed class LoraQkvLinear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Puts LoRA on <paramref name="owner"/>'s fused projection <paramref name="current"/>, the
+    /// child module called <paramref name="name"/>: the wrapper is registered under the same name,
+    /// so the weights keep their state-dict names. Returns the wrapper for the owner's field.
+    /// </summary>
+    public static LoraQkvLinear Wrap(nn.Module owner, string name, nn.Module<Tensor, Tensor> current, int rank, double? alpha)
+    {
+        if (current is not Linear linear) throw new InvalidOperationException($"LoRA is already applied to this attention's {name}");
+        var lora = new LoraQkvLinear(linear, rank, alpha);
+        owner.register_module(name, null!); // null unregisters the Linear, freeing the name
+        owner.register_module(name, lora);
+        return lora;
+    }
+
     public override Tensor forward(Tensor x)
     {
         LoraFactors.CheckInput(x, Dim, nameof(LoraQkvLinear));

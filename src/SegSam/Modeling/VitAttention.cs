@@ -66,10 +66,7 @@ public sealed class VitAttention : nn.Module<Tensor, Tensor>
     /// </summary>
     public LoraQkvLinear AddLora(int rank, double? alpha = null)
     {
-        if (qkv is not Linear linear) throw new InvalidOperationException("LoRA is already applied to this attention's qkv projection");
-        var lora = new LoraQkvLinear(linear, rank, alpha);
-        register_module("qkv", null!); // null unregisters the Linear, freeing the name
-        register_module("qkv", lora);
+        var lora = LoraQkvLinear.Wrap(this, "qkv", qkv, rank, alpha);
         qkv = lora;
         return lora;
     }

@@ -282,16 +282,6 @@ public class DescribePerImageTests
 
     // ---- segsam describe --per-image ----
 
-    static (int Code, string Out, string Err) Describe(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var parse = DescribeCommand.Create().Parse(args);
-        Assert.Empty(parse.Errors);
-        int code = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void CommandDescribesADatasetRootCachesAndForces()
     {
@@ -305,13 +295,13 @@ public class DescribePerImageTests
         string output = dir.File("slices.json");
         string[] common = ["--per-image", "--data", root, "--endpoint", server.Url, "--model", "vision", "--key-env", "SEGSAM_TEST_UNSET_KEY", "--out", output];
 
-        var first = Describe([.. common, "--limit", "3"]);
+        var first = TextTests.Describe([.. common, "--limit", "3"]);
         Assert.Equal(ExitCodes.Success, first.Code);
         Assert.Contains("[1/4] test-synthetic-000: described", first.Out);
         Assert.Contains($"wrote {output}: 3 slices described, 0 already there; 1 left for a later run (--limit)", first.Out);
         Assert.Equal(3, server.Requests.Count);
 
-        var second = Describe([.. common, "--json"]);
+        var second = TextTests.Describe([.. common, "--json"]);
         using (var json = JsonDocument.Parse(second.Out))
         {
             var r = json.RootElement;
@@ -323,10 +313,10 @@ public class DescribePerImageTests
         Assert.Equal(4, server.Requests.Count);
         Assert.Equal(AnswerFor(train.Slices[2]), SliceDescriptions.Load(output).For("synthetic-002"));
 
-        var third = Describe(common);
+        var third = TextTests.Describe(common);
         Assert.Contains("already describes all 4 slices (use --force to ask again)", third.Out);
         Assert.Equal(4, server.Requests.Count);
-        Describe([.. common, "--force"]);
+        TextTests.Describe([.. common, "--force"]);
         Assert.Equal(8, server.Requests.Count);
     }
 
@@ -348,7 +338,7 @@ public class DescribePerImageTests
         ];
         foreach (var (args, message) in cases)
         {
-            var e = Assert.Throws<UsageException>(() => Describe([.. ok, .. args]));
+            var e = Assert.Throws<UsageException>(() => TextTests.Describe([.. ok, .. args]));
             Assert.Contains(message, e.Message);
         }
     }
@@ -391,7 +381,7 @@ public class DescribePerImageTests
         using (var segsam = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true }))
             SegSamCheckpoint.Save(segsam, dir.File("segsam.safetensors"));
         string descriptions = dir.File("descriptions.json");
-        Assert.Equal(ExitCodes.Success, Describe("--per-image", "--data", data, "--endpoint", server.Url, "--model", "m", "--out", descriptions).Code);
+        Assert.Equal(ExitCodes.Success, TextTests.Describe("--per-image", "--data", data, "--endpoint", server.Url, "--model", "m", "--out", descriptions).Code);
 
         string run = dir.File("run");
         var train = Support.Cli.Run("train", "--model", "pgsam", "--data", data, "--init", dir.File("segsam.safetensors"), "--epochs", "1", "--batch", "2",

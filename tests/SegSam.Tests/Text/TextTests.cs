@@ -365,7 +365,8 @@ public class TextTests
 
     // ---- segsam describe ----
 
-    static (int Code, string Out, string Err) Describe(params string[] args)
+    /// <summary>Runs `segsam describe` in process with its output captured.</summary>
+    internal static (int Code, string Out, string Err) Describe(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -61,10 +61,7 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
     /// <param name="alpha">LoRA alpha; null = rank (scale 1: PG-SAM adds B·A·x unscaled).</param>
     public LoraQkvLinear AddLora(int rank, double? alpha = null)
     {
-        if (in_proj is not Linear linear) throw new InvalidOperationException("LoRA is already applied to this attention's in_proj");
-        var lora = new LoraQkvLinear(linear, rank, alpha);
-        register_module("in_proj", null!); // null unregisters the Linear, freeing the name
-        register_module("in_proj", lora);
+        var lora = LoraQkvLinear.Wrap(this, "in_proj", in_proj, rank, alpha);
         in_proj = lora;
         return lora;
     }
