@@ -95,14 +95,11 @@ public sealed class PgSamVolumePredictor
         int count = ras.Dims[cut];
         var ids = single ? [caseId] : Enumerable.Range(0, count).Select(k => SliceId(caseId, cut, k)).ToList();
 
-        int size = model.ImgSize, channels = model.Config.ImageEncoder.InChans, clipDim = model.Config.Head.ClipDim;
+        int size = model.ImgSize, channels = model.Config.ImageEncoder.InChans;
         var labels = new float[ras.Data.Length];
         using (var inference = inference_mode())
         using (var text = PgSamPrior.TextInputs(model.Config, ids, descriptions))
         {
-            // Checked here so that a wrong width never reaches the prior's matmul.
-            if (text.dim() != 2 || text.shape[0] != count || text.shape[1] != clipDim)
-                throw new InvalidDataException($"text features are {Shapes.Format(text.shape)}; {count}×{clipDim} are needed");
             int plane = size * size;
             for (int start = 0; start < count; start += BatchSize)
             {

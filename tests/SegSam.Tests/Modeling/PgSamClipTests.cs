@@ -1,5 +1,7 @@
 using SegSam;
 using SegSam.Checkpoints;
+using SegSam.Data;
+using SegSam.Inference;
 using SegSam.Modeling.Clip;
 using SegSam.Modeling.PgSam;
 using SegSam.Tests.Support;
@@ -134,6 +136,17 @@ public class PgSamClipTests
         using var expected = clip.EncodeText(ids);
         using var got = model.Clip!.EncodeText(ids); // LoRA B = 0: CLIP's own features
         Assert.True(expected.allclose(got, 1e-6, 1e-7));
+    }
+
+    [Fact]
+    public void WholeVolumesArePredictedWithClipsPrior()
+    {
+        using var model = Model();
+        var volume = TinyPgSam.HuVolume();
+        var prediction = new PgSamVolumePredictor(model, 2).Predict(volume, VolumeIntensity.SynapseCt, "case0001");
+        Assert.Equal(volume.Dims, prediction.Labels.Dims);
+        Assert.Equal(volume.Dims[2], prediction.SliceIds.Count);
+        Assert.All(prediction.Labels.Data, v => Assert.InRange(v, 0, TinySegSam.Categories.Length));
     }
 
     [Fact]
