@@ -121,13 +121,16 @@ public static class PgSamCli
         }
         if (!config.Categories.SequenceEqual(train.Categories))
             throw new InvalidDataException($"{outDir}: the checkpoint's categories differ from the training data's (check --classes)");
-        Console.Error.WriteLine(
-            (config.Prior.UsesClip
-                ? $"PG-SAM prior: CLIP (image tower frozen; text tower with LoRA rank {config.Prior.ClipLoraRank} on q and v)"
-                : string.Format(System.Globalization.CultureInfo.InvariantCulture, ClipNotice, config.Prior.TextEncoder)) +
-            (config.Prior.Descriptions == PgSamPriorConfig.TemplateDescriptions
-                ? "; no per-image descriptions given: every slice gets the dataset template (no per-image information)"
-                : "; per-image descriptions from " + parse.GetValue(o.ImageDescriptions)));
+        if (!config.Head.Prior)
+            Console.Error.WriteLine("PG-SAM without its prior (--no-prior): no CLIP, no guide matrix, no descriptions used");
+        else
+            Console.Error.WriteLine(
+                (config.Prior.UsesClip
+                    ? $"PG-SAM prior: CLIP (image tower frozen; text tower with LoRA rank {config.Prior.ClipLoraRank} on q and v)"
+                    : string.Format(System.Globalization.CultureInfo.InvariantCulture, ClipNotice, config.Prior.TextEncoder)) +
+                (config.Prior.Descriptions == PgSamPriorConfig.TemplateDescriptions
+                    ? "; no per-image descriptions given: every slice gets the dataset template (no per-image information)"
+                    : "; per-image descriptions from " + parse.GetValue(o.ImageDescriptions)));
 
         using var model = new PgSamModel(config);
         if (initPath is not null)

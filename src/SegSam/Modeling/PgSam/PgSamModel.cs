@@ -1,5 +1,5 @@
-using TorchSharp;
 using SegSam.Modeling.Clip;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
