@@ -59,7 +59,7 @@ public static class CoreBenchmark
         return 0;
     }
 
-    static double MatmulGflops(int n, int repeats)
+    internal static double MatmulGflops(int n, int repeats)
     {
         using var scope = NewDisposeScope();
         var a = randn(n, n);
@@ -114,7 +114,7 @@ public static class CoreBenchmark
         return (decoderOnly, single, batch);
     }
 
-    static double Median(int repeats, Action action)
+    internal static double Median(int repeats, Action action)
     {
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
@@ -127,10 +127,10 @@ public static class CoreBenchmark
         return times[repeats / 2];
     }
 
-    static int Arg(string[] args, string name, int fallback) =>
+    internal static int Arg(string[] args, string name, int fallback) =>
         ArgString(args, name, null) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
-    static string? ArgString(string[] args, string name, string? fallback)
+    internal static string? ArgString(string[] args, string name, string? fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
