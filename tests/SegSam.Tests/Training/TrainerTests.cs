@@ -10,6 +10,9 @@ using static TorchSharp.torch;
 namespace SegSam.Tests.Training;
 
 /// <summary>The trainer on a tiny model and synthetic shapes: gradients, checkpoints, exact resume.</summary>
+// Runs are compared bit for bit, and their models are seeded through libtorch's process-wide
+// generator, which tests running in parallel draw from too.
+[Collection(Serial.Name)]
 public class TrainerTests
 {
     static TrainingConfig Quick(int epochs = 2) => new()
