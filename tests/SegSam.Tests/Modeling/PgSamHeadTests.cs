@@ -275,8 +275,7 @@ public class PgSamHeadTests
     {
         var (neck, clipImage, clipText) = Inputs();
         // oneDNN's convolution backward gave NaN gradients here at random (see PgSamTrainer).
-        SegSam.TorchRuntime.SetMkldnn(false);
-        using var restore = new Restore(() => SegSam.TorchRuntime.SetMkldnn(true));
+        using var oneDnnOff = OneDnn.Off();
         using (neck) using (clipImage) using (clipText)
         using (var head = Build(Tiny()))
         {
@@ -291,10 +290,5 @@ public class PgSamHeadTests
                     $"{name} gets no gradient ({(named[name].grad is { } h ? h.abs().max().item<float>().ToString() : "null")}, requires_grad {named[name].requires_grad})");
             head.eval();
         }
-    }
-
-    sealed class Restore(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }
