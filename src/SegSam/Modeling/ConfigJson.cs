@@ -20,16 +20,42 @@ public static class ConfigJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>Parses a config; malformed JSON becomes an InvalidDataException naming the source.</summary>
-    public static T Parse<T>(string json, string source, string what) where T : class
+    /// <summary>
+    /// Parses and validates a config; malformed JSON and invalid values become an
+    /// InvalidDataException naming the source (<paramref name="what"/>: e.g. "CLIP config").
+    /// </summary>
+    public static T Parse<T>(string json, string source, string what) where T : class, IValidatedConfig
     {
+        T config;
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"{source}: empty {what}");
+            config = JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"{source}: empty {what}");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: not a valid {what}: {e.Message}", e);
         }
+        config.Validate(source);
+        return config;
     }
+
+    /// <summary>Reads and validates a config file (see <see cref="Parse"/>); a missing file is a FileNotFoundException.</summary>
+    public static T Load<T>(string path, string what) where T : class, IValidatedConfig
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{what} not found: {path}", path);
+        return Parse<T>(File.ReadAllText(path), path, what);
+    }
+
+    /// <summary>The check every Validate makes: a failed condition is an InvalidDataException "source: message".</summary>
+    public static Action<bool, string> Checker(string source) => (ok, message) =>
+    {
+        if (!ok) throw new InvalidDataException($"{source}: {message}");
+    };
+}
+
+/// <summary>A config record that can reject values its modules could not be built from.</summary>
+public interface IValidatedConfig
+{
+    /// <summary>Throws InvalidDataException naming <paramref name="source"/> and the offending field.</summary>
+    void Validate(string source);
 }

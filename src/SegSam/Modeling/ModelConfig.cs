@@ -49,7 +49,7 @@ public sealed record MaskDecoderConfig
 /// The model-config JSON of SPEC §2: one schema for the CLI's --config, saved checkpoints and
 /// the parity fixtures (snake_case keys).
 /// </summary>
-public sealed record SamConfig
+public sealed record SamConfig : IValidatedConfig
 {
     public ImageEncoderConfig ImageEncoder { get; init; } = new();
     public PromptEncoderConfig PromptEncoder { get; init; } = new();
@@ -60,27 +60,16 @@ public sealed record SamConfig
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
     /// <summary>Parses and validates a config; <paramref name="source"/> names the file in errors.</summary>
-    public static SamConfig FromJson(string json, string source = "config")
-    {
-        var config = ConfigJson.Parse<SamConfig>(json, source, "model config");
-        config.Validate(source);
-        return config;
-    }
+    public static SamConfig FromJson(string json, string source = "config") =>
+        ConfigJson.Parse<SamConfig>(json, source, "model config");
 
-    public static SamConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"model config not found: {path}", path);
-        return FromJson(File.ReadAllText(path), path);
-    }
+    public static SamConfig Load(string path) => ConfigJson.Load<SamConfig>(path, "model config");
 
     /// <summary>Rejects configs that the modules could not be built from, naming the offending field.</summary>
     public void Validate(string source = "config")
     {
         var e = ImageEncoder;
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = ConfigJson.Checker(source);
         Check(e.ImgSize > 0 && e.PatchSize > 0 && e.ImgSize % e.PatchSize == 0,
             $"image_encoder.img_size ({e.ImgSize}) must be a positive multiple of patch_size ({e.PatchSize})");
         Check(e.InChans > 0, "image_encoder.in_chans must be positive");

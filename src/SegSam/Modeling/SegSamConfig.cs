@@ -40,7 +40,7 @@ public sealed record TextEnhancerConfig
 /// the paper's ablations (Table 4) are configurations: baseline (all off), baseline + cls token,
 /// + SAWD with or without CO-tokens, the SAWD_sem variant, + T2VSE. Saved with each checkpoint.
 /// </summary>
-public sealed record SegSamConfig
+public sealed record SegSamConfig : IValidatedConfig
 {
     public SamConfig Sam { get; init; } = new();
     /// <summary>Category names; the class id of a category is its index.</summary>
@@ -82,20 +82,13 @@ public sealed record SegSamConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
-    public static SegSamConfig FromJson(string json, string source = "config")
-    {
-        var config = ConfigJson.Parse<SegSamConfig>(json, source, "SEG-SAM config");
-        config.Validate(source);
-        return config;
-    }
+    public static SegSamConfig FromJson(string json, string source = "config") =>
+        ConfigJson.Parse<SegSamConfig>(json, source, "SEG-SAM config");
 
     public void Validate(string source = "config")
     {
         Sam.Validate(source);
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = ConfigJson.Checker(source);
         Check(!IsSemantic || NumClasses >= 1, "a semantic model (cls_token or semantic_decoder) needs at least one category");
         Check(Categories.Distinct(StringComparer.Ordinal).Count() == Categories.Length, "category names must be unique");
         Check(!(ClsToken && SemanticDecoder.Enabled), "cls_token is the semantic baseline; use it without the semantic decoder");

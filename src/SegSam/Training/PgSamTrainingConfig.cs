@@ -7,7 +7,7 @@ namespace SegSam.Training;
 /// (SPEC §4): AdamW with weight decay 0.1, base lr 0.0026, 250 warm-up steps then poly decay
 /// (power 0.9), batch 8, loss 0.2·CE + 0.8·Dice on the low-res and the full-size masks.
 /// </summary>
-public sealed record PgSamTrainingConfig
+public sealed record PgSamTrainingConfig : Modeling.IValidatedConfig
 {
     public int Epochs { get; init; } = 300;
     public int ImagesPerBatch { get; init; } = 8;
@@ -37,19 +37,12 @@ public sealed record PgSamTrainingConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
-    public static PgSamTrainingConfig FromJson(string json, string source = "training config")
-    {
-        var config = Modeling.ConfigJson.Parse<PgSamTrainingConfig>(json, source, "PG-SAM training config");
-        config.Validate(source);
-        return config;
-    }
+    public static PgSamTrainingConfig FromJson(string json, string source = "training config") =>
+        Modeling.ConfigJson.Parse<PgSamTrainingConfig>(json, source, "PG-SAM training config");
 
     public void Validate(string source = "training config")
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = Modeling.ConfigJson.Checker(source);
         Check(Epochs >= 1, "epochs must be at least 1");
         Check(ImagesPerBatch >= 1, "images_per_batch must be at least 1");
         Check(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate must be positive");

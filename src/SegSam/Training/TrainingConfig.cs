@@ -6,7 +6,7 @@ namespace SegSam.Training;
 /// How to train a SEG-SAM model (saved with every checkpoint). Defaults follow the paper:
 /// Adam, lr 1e-4 halved at epochs 5 and 10, 15 epochs, 5 objects per image, λ = 10, CMSA on.
 /// </summary>
-public sealed record TrainingConfig
+public sealed record TrainingConfig : Modeling.IValidatedConfig
 {
     public int Epochs { get; init; } = 15;
     public int ImagesPerBatch { get; init; } = 8;
@@ -42,19 +42,12 @@ public sealed record TrainingConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
-    public static TrainingConfig FromJson(string json, string source = "training config")
-    {
-        var config = Modeling.ConfigJson.Parse<TrainingConfig>(json, source, "training config");
-        config.Validate(source);
-        return config;
-    }
+    public static TrainingConfig FromJson(string json, string source = "training config") =>
+        Modeling.ConfigJson.Parse<TrainingConfig>(json, source, "training config");
 
     public void Validate(string source = "training config")
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = Modeling.ConfigJson.Checker(source);
         Check(Epochs >= 1, "epochs must be at least 1");
         Check(ImagesPerBatch >= 1 && ObjectsPerImage >= 1, "images_per_batch and objects_per_image must be at least 1");
         Check(BoxProbability is >= 0 and <= 1, "box_probability must lie in [0, 1]");

@@ -9,7 +9,7 @@ namespace SegSam.Modeling.Clip;
 /// vision_width / 64. The defaults are ViT-B/32 (<see cref="ViTB32"/>). JSON keys are snake_case
 /// (<see cref="ConfigJson"/>), e.g. <c>transformer_width</c>.
 /// </summary>
-public sealed record ClipConfig
+public sealed record ClipConfig : IValidatedConfig
 {
     /// <summary>Width of the joint image/text embedding (the projections' output).</summary>
     public int EmbedDim { get; init; } = 512;
@@ -41,26 +41,15 @@ public sealed record ClipConfig
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
     /// <summary>Parses and validates a config; <paramref name="source"/> names the file in errors.</summary>
-    public static ClipConfig FromJson(string json, string source = "config")
-    {
-        var config = ConfigJson.Parse<ClipConfig>(json, source, "CLIP config");
-        config.Validate(source);
-        return config;
-    }
+    public static ClipConfig FromJson(string json, string source = "config") =>
+        ConfigJson.Parse<ClipConfig>(json, source, "CLIP config");
 
-    public static ClipConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"CLIP config not found: {path}", path);
-        return FromJson(File.ReadAllText(path), path);
-    }
+    public static ClipConfig Load(string path) => ConfigJson.Load<ClipConfig>(path, "CLIP config");
 
     /// <summary>Rejects configs that the towers could not be built from, naming the offending field.</summary>
     public void Validate(string source = "config")
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = ConfigJson.Checker(source);
         Check(EmbedDim > 0, $"embed_dim must be positive (got {EmbedDim})");
         Check(VisionPatchSize > 0, $"vision_patch_size must be positive (got {VisionPatchSize})");
         Check(ImageResolution > 0 && ImageResolution % VisionPatchSize == 0,

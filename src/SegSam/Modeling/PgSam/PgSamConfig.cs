@@ -13,7 +13,7 @@ namespace SegSam.Modeling.PgSam;
 /// image embedding as the encoder made it; <see cref="RefineIterations"/> 0 skips the iterative
 /// mask optimizer (its weights are kept, as in the reference).
 /// </summary>
-public sealed record PgSamConfig
+public sealed record PgSamConfig : IValidatedConfig
 {
     /// <summary>Width of the neck output, the prompt tokens and the decoder (256 in SAM).</summary>
     public int Dim { get; init; } = 256;
@@ -61,26 +61,15 @@ public sealed record PgSamConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
-    public static PgSamConfig FromJson(string json, string source = "config")
-    {
-        var config = ConfigJson.Parse<PgSamConfig>(json, source, "PG-SAM config");
-        config.Validate(source);
-        return config;
-    }
+    public static PgSamConfig FromJson(string json, string source = "config") =>
+        ConfigJson.Parse<PgSamConfig>(json, source, "PG-SAM config");
 
-    public static PgSamConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"PG-SAM config not found: {path}", path);
-        return FromJson(File.ReadAllText(path), path);
-    }
+    public static PgSamConfig Load(string path) => ConfigJson.Load<PgSamConfig>(path, "PG-SAM config");
 
     /// <summary>Rejects configs the modules could not be built from, naming the offending field.</summary>
     public void Validate(string source = "config")
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = ConfigJson.Checker(source);
         Check(Dim > 0 && Dim % 8 == 0, $"dim ({Dim}) must be a positive multiple of 8 (the decoder upscales to dim / 8 channels)");
         Check(NumHeads > 0 && (Dim / 2) % NumHeads == 0, $"num_heads ({NumHeads}) must divide dim / 2 ({Dim / 2})");
         Check(MlpDim > 0, "mlp_dim must be positive");

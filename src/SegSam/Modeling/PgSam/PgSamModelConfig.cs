@@ -54,7 +54,7 @@ public sealed record PgSamPriorConfig
 /// stand-in and the PG-SAM head. <see cref="Head"/>'s dim, grid and classes follow the encoder
 /// and <see cref="Categories"/> (num_classes = background + categories).
 /// </summary>
-public sealed record PgSamModelConfig
+public sealed record PgSamModelConfig : IValidatedConfig
 {
     public ImageEncoderConfig ImageEncoder { get; init; } = new();
     public double[] PixelMean { get; init; } = [123.675, 116.28, 103.53];
@@ -89,19 +89,12 @@ public sealed record PgSamModelConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
-    public static PgSamModelConfig FromJson(string json, string source = "config")
-    {
-        var config = ConfigJson.Parse<PgSamModelConfig>(json, source, "PG-SAM model config");
-        config.Validate(source);
-        return config;
-    }
+    public static PgSamModelConfig FromJson(string json, string source = "config") =>
+        ConfigJson.Parse<PgSamModelConfig>(json, source, "PG-SAM model config");
 
     public void Validate(string source = "config")
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok) throw new InvalidDataException($"{source}: {message}");
-        }
+        var Check = ConfigJson.Checker(source);
         new SamConfig { ImageEncoder = ImageEncoder, PixelMean = PixelMean, PixelStd = PixelStd,
                         PromptEncoder = new PromptEncoderConfig { EmbedDim = ImageEncoder.OutChans },
                         MaskDecoder = new MaskDecoderConfig { TransformerNumHeads = 1 } }.Validate(source); // the encoder part only
