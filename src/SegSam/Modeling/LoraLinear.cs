@@ -11,7 +11,7 @@ namespace SegSam.Modeling;
 /// into the wrapped one; A and B are <c>linear_a.weight</c> and <c>linear_b.weight</c>, the only
 /// trainable parameters. <see cref="Merge"/> folds the update into W for inference.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraLinear : LoraModule
 {
     readonly Parameter weight;
     readonly Parameter? bias;
@@ -22,9 +22,6 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public double Scale { get; }
     public long InFeatures { get; }
     public long OutFeatures { get; }
-
-    /// <summary>True while scale·B·A is folded into the weight (the update is then not added again).</summary>
-    public bool Merged { get; private set; }
 
     /// <summary>
     /// Takes over <paramref name="frozen"/>'s weight and bias (the same tensors, now frozen): use
@@ -56,25 +53,9 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The trainable A (rank×in) and B (out×rank).</summary>
-    public IEnumerable<Parameter> LoraParameters() => [linear_a.weight!, linear_b.weight!];
+    public override IEnumerable<Parameter> LoraParameters() => [linear_a.weight!, linear_b.weight!];
 
-    /// <summary>W ← W + scale·B·A; the output stays the same (up to rounding) and costs one matmul.</summary>
-    public void Merge()
-    {
-        if (Merged) return;
-        Fold(sign: 1);
-        Merged = true;
-    }
-
-    /// <summary>Undoes <see cref="Merge"/> (W ← W − scale·B·A), e.g. to train further.</summary>
-    public void Unmerge()
-    {
-        if (!Merged) return;
-        Fold(sign: -1);
-        Merged = false;
-    }
-
-    void Fold(int sign)
+    protected override void Fold(int sign)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

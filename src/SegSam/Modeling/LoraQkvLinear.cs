@@ -11,7 +11,7 @@ namespace SegSam.Modeling;
 /// of a SAM checkpoint still load; the factors are <c>linear_a_q</c>, <c>linear_b_q</c>,
 /// <c>linear_a_v</c>, <c>linear_b_v</c> (PG-SAM's module names), the only trainable parameters.
 /// </summary>
-public sealed class LoraQkvLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraQkvLinear : LoraModule
 {
     readonly Parameter weight;
     readonly Parameter? bias;
@@ -24,9 +24,6 @@ public sealed class LoraQkvLinear : nn.Module<Tensor, Tensor>
     public double Scale { get; }
     /// <summary>C: the token width, and the width of each of q, k and v.</summary>
     public long Dim { get; }
-
-    /// <summary>True while the q and v updates are folded into the weight.</summary>
-    public bool Merged { get; private set; }
 
     /// <summary>The frozen weight (3C×C; merged, it holds the q and v updates).</summary>
     public Parameter Weight => weight;
@@ -83,25 +80,10 @@ public sealed class LoraQkvLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The trainable A_q, B_q, A_v, B_v.</summary>
-    public IEnumerable<Parameter> LoraParameters() => [linear_a_q.weight!, linear_b_q.weight!, linear_a_v.weight!, linear_b_v.weight!];
+    public override IEnumerable<Parameter> LoraParameters() => [linear_a_q.weight!, linear_b_q.weight!, linear_a_v.weight!, linear_b_v.weight!];
 
-    /// <summary>W_q ← W_q + scale·B_q·A_q and W_v ← W_v + scale·B_v·A_v (rows 0..C and 2C..3C).</summary>
-    public void Merge()
-    {
-        if (Merged) return;
-        Fold(sign: 1);
-        Merged = true;
-    }
-
-    /// <summary>Undoes <see cref="Merge"/>, e.g. to train further.</summary>
-    public void Unmerge()
-    {
-        if (!Merged) return;
-        Fold(sign: -1);
-        Merged = false;
-    }
-
-    void Fold(int sign)
+    /// <summary>W_q ± scale·B_q·A_q and W_v ± scale·B_v·A_v (rows 0..C and 2C..3C); k's rows are untouched.</summary>
+    protected override void Fold(int sign)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
