@@ -131,7 +131,7 @@ public static class DescribeCommand
     /// <summary>Names from a descriptions JSON (its categories, in order) or from a text file, one per line.</summary>
     static List<string> ReadNames(string path)
     {
-        string text = File.ReadAllText(path);
+        string text = InputFile.ReadAllText(path);
         var names = text.TrimStart().StartsWith('{')
             ? CategoryDescriptions.Load(path).Names.ToList()
             : text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
@@ -144,6 +144,6 @@ public static class DescribeCommand
     static byte[]? ImageFor(string dir, string name)
     {
         string path = Path.Combine(dir, name + ".png");
-        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        return File.Exists(path) ? InputFile.ReadAllBytes(path) : null;
     }
 }

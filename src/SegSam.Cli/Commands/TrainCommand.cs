@@ -88,7 +88,7 @@ public static class TrainCommand
             }
             else if (parse.GetValue(config) is { } configPath)
             {
-                segConfig = SegSamConfig.FromJson(File.ReadAllText(configPath), configPath);
+                segConfig = SegSamConfig.FromJson(InputFile.ReadAllText(configPath), configPath);
             }
             else
             {
@@ -153,7 +153,7 @@ public static class TrainCommand
         Option<string?> milestones, Option<int?> warmup, Option<double?> budget, Option<bool> freeze, Option<bool> noCmsa,
         Option<bool> augment, Option<string?> schedule, Option<double?> lambdaBce, Option<ulong> seed)
     {
-        var c = parse.GetValue(file) is { } path ? TrainingConfig.FromJson(File.ReadAllText(path), path) : new TrainingConfig();
+        var c = parse.GetValue(file) is { } path ? TrainingConfig.FromJson(InputFile.ReadAllText(path), path) : new TrainingConfig();
         c = c with
         {
             Epochs = parse.GetValue(epochs) ?? c.Epochs,

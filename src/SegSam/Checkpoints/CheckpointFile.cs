@@ -59,7 +59,7 @@ public static class CheckpointFile
         Span<byte> start = stackalloc byte[16];
         long length;
         int read;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        using (var stream = InputFile.OpenRead(path))
         {
             length = stream.Length;
             read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);

@@ -258,7 +258,7 @@ public static partial class ClipWeights
 
     static bool IsTorchScript(string path)
     {
-        using var zip = ZipFile.OpenRead(path);
+        using var zip = new ZipArchive(InputFile.OpenRead(path), ZipArchiveMode.Read);
         // torch.jit.save writes <name>/constants.pkl and the module's code under <name>/code/.
         return zip.Entries.Any(e => e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)
                                     || e.FullName.Contains("/code/__torch__/", StringComparison.Ordinal));

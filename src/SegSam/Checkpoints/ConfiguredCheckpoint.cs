@@ -42,6 +42,6 @@ public static class ConfiguredCheckpoint
         var metadata = CheckpointFile.ReadMetadata(path);
         if (metadata.TryGetValue(metadataKey, out var json)) return (json, $"{path} (metadata)");
         string sidecar = Path.ChangeExtension(path, ".json");
-        return File.Exists(sidecar) ? (File.ReadAllText(sidecar), sidecar) : null;
+        return File.Exists(sidecar) ? (InputFile.ReadAllText(sidecar), sidecar) : null;
     }
 }

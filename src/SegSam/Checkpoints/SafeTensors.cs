@@ -272,6 +272,6 @@ public static class SafeTensors
     private static FileStream OpenRead(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file not found: {path}", path);
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return InputFile.OpenRead(path);
     }
 }

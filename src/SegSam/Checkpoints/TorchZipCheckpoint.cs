@@ -125,7 +125,7 @@ internal static class TorchZipCheckpoint
 
         public static CheckpointArchive Open(string path)
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var stream = InputFile.OpenRead(path);
             ZipArchive zip;
             try
             {

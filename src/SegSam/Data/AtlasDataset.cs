@@ -28,7 +28,7 @@ public static class AtlasDataset
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"AAL names not found: {path}", path);
         var names = new List<string>();
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in InputFile.ReadAllLines(path))
         {
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length < 2) continue;

@@ -53,7 +53,7 @@ public sealed class SliceDataset
         Meta meta;
         try
         {
-            meta = JsonSerializer.Deserialize<Meta>(File.ReadAllText(metaPath), Json) ?? throw new InvalidDataException("empty");
+            meta = JsonSerializer.Deserialize<Meta>(InputFile.ReadAllText(metaPath), Json) ?? throw new InvalidDataException("empty");
         }
         catch (JsonException e)
         {

@@ -182,7 +182,7 @@ public static class MedicalImage
     {
         var head = new byte[132];
         int n;
-        using (var file = File.OpenRead(path)) n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        using (var file = InputFile.OpenRead(path)) n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var b = head.AsSpan(0, n);
         if (n >= 132 && b[128..132].SequenceEqual("DICM"u8)) return ImageFormat.Dicom;
         if (b.StartsWith((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'])) return ImageFormat.Npy;
@@ -213,7 +213,7 @@ public static class MedicalImage
     static string PictureKind(string path)
     {
         var head = new byte[8];
-        using (var file = File.OpenRead(path)) file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        using (var file = InputFile.OpenRead(path)) file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         return PngDecoder.HasSignature(head) ? "PNG" : head[0] == 0xff && head[1] == 0xd8 ? "JPEG" : head[0] == 'B' && head[1] == 'M' ? "BMP" : "picture";
     }
 }

@@ -28,7 +28,7 @@ public static class MetaImageFile
     public static Volume Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         var header = ReadHeader(stream, path);
 
         if (header.TryGetValue("ObjectType", out var objectType) && !objectType.Equals("Image", StringComparison.OrdinalIgnoreCase))
@@ -70,7 +70,7 @@ public static class MetaImageFile
             string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataFile);
             if (!File.Exists(dataPath))
                 throw new FileNotFoundException($"{path}: missing data file '{dataFile}' (looked for {dataPath})", dataPath);
-            using var dataStream = File.OpenRead(dataPath);
+            using var dataStream = InputFile.OpenRead(dataPath);
             data = ReadData(dataStream, headerSize, count, type, bigEndian, compressed, $"{path} (data file {dataPath})");
         }
         return new Volume([dims[0], dims[1], nDims == 3 ? dims[2] : 1], data, affine) { SourceDataType = type.Name, Source = path };

@@ -164,7 +164,7 @@ public static class NiftiFile
     /// <summary>Opens a file, decompressing it when it starts with the gzip signature (whatever its name).</summary>
     static Stream Open(string path)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var file = InputFile.OpenRead(path, 1 << 16);
         Span<byte> magic = stackalloc byte[2];
         int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;

@@ -15,7 +15,7 @@ public static partial class NpyFile
     public static NpyArray Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         return Read(stream, path);
     }
 

@@ -12,7 +12,7 @@ public static class NpzFile
     public static IReadOnlyDictionary<string, NpyArray> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         ZipArchive zip;
         try
         {

@@ -28,7 +28,7 @@ public static partial class NrrdFile
     public static Volume Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         var (fields, attached) = ReadHeader(stream, path);
 
         string typeName = Normalise(Required(fields, "type", path));
@@ -66,7 +66,7 @@ public static partial class NrrdFile
             string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataFile);
             if (!File.Exists(dataPath))
                 throw new FileNotFoundException($"{path}: missing data file '{dataFile}' (looked for {dataPath})", dataPath);
-            using var dataStream = File.OpenRead(dataPath);
+            using var dataStream = InputFile.OpenRead(dataPath);
             data = ReadData(dataStream, encoding, type, count, bigEndian, lineSkip, byteSkip, $"{path} (data file {dataPath})");
         }
         else if (attached)

@@ -12,7 +12,7 @@ public static class PixelFile
 {
     public static RasterImage Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = InputFile.ReadAllBytes(path);
         if (PngDecoder.HasSignature(bytes)) return PngDecoder.Decode(bytes, path).ToRaster(path);
         if (bytes is [0xFF, 0xD8, ..] && JpegHeaderProblem(bytes) is { } problem)
             throw new InvalidDataException($"{path}: truncated or corrupt JPEG ({problem})");

@@ -22,7 +22,7 @@ public static class PngDecoder
     public static PngImage Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        return Decode(File.ReadAllBytes(path), path);
+        return Decode(InputFile.ReadAllBytes(path), path);
     }
 
     /// <summary>Decodes a whole PNG file's bytes; <paramref name="source"/> names it in errors.</summary>

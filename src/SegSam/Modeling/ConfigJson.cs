@@ -43,7 +43,7 @@ public static class ConfigJson
     public static T Load<T>(string path, string what) where T : class, IValidatedConfig
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{what} not found: {path}", path);
-        return Parse<T>(File.ReadAllText(path), path, what);
+        return Parse<T>(InputFile.ReadAllText(path), path, what);
     }
 
     /// <summary>The check every Validate makes: a failed condition is an InvalidDataException "source: message".</summary>

@@ -15,7 +15,7 @@ public sealed record EpochEnd(int Epoch, int Step, double MeanLoss, double Elaps
 /// </summary>
 public sealed record TrainingLog(IReadOnlyList<TrainingStep> Steps, IReadOnlyList<EpochEnd> Epochs)
 {
-    public static TrainingLog Read(string path) => Parse(File.ReadLines(path), path);
+    public static TrainingLog Read(string path) => Parse(InputFile.ReadAllLines(path), path);
 
     /// <param name="source">Names the log in error messages.</param>
     public static TrainingLog Parse(IEnumerable<string> lines, string source)

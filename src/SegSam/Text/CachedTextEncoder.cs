@@ -74,7 +74,7 @@ public sealed class CachedTextEncoder : ITextEncoder
         if (!File.Exists(CachePath)) return entries;
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(CachePath));
+            using var reader = new BinaryReader(InputFile.OpenRead(CachePath));
             if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException("not a SegSam text-embedding cache");
             int count = reader.ReadInt32();
             if (count < 0) throw new InvalidDataException($"negative entry count {count}");

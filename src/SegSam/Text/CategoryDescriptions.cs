@@ -53,7 +53,7 @@ public sealed class CategoryDescriptions
 
     public static CategoryDescriptions Load(string path)
     {
-        string json = File.ReadAllText(path);
+        string json = InputFile.ReadAllText(path);
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

@@ -73,7 +73,7 @@ public sealed partial class ClipTokenizer
         byte[] content;
         try
         {
-            using var file = File.OpenRead(path);
+            using var file = InputFile.OpenRead(path);
             using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);

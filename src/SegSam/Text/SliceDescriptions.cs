@@ -24,7 +24,7 @@ public sealed class SliceDescriptions
             return new SliceDescriptions(id =>
             {
                 string file = Path.Combine(path, id + ".txt");
-                return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+                return File.Exists(file) ? InputFile.ReadAllText(file).Trim() : null;
             }, path);
         if (!File.Exists(path)) throw new FileNotFoundException($"descriptions not found: {path} (a JSON file id → text, or a folder of ID.txt files)", path);
         var map = ReadFile(path);
@@ -37,7 +37,7 @@ public sealed class SliceDescriptions
         var map = new OrderedDictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(path));
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{path}: expected a JSON object mapping slice ids to texts, got a {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}");
             foreach (var entry in doc.RootElement.EnumerateObject())

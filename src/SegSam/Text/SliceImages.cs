@@ -106,7 +106,7 @@ public static class SliceImages
 
     static EncodedImage Encode(string file)
     {
-        byte[] bytes = File.ReadAllBytes(file);
+        byte[] bytes = InputFile.ReadAllBytes(file);
         var image = PixelFile.Read(file); // decodes, so a broken file fails here, named
         bool png = PngDecoder.HasSignature(bytes);
         bool jpeg = bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;

@@ -174,7 +174,7 @@ public abstract class CheckpointedTrainer
     {
         string pointer = Path.Combine(outputDir, "checkpoints", "latest.json");
         if (!File.Exists(pointer)) throw new FileNotFoundException($"{outputDir}: nothing to resume (no checkpoints/latest.json)", pointer);
-        using var doc = JsonDocument.Parse(File.ReadAllText(pointer));
+        using var doc = JsonDocument.Parse(InputFile.ReadAllText(pointer));
         string name = doc.RootElement.GetProperty("dir").GetString() ?? throw new InvalidDataException($"{pointer}: no checkpoint folder named");
         return Path.Combine(outputDir, "checkpoints", name, "model.safetensors");
     }
@@ -187,14 +187,14 @@ public abstract class CheckpointedTrainer
         LoadModel(modelPath);
         optimizer.Load(Path.Combine(dir, "optimizer.safetensors"));
         string statePath = Path.Combine(dir, "state.json");
-        return TrainerState.FromJson(File.ReadAllText(statePath), statePath);
+        return TrainerState.FromJson(InputFile.ReadAllText(statePath), statePath);
     }
 
     /// <summary>Drops log lines written after the checkpoint being resumed, so the log reads as one run.</summary>
     void TrimLog(int globalStep)
     {
         if (!File.Exists(LogPath)) return;
-        var kept = File.ReadAllLines(LogPath).Where(line =>
+        var kept = InputFile.ReadAllLines(LogPath).Where(line =>
         {
             using var doc = JsonDocument.Parse(line);
             return doc.RootElement.GetProperty("step").GetInt32() <= globalStep;

@@ -13,7 +13,7 @@ public static class CategoryNames
     public static IReadOnlyList<(int Value, string Name)> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: names file not found", path);
-        var lines = File.ReadLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var lines = InputFile.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         if (lines.Count == 0) throw new InvalidDataException($"{path}: no category names");
         var split = lines.Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToList();
         bool valued = split.All(p => p.Length >= 2 && IsInteger(p[0]));

@@ -50,7 +50,7 @@ public static class NnUNetRawDataset
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
+            doc = JsonDocument.Parse(InputFile.ReadAllText(path));
         }
         catch (JsonException e)
         {

@@ -136,7 +136,7 @@ public static class SaMed2DDataset
     {
         try
         {
-            return JsonDocument.Parse(File.ReadAllText(path));
+            return JsonDocument.Parse(InputFile.ReadAllText(path));
         }
         catch (JsonException e)
         {

@@ -42,9 +42,9 @@ internal sealed class DicomReader
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            file = InputFile.OpenRead(path, 1 << 16);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new DicomFormatException(path, $"cannot open the file: {e.Message}", e);
         }

@@ -78,6 +78,11 @@ public sealed class DicomSeries
         var groups = new Dictionary<string, List<DicomDataset>>(StringComparer.Ordinal);
         foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
         {
+            if (!InputFile.IsRegular(file))
+            {
+                skipped.Add(new DicomSkippedFile(file, "not a regular file"));
+                continue;
+            }
             DicomDataset ds;
             try
             {
