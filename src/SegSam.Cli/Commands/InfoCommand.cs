@@ -49,7 +49,8 @@ public static class InfoCommand
         {
             Line("nifti dims", string.Join(" × ", n.Dims));
             Line("qform/sform", $"qform_code {n.QformCode}   sform_code {n.SformCode}");
-            Line("scaling", $"scl_slope {N(n.SclSlope)}   scl_inter {N(n.SclInter)}   {(n.IsScaled ? "applied" : "not applied")}");
+            Line("scaling", $"scl_slope {(n.SclSlope is { } slope ? N(slope) : "NaN")}   scl_inter {(n.SclInter is { } inter ? N(inter) : "NaN")}   " +
+                (n.IsScaled ? "applied" : "not applied"));
             if (n.Description.Length > 0) Line("description", n.Description);
         }
         foreach (var a in facts.Arrays) Line("array", a.ToString());

@@ -179,7 +179,7 @@ public static class SegmentCommand
             var labelGrid = Ras.WithData(labelsRas, "uint8");
             var onInput = Transform.Restore(labelGrid);
             string type = objects.Count == 0 || objects.Max(o => o.Label) <= 255 ? "uint8" : "int16";
-            var labelVolume = new Volume(Original.Dims.ToArray(), onInput.Data, (double[,])Original.Affine.Clone()) { Source = Input };
+            var labelVolume = new Volume(Original.Dims.ToArray(), onInput.Data, (double[,])Original.Affine.Clone(), Input);
             string nifti = Path.Combine(dir, "labels.nii.gz");
             NiftiFile.Write(nifti, labelVolume, type);
             files.Add(nifti);

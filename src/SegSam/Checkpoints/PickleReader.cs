@@ -14,6 +14,9 @@ namespace SegSam.Checkpoints;
 /// </summary>
 internal sealed class PickleReader
 {
+    /// <summary>pickle.HIGHEST_PROTOCOL of every Python since 3.8.</summary>
+    private const int HighestProtocol = 5;
+
     private readonly byte[] _data;
     private readonly string _source;
     private int _pos;
@@ -54,7 +57,13 @@ internal sealed class PickleReader
             byte op = _data[_pos++];
             switch (op)
             {
-                case 0x80: ReadByte(); break; // PROTO: version byte is irrelevant to decoding
+                case 0x80: // PROTO: decoding does not depend on it, but a version Python cannot read is no pickle
+                {
+                    int protocol = ReadByte();
+                    if (protocol > HighestProtocol)
+                        throw Error($"unsupported pickle protocol {protocol} (Python's pickle, and so torch.save, writes 0–{HighestProtocol})");
+                    break;
+                }
                 case 0x95: ReadBytes(8); break; // FRAME: framing is only a read-ahead hint
                 case (byte)'.': return Pop(); // STOP
                 case (byte)'(': _marks.Push(_stack); _stack = new List<object?>(); break; // MARK

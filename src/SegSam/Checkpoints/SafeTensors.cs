@@ -172,6 +172,9 @@ public static class SafeTensors
         long dataStart = 8 + (long)n;
         long bufferLength = fileLength - dataStart;
 
+        // The format requires UTF-8; System.Text.Json would only notice invalid bytes when a name is read.
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+            throw new CheckpointFormatException(path, "safetensors header is not valid UTF-8 text (corrupt file?)");
         JsonDocument doc;
         try
         {

@@ -79,6 +79,7 @@ internal static class TorchZipCheckpoint
         foreach (var (name, spec) in entries)
         {
             Validate(spec, name, path);
+            archive.CheckRecord(spec.Storage);
             infos.Add(new TensorInfo(name, DTypes.Name(spec.Storage.DType), (long[])spec.Size.Clone()));
         }
         return infos;
@@ -174,17 +175,43 @@ internal static class TorchZipCheckpoint
             return PickleReader.Load(ReadAll(entry, MaxPickleBytes, _path), _path);
         }
 
-        /// <summary>Reads the storage record data/&lt;key&gt; into a flat tensor of its dtype.</summary>
-        public Tensor ReadStorage(StorageRef storage)
+        /// <summary>
+        /// The zip entry of storage record data/&lt;key&gt;, checked: the key is a plain record name
+        /// (torch.save numbers them; a path such as "../x" can only be an attack), the record
+        /// exists and holds at least the storage's bytes. Loading and inspecting share this check.
+        /// </summary>
+        public ZipArchiveEntry CheckRecord(StorageRef storage)
         {
-            string name = _prefix + "data/" + storage.Key;
+            string key = storage.Key;
+            if (key.Length == 0 || key.Length > 256 || key is "." or ".." || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                throw new CheckpointFormatException(_path, $"names a storage record '{Printable(key)}' that is not a plain record name");
+            string name = _prefix + "data/" + key;
             var entry = _zip.GetEntry(name)
                 ?? throw new CheckpointFormatException(_path, $"is missing the storage record '{name}' (file truncated or corrupt?)");
-            long needed = checked(storage.NumElements * DTypes.ElementSize(storage.DType));
+            long needed;
+            try
+            {
+                needed = checked(storage.NumElements * DTypes.ElementSize(storage.DType));
+            }
+            catch (OverflowException e)
+            {
+                throw new CheckpointFormatException(_path, $"storage record '{name}' declares {storage.NumElements} elements, too many to hold", e);
+            }
             if (entry.Length < needed)
                 throw new CheckpointFormatException(_path,
                     $"storage record '{name}' holds {entry.Length} bytes but {storage.NumElements} " +
                     $"{DTypes.Name(storage.DType)} elements need {needed}");
+            return entry;
+        }
+
+        static string Printable(string text) =>
+            string.Concat(text.Take(80).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+
+        /// <summary>Reads the storage record data/&lt;key&gt; into a flat tensor of its dtype.</summary>
+        public Tensor ReadStorage(StorageRef storage)
+        {
+            var entry = CheckRecord(storage);
+            string name = entry.FullName;
             try
             {
                 using var s = entry.Open();

@@ -33,10 +33,9 @@ public sealed class CanonicalTransform
         CheckGrid(original, originalDims, "original");
         var data = new float[original.Data.Length];
         Walk((canonical, source) => data[canonical] = original.Data[source]);
-        return new Volume([.. CanonicalDims], data, CanonicalAffine())
+        return new Volume([.. CanonicalDims], data, CanonicalAffine(), original.Source)
         {
             SourceDataType = original.SourceDataType,
-            Source = original.Source,
         };
     }
 
@@ -49,10 +48,9 @@ public sealed class CanonicalTransform
         CheckGrid(onCanonicalGrid, CanonicalDims, "canonical");
         var data = new float[onCanonicalGrid.Data.Length];
         Walk((canonical, source) => data[source] = onCanonicalGrid.Data[canonical]);
-        return new Volume([.. originalDims], data, (double[,])originalAffine.Clone())
+        return new Volume([.. originalDims], data, (double[,])originalAffine.Clone(), onCanonicalGrid.Source)
         {
             SourceDataType = onCanonicalGrid.SourceDataType,
-            Source = onCanonicalGrid.Source,
         };
     }
 

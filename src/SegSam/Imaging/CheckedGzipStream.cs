@@ -10,21 +10,24 @@ namespace SegSam.Imaging;
 /// truncation and corruption raise <see cref="InvalidDataException"/> naming the file.
 /// It owns the file stream and closes it when disposed.
 /// </summary>
-internal sealed class CheckedGzipStream : Stream
+internal sealed class CheckedGzipStream : ForwardReadStream
 {
     readonly FileStream file;
     readonly string source;
     long memberStart;          // offset of the next member's header, or of the current member's deflate data
     ChunkLog? log;
     DeflateStream? deflate;
-    uint crc;
+    readonly System.IO.Hashing.Crc32 crc = new();
     long memberLength;
+    int members;
     bool done;
 
+    /// <summary>Reads the gzip data that starts at <paramref name="file"/>'s current position.</summary>
     public CheckedGzipStream(FileStream file, string source)
     {
         this.file = file;
         this.source = source;
+        memberStart = file.Position;
     }
 
     public override int Read(Span<byte> buffer)
@@ -38,7 +41,7 @@ internal sealed class CheckedGzipStream : Stream
             catch (InvalidDataException e) { throw Bad($"corrupted gzip data ({e.Message})"); }
             if (n > 0)
             {
-                crc = Crc32.Update(crc, buffer[..n]);
+                crc.Append(buffer[..n]);
                 memberLength += n;
                 return n;
             }
@@ -47,21 +50,22 @@ internal sealed class CheckedGzipStream : Stream
         return 0;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     /// <summary>Parses a member header at <see cref="memberStart"/>; false at the end of the file (zero padding allowed).</summary>
     bool BeginMember()
     {
         file.Position = memberStart;
         int first = file.ReadByte();
         if (first < 0) return false;
-        if (first == 0)
+        bool firstMember = members == 0;
+        if (first == 0 && !firstMember)
             return RestIsZero() ? false : throw Bad($"unexpected bytes at offset {memberStart} after the gzip data");
         var fixedPart = new byte[10];
         fixedPart[0] = (byte)first;
         if (file.ReadAtLeast(fixedPart.AsSpan(1), 9, throwOnEndOfStream: false) < 9) throw Truncated();
         if (fixedPart[0] != 0x1f || fixedPart[1] != 0x8b)
-            throw Bad($"unexpected bytes at offset {memberStart} after the gzip data");
+            throw Bad(firstMember ? $"not gzip data (bytes 0x{fixedPart[0]:x2} 0x{fixedPart[1]:x2} at offset {memberStart})"
+                : $"unexpected bytes at offset {memberStart} after the gzip data");
+        members++;
         if (fixedPart[2] != 8) throw Bad($"unsupported gzip compression method {fixedPart[2]}");
         byte flags = fixedPart[3];
         if ((flags & 4) != 0) // FEXTRA: a length-prefixed field
@@ -76,7 +80,7 @@ internal sealed class CheckedGzipStream : Stream
         memberStart = file.Position;
         log = new ChunkLog(file);
         deflate = new DeflateStream(log, CompressionMode.Decompress, leaveOpen: true);
-        crc = 0;
+        crc.Reset();
         memberLength = 0;
         return true;
     }
@@ -90,6 +94,7 @@ internal sealed class CheckedGzipStream : Stream
     {
         deflate!.Dispose();
         deflate = null;
+        uint checksum = crc.GetCurrentHashAsUInt32();
         long from = Math.Max(memberStart, log!.EarliestRecentStart);
         long to = Math.Min(file.Length, log.End + 8);
         var window = new byte[to - from];
@@ -97,7 +102,7 @@ internal sealed class CheckedGzipStream : Stream
         file.ReadExactly(window);
         for (int p = 0; p + 8 <= window.Length; p++)
         {
-            if (BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(p)) == crc
+            if (BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(p)) == checksum
                 && BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(p + 4)) == (uint)memberLength)
             {
                 memberStart = from + p + 8;
@@ -143,18 +148,8 @@ internal sealed class CheckedGzipStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     /// <summary>Passes file reads to DeflateStream and remembers where its last three reads began.</summary>
-    sealed class ChunkLog(FileStream file) : Stream
+    sealed class ChunkLog(FileStream file) : ForwardReadStream
     {
         readonly long[] starts = [file.Position, file.Position, file.Position];
         public long End { get; private set; } = file.Position;
@@ -171,35 +166,6 @@ internal sealed class CheckedGzipStream : Stream
             starts[2] = start;
             End = start + n;
             return n;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>CRC-32 of gzip (reflected polynomial 0xEDB88320), table-driven.</summary>
-    static class Crc32
-    {
-        static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-        {
-            uint c = (uint)n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            return c;
-        }).ToArray();
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            uint c = ~crc;
-            foreach (byte b in data) c = Table[(c ^ b) & 0xff] ^ (c >> 8);
-            return ~c;
         }
     }
 }

@@ -89,7 +89,7 @@ public static class MedicalImage
         var data = array.ToFloat32();
         if (data.Any(v => !float.IsFinite(v)))
             throw new InvalidDataException($"{source}: the array holds NaN or infinite values");
-        return new Volume(dims, data, PictureAffine(spacing, source)) { SourceDataType = array.DType.Name, Source = source };
+        return new Volume(dims, data, PictureAffine(spacing, source), source) { SourceDataType = array.DType.Name };
     }
 
     /// <summary>A picture as a one-slice volume: gray as is, RGB as ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B).</summary>
@@ -97,7 +97,7 @@ public static class MedicalImage
     {
         var gray = Luma(image);
         string type = dataType ?? (image.IsUInt8 ? "uint8" : "uint16");
-        return new Volume([image.Width, image.Height, 1], gray, PictureAffine(spacing, source)) { SourceDataType = type, Source = source };
+        return new Volume([image.Width, image.Height, 1], gray, PictureAffine(spacing, source), source) { SourceDataType = type };
     }
 
     /// <summary>Gray values of a picture: the channel itself, or ITU-R 601 luma of RGB (PIL's "L" weights, unrounded).</summary>
@@ -251,11 +251,16 @@ public sealed record VolumeFacts(int[] Dims, double[] Spacing, double[][] Affine
     }
 }
 
-/// <summary>NIfTI header facts beyond the grid: the xform codes and the intensity scaling.</summary>
-public sealed record NiftiFacts(int Version, int[] Dims, int QformCode, int SformCode, double SclSlope, double SclInter, bool IsScaled, string Description)
+/// <summary>
+/// NIfTI header facts beyond the grid: the xform codes and the intensity scaling. A slope or
+/// intercept stored as NaN (which means "no scaling") is null here, so the facts are valid JSON.
+/// </summary>
+public sealed record NiftiFacts(int Version, int[] Dims, int QformCode, int SformCode, double? SclSlope, double? SclInter, bool IsScaled, string Description)
 {
     public static NiftiFacts Of(NiftiImage n) =>
-        new(n.Version, n.Dims, n.QformCode, n.SformCode, n.SclSlope, n.SclInter, n.IsScaled, n.Description);
+        new(n.Version, n.Dims, n.QformCode, n.SformCode, Finite(n.SclSlope), Finite(n.SclInter), n.IsScaled, n.Description);
+
+    static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }
 
 /// <summary>One array of a NumPy or HDF5 file: its name, shape and element type.</summary>

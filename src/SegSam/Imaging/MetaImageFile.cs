@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 
 namespace SegSam.Imaging;
 
@@ -56,7 +55,7 @@ public static class MetaImageFile
         if (headerSize == -1 && compressed)
             throw new InvalidDataException($"{path}: HeaderSize = -1 cannot locate compressed data");
 
-        long count = (long)dims[0] * dims[1] * (nDims == 3 ? dims[2] : 1);
+        long count = Volume.CheckedVoxelCount([dims[0], dims[1], nDims == 3 ? dims[2] : 1], type.Size, path);
         string dataFile = Required(header, "ElementDataFile", path);
         float[] data;
         if (dataFile.Equals("LOCAL", StringComparison.OrdinalIgnoreCase))
@@ -73,7 +72,7 @@ public static class MetaImageFile
             using var dataStream = InputFile.OpenRead(dataPath);
             data = ReadData(dataStream, headerSize, count, type, bigEndian, compressed, $"{path} (data file {dataPath})");
         }
-        return new Volume([dims[0], dims[1], nDims == 3 ? dims[2] : 1], data, affine) { SourceDataType = type.Name, Source = path };
+        return new Volume([dims[0], dims[1], nDims == 3 ? dims[2] : 1], data, affine, path) { SourceDataType = type.Name };
     }
 
     /// <summary>
@@ -98,9 +97,9 @@ public static class MetaImageFile
         }
     }
 
-    static float[] ReadData(Stream stream, long headerSize, long count, SampleType type, bool bigEndian, bool compressed, string source)
+    static float[] ReadData(FileStream stream, long headerSize, long count, SampleType type, bool bigEndian, bool compressed, string source)
     {
-        long expected = checked(count * type.Size);
+        long expected = count * type.Size; // count ≤ Array.MaxLength: checked by the caller
         if (headerSize == -1)
         {
             // -1: the data is the last bytes of the file, whatever precedes it.
@@ -113,7 +112,7 @@ public static class MetaImageFile
             stream.Seek(headerSize, SeekOrigin.Begin);
         }
         if (!compressed) return type.ReadAll(stream, count, bigEndian, requireEnd: true, source);
-        using var zlib = new ZLibStream(stream, CompressionMode.Decompress, leaveOpen: true);
+        using var zlib = new CheckedZlibStream(stream, source);
         return type.ReadAll(zlib, count, bigEndian, requireEnd: true, source);
     }
 

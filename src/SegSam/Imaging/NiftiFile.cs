@@ -43,7 +43,7 @@ public static class NiftiFile
         var (min, max) = CheckFinite(data, header.DataType, allowNonFinite, path);
         return new NiftiImage
         {
-            Volume = new Volume(header.GridDims, data, affine) { SourceDataType = header.DataType.Name, Source = path },
+            Volume = new Volume(header.GridDims, data, affine, path) { SourceDataType = header.DataType.Name },
             Version = header.Version,
             Dims = [.. header.Dims.Select(d => (int)d)],
             VolumeIndex = volume,
@@ -179,10 +179,8 @@ public static class NiftiFile
     {
         var type = header.DataType;
         var grid = header.GridDims;
-        long voxels = (long)grid[0] * grid[1] * grid[2];
+        long voxels = Volume.CheckedVoxelCount([.. grid.Select(d => (long)d)], type.Size, path);
         long volumeBytes = voxels * type.Size;
-        if (volumeBytes > Array.MaxLength)
-            throw new InvalidDataException($"{path}: a {string.Join("×", grid)} volume of {type.Name} ({volumeBytes} bytes) is too large to read");
         long totalBytes = volumeBytes * header.Volumes;
         string need = $"the header declares dims [{string.Join(", ", header.Dims)}] of {type.Name} = {totalBytes} bytes from vox_offset {header.VoxOffset}";
         var raw = new byte[volumeBytes];
@@ -206,15 +204,23 @@ public static class NiftiFile
             int got = before < volume * volumeBytes ? 0 : stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
             long after = got < raw.Length ? 0 : Skip(stream, totalBytes - (volume + 1) * volumeBytes);
             long read = before + got + after;
-            long rest = Skip(stream, long.MaxValue); // to the end, so every gzip member's checksum is verified
             if (read < totalBytes)
-                throw new InvalidDataException($"{path}: data shorter than the header says: {need}, but the decompressed file has {header.VoxOffset + read + rest} bytes");
+                throw new InvalidDataException($"{path}: data shorter than the header says: {need}, but the decompressed file has {header.VoxOffset + read} bytes");
+            // On to the end, so that every gzip member's checksum is verified, but only so far: a
+            // small image followed by gigabytes of compressed zeros must not be inflated for minutes.
+            long rest = Skip(stream, MaxTrailingBytes + 1);
+            if (rest > MaxTrailingBytes)
+                throw new InvalidDataException(
+                    $"{path}: the gzip data goes on for more than {MaxTrailingBytes >> 20} MiB past the image the header describes ({need}); not a NIfTI file as written by any tool");
         }
 
         var values = new float[voxels];
         type.Decode(raw, header.BigEndian, header.IsScaled, header.SclSlope, header.SclInter, values);
         return values;
     }
+
+    /// <summary>How much decompressed data may follow the voxels (NIfTI writers leave none; a little padding is tolerated).</summary>
+    const long MaxTrailingBytes = 16L << 20;
 
     /// <summary>Reads and discards up to <paramref name="count"/> bytes; returns how many there were.</summary>
     static long Skip(Stream stream, long count)

@@ -120,6 +120,8 @@ internal sealed class NiftiHeader
         // A single file holds the header plus the 4-byte extension flag before the data.
         if (!pair && voxOffset < headerSize + 4)
             throw Bad(source, $"vox_offset {voxOffset} points inside the header (a single-file NIfTI-{version} needs at least {headerSize + 4})");
+        // NaN or 0 means "no scaling" (NIfTI-1 standard, nibabel); an infinite slope scales every voxel to ±∞ or NaN.
+        if (double.IsInfinity(slope)) throw Bad(source, $"scl_slope is {slope}: infinite scaling leaves no finite voxel value");
         if (slope != 0 && double.IsFinite(slope) && !double.IsFinite(inter))
             throw Bad(source, $"scl_slope {slope} is valid but scl_inter is {inter}");
 

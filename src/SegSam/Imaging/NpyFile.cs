@@ -11,16 +11,22 @@ namespace SegSam.Imaging;
 public static partial class NpyFile
 {
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+    /// <summary>numpy.lib.format's default max_header_size: larger headers are refused as unsafe to parse.</summary>
+    const int MaxHeaderLength = 10000;
 
     public static NpyArray Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         using var stream = InputFile.OpenRead(path);
-        return Read(stream, path);
+        return Read(stream, path, stream.Length);
     }
 
-    /// <summary>Reads one array from a stream; <paramref name="source"/> names it in errors.</summary>
-    public static NpyArray Read(Stream stream, string source)
+    /// <summary>
+    /// Reads one array from a stream; <paramref name="source"/> names it in errors. The stream
+    /// holds at most <paramref name="available"/> bytes (e.g. a zip member's size), so a header
+    /// declaring more is refused before any memory is taken for the data.
+    /// </summary>
+    public static NpyArray Read(Stream stream, string source, long available)
     {
         var prefix = new byte[8];
         if (ReadFully(stream, prefix) < 8 || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
@@ -37,7 +43,9 @@ public static partial class NpyFile
         {
             var len = new byte[4];
             if (ReadFully(stream, len) < 4) throw Truncated(source);
-            headerLength = checked((int)BitConverter.ToUInt32(len));
+            uint declared = BitConverter.ToUInt32(len);
+            headerLength = declared <= MaxHeaderLength ? (int)declared
+                : throw new InvalidDataException($"{source}: .npy header length {declared} is more than the {MaxHeaderLength} bytes NumPy itself accepts");
         }
         else throw new InvalidDataException($"{source}: unsupported .npy version {major}.{prefix[7]}");
 
@@ -48,9 +56,12 @@ public static partial class NpyFile
 
         var dtype = NpyDType.FromDescr(descr)
             ?? throw new InvalidDataException($"{source}: unsupported .npy dtype '{descr}' (supported: {string.Join(", ", NpyDType.All.Select(d => d.Name))}, little-endian)");
-        long count = shape.Aggregate(1L, (a, b) => checked(a * b));
-        long bytes = checked(count * dtype.Size);
-        if (bytes > Array.MaxLength) throw new InvalidDataException($"{source}: array of {bytes} bytes is too large");
+        long bytes = ByteSize(shape, dtype.Size);
+        if (bytes < 0 || bytes > Array.MaxLength)
+            throw new InvalidDataException($"{source}: array of shape {Modeling.Shapes.Format(shape)} of {dtype.Name} is too large to read");
+        long left = available - (8 + (major == 1 ? 2 : 4) + headerLength);
+        if (bytes > left)
+            throw new InvalidDataException($"{source}: truncated .npy data (shape {Modeling.Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes, {Math.Max(left, 0)} are present)");
         var data = new byte[bytes];
         if (ReadFully(stream, data) < bytes)
             throw new InvalidDataException($"{source}: truncated .npy data (shape {Modeling.Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes)");
@@ -97,6 +108,18 @@ public static partial class NpyFile
                 ? v : throw new InvalidDataException($"{source}: bad dimension '{d}' in .npy shape"))
             .ToArray();
         return (descr.Groups[1].Value, fortran.Groups[1].Value == "True", dims);
+    }
+
+    /// <summary>Bytes of an array of this shape, or −1 when the product overflows 64 bits.</summary>
+    static long ByteSize(long[] shape, int elementSize)
+    {
+        long bytes = elementSize;
+        foreach (long d in shape)
+        {
+            if (d != 0 && bytes > long.MaxValue / d) return -1;
+            bytes *= d;
+        }
+        return bytes;
     }
 
     static byte[] FortranToC(byte[] data, long[] shape, int size)

@@ -4,7 +4,8 @@ namespace SegSam.Imaging;
 
 /// <summary>
 /// NumPy's .npz archives: a zip of .npy members (stored by np.savez, deflated by
-/// np.savez_compressed), each array named by its member name without ".npy".
+/// np.savez_compressed), each array named by its member name without ".npy". Every member read
+/// must have exactly the size and CRC-32 its zip entry records, as np.load insists.
 /// </summary>
 public static class NpzFile
 {
@@ -31,8 +32,9 @@ public static class NpzFile
                 string source = $"{path}: member '{entry.FullName}'";
                 try
                 {
-                    using var member = entry.Open();
-                    arrays[name] = NpyFile.Read(member, source);
+                    using var member = new Crc32VerifyingStream(entry.Open(), entry.Length, entry.Crc32, source);
+                    arrays[name] = NpyFile.Read(member, source, entry.Length);
+                    member.VerifyEnd();
                 }
                 catch (InvalidDataException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
                 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -53,7 +52,7 @@ public static partial class NrrdFile
                 var e => throw new InvalidDataException($"{path}: bad endian '{e}' (little or big)"),
             };
         }
-        long count = sizes.Aggregate(1L, (a, b) => checked(a * b));
+        long count = Volume.CheckedVoxelCount([.. sizes.Select(s => (long)s)], type.Size, path);
         int lineSkip = fields.TryGetValue("line skip", out var ls) ? ParseInt(ls, "line skip", path) : 0;
         long byteSkip = fields.TryGetValue("byte skip", out var bs) ? ParseInt(bs, "byte skip", path) : 0;
         if (lineSkip < 0 || byteSkip < -1) throw new InvalidDataException($"{path}: bad line skip {lineSkip} or byte skip {byteSkip}");
@@ -75,7 +74,7 @@ public static partial class NrrdFile
         }
         else throw new InvalidDataException($"{path}: truncated: the header names no data file and no data follows it");
 
-        return new Volume(grid, data, affine) { SourceDataType = type.Name, Source = path };
+        return new Volume(grid, data, affine, path) { SourceDataType = type.Name };
     }
 
     /// <summary>
@@ -167,7 +166,7 @@ public static partial class NrrdFile
         return (grid, frame.ToRasAffine(WorldFrame.CompleteAxes(steps), WorldFrame.Point3(origin)));
     }
 
-    static float[] ReadData(Stream stream, string encoding, SampleType type, long count, bool bigEndian, int lineSkip, long byteSkip, string source)
+    static float[] ReadData(FileStream stream, string encoding, SampleType type, long count, bool bigEndian, int lineSkip, long byteSkip, string source)
     {
         HeaderText.SkipLines(stream, lineSkip, source);
         switch (encoding)
@@ -186,7 +185,9 @@ public static partial class NrrdFile
             case "gzip" or "gz":
             {
                 if (byteSkip == -1) throw new InvalidDataException($"{source}: byte skip -1 is only allowed with raw encoding");
-                using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+                // Checked: every member's CRC-32 and length trailer must be there and match, so a
+                // cut or corrupted file is refused rather than read short or wrong.
+                using var gzip = new CheckedGzipStream(stream, source);
                 // For compressed data the skip counts decompressed bytes.
                 Skip(gzip, byteSkip, source);
                 return type.ReadAll(gzip, count, bigEndian, requireEnd: true, source);

@@ -43,7 +43,7 @@ public static class PngDecoder
             var typeAndData = bytes.AsSpan(at + 4, 4 + (int)length);
             var data = typeAndData[4..];
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 8 + (int)length));
-            if (PngCrc.Compute(typeAndData) != crc) throw new InvalidDataException($"{source}: bad CRC in PNG chunk {type}");
+            if (System.IO.Hashing.Crc32.HashToUInt32(typeAndData) != crc) throw new InvalidDataException($"{source}: bad CRC in PNG chunk {type}");
             at += 12 + (int)length;
 
             if (header is null && type != "IHDR") throw new InvalidDataException($"{source}: PNG does not start with an IHDR chunk");

@@ -44,7 +44,7 @@ internal static class PngWriter
         BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
         stream.Write(word);
         stream.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(word, PngCrc.Compute(typeAndData));
+        BinaryPrimitives.WriteUInt32BigEndian(word, System.IO.Hashing.Crc32.HashToUInt32(typeAndData));
         stream.Write(word);
     }
 }

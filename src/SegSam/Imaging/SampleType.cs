@@ -77,7 +77,7 @@ internal sealed class SampleType
         {
             return read();
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{source}: corrupt compressed data: {e.Message}", e);
         }

@@ -122,10 +122,9 @@ public sealed class PgSamVolumePredictor
         }
         string type = model.NumClasses <= 256 ? "uint8" : "int16";
         var onInput = transform.Restore(ras.WithData(labels, type));
-        var result = new Volume([.. prepared.Dims], onInput.Data, (double[,])prepared.Affine.Clone())
+        var result = new Volume([.. prepared.Dims], onInput.Data, (double[,])prepared.Affine.Clone(), prepared.Source)
         {
             SourceDataType = type,
-            Source = prepared.Source,
         };
         return new PgSamVolumePrediction(result, cut, ids);
     }

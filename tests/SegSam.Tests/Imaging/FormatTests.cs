@@ -250,7 +250,7 @@ public sealed class MetaImageNrrdFormatTests(MetaImageNrrdFiles files) : IClassF
         { "no-data-file-line", MetaHeader, -1, "no ElementDataFile" },
         { "empty", "", -1, "no ElementDataFile" },
         { "binary", "\u0089PNG\r\n\u001a\n\0\0\0\rIHDR", 64, "bad header line" },
-        { "corrupt-zlib", MetaHeader + "CompressedData = True\nElementDataFile = LOCAL\n", 48, "corrupt compressed data" },
+        { "corrupt-zlib", MetaHeader + "CompressedData = True\nElementDataFile = LOCAL\n", 48, "not zlib data" },
         { "spacing-count", MetaHeader + "ElementSpacing = 1 1\nElementDataFile = LOCAL\n", 48, "bad ElementSpacing" },
         { "nan-matrix", MetaHeader + "TransformMatrix = 1 0 0 0 nan 0 0 0 1\nElementDataFile = LOCAL\n", 48, "not a finite number" },
         { "four-dims", MetaHeader.Replace("NDims = 3", "NDims = 4") + "ElementDataFile = LOCAL\n", 48, "NDims = 4" },
@@ -292,7 +292,7 @@ public sealed class MetaImageNrrdFormatTests(MetaImageNrrdFiles files) : IClassF
         { "bad-line", NrrdHeader + "encoding raw\n\n", 48, "bad header line 6" },
         { "nan-sizes", NrrdHeader.Replace("2 3 4", "nan 3 4") + "encoding: raw\n\n", 48, "bad sizes" },
         { "sizes-count", NrrdHeader.Replace("2 3 4", "2 3") + "encoding: raw\n\n", 48, "bad sizes" },
-        { "corrupt-gzip", NrrdHeader + "encoding: gzip\n\n", 48, "corrupt compressed data" },
+        { "corrupt-gzip", NrrdHeader + "encoding: gzip\n\n", 48, "not gzip data" },
         { "vector-axis", NrrdHeader.Replace("dimension: 3", "dimension: 4").Replace("2 3 4", "3 2 3 4")
             + "space: RAS\nspace directions: none (1,0,0) (0,1,0) (0,0,1)\nencoding: raw\n\n", 144, "non-spatial" },
         { "unknown-space", NrrdHeader + "space: scanner-xyz\nencoding: raw\n\n", 48, "not supported" },

@@ -45,6 +45,6 @@ public static class TinyPgSam
         var data = new float[ni * nj * nk];
         for (int i = 0; i < data.Length; i++) data[i] = rng.Next(-400, 501);
         var affine = new double[,] { { 0, -0.8, 0, 10 }, { -0.9, 0, 0, -5 }, { 0, 0, 2.5, 3 }, { 0, 0, 0, 1 } };
-        return new Volume([ni, nj, nk], data, affine) { SourceDataType = "int16", Source = "hu-volume" };
+        return new Volume([ni, nj, nk], data, affine, "hu-volume") { SourceDataType = "int16" };
     }
 }

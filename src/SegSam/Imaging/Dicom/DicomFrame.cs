@@ -54,8 +54,12 @@ public sealed record DicomFrame(
                 double d = offsets[f] - offsets[0];
                 position = [position[0] + d * normal[0], position[1] + d * normal[1], position[2] + d * normal[2]];
             }
+            double slope = rescale.RescaleSlope ?? 1.0, intercept = rescale.RescaleIntercept ?? 0.0;
+            if (!double.IsFinite(slope) || !double.IsFinite(intercept))
+                throw new DicomFormatException(ds.Source,
+                    $"{DicomTag.RescaleSlope.Describe()} {slope} / {DicomTag.RescaleIntercept.Describe()} {intercept} is not a finite number");
             result[f] = new DicomFrame(f, position, orientation, measures.PixelSpacing, measures.SliceThickness,
-                measures.SpacingBetweenSlices, rescale.RescaleSlope ?? 1.0, rescale.RescaleIntercept ?? 0.0);
+                measures.SpacingBetweenSlices, slope, intercept);
         }
         return result;
     }

@@ -136,10 +136,9 @@ public sealed class DicomSeries
         var first = slices[0];
         var rescales = slices.Select(s => (s.Frame.RescaleSlope, s.Frame.RescaleIntercept)).Distinct().ToArray();
         bool identity = rescales is [(1.0, 0.0)];
-        var volume = new Volume([columns, rows, slices.Count], data, affine)
+        var volume = new Volume([columns, rows, slices.Count], data, affine, source)
         {
             SourceDataType = identity ? storedType : "float32",
-            Source = source,
         };
         var summary = new DicomSeriesSummary
         {
@@ -320,7 +319,15 @@ public sealed class DicomSeries
                 throw new DicomFormatException(file.Key.Source, $"changed while it was read ({pixels.Rows} rows × {pixels.Columns} columns)");
             if (file.Key == slices[0].Header) storedType = pixels.StoredType;
             foreach (var (slice, k) in file)
-                pixels.CopyFrame(slice.Frame.Index, data.AsSpan((int)(k * plane), (int)plane), slice.Frame.RescaleSlope, slice.Frame.RescaleIntercept);
+            {
+                var values = data.AsSpan((int)(k * plane), (int)plane);
+                pixels.CopyFrame(slice.Frame.Index, values, slice.Frame.RescaleSlope, slice.Frame.RescaleIntercept);
+                foreach (float v in values)
+                    if (!float.IsFinite(v))
+                        throw new DicomFormatException(file.Key.Source,
+                            $"{DicomTag.RescaleSlope.Describe()} {slice.Frame.RescaleSlope} and {DicomTag.RescaleIntercept.Describe()} " +
+                            $"{slice.Frame.RescaleIntercept} scale the stored values beyond the range of float32");
+            }
         }
         return data;
     }
