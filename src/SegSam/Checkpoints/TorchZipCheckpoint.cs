@@ -197,6 +197,8 @@ internal static class TorchZipCheckpoint
             {
                 throw new CheckpointFormatException(_path, $"storage record '{name}' declares {storage.NumElements} elements, too many to hold", e);
             }
+            if (DeflateLimit.ImplausibleSize(entry) is { } problem)
+                throw new CheckpointFormatException(_path, $"storage record '{name}': {problem}");
             if (entry.Length < needed)
                 throw new CheckpointFormatException(_path,
                     $"storage record '{name}' holds {entry.Length} bytes but {storage.NumElements} " +
@@ -227,6 +229,8 @@ internal static class TorchZipCheckpoint
         {
             if (entry.Length > maxBytes)
                 throw new CheckpointFormatException(path, $"record '{entry.FullName}' is implausibly large ({entry.Length} bytes)");
+            if (DeflateLimit.ImplausibleSize(entry) is { } problem)
+                throw new CheckpointFormatException(path, $"record '{entry.FullName}': {problem}");
             try
             {
                 var buffer = new byte[entry.Length];

@@ -111,9 +111,10 @@ public static class MetaImageFile
         {
             stream.Seek(headerSize, SeekOrigin.Begin);
         }
-        if (!compressed) return type.ReadAll(stream, count, bigEndian, requireEnd: true, source);
+        long rest = stream.Length - stream.Position;
+        if (!compressed) return type.ReadAll(stream, count, bigEndian, requireEnd: true, rest, source);
         using var zlib = new CheckedZlibStream(stream, source);
-        return type.ReadAll(zlib, count, bigEndian, requireEnd: true, source);
+        return type.ReadAll(zlib, count, bigEndian, requireEnd: true, DeflateLimit.MaxInflated(rest), source);
     }
 
     static double[,] Affine(Dictionary<string, string> header, int n, string path)

@@ -36,9 +36,9 @@ public static class NiftiFile
         if (isPair)
         {
             using var dataStream = Open(dataPath);
-            data = ReadVoxels(dataStream, 0, header, volume, path);
+            data = ReadVoxels(dataStream, 0, new FileInfo(dataPath).Length, header, volume, path);
         }
-        else data = ReadVoxels(headerStream, header.HeaderSize, header, volume, path);
+        else data = ReadVoxels(headerStream, header.HeaderSize, new FileInfo(headerPath).Length, header, volume, path);
 
         var (min, max) = CheckFinite(data, header.DataType, allowNonFinite, path);
         return new NiftiImage
@@ -173,9 +173,10 @@ public static class NiftiFile
 
     /// <summary>
     /// Reads the chosen volume's voxels from <paramref name="stream"/> (positioned at byte
-    /// <paramref name="position"/>) after checking that the file holds every volume the header declares.
+    /// <paramref name="position"/>) after checking that the file, <paramref name="fileLength"/>
+    /// bytes on disk, holds every volume the header declares.
     /// </summary>
-    static float[] ReadVoxels(Stream stream, long position, NiftiHeader header, int volume, string path)
+    static float[] ReadVoxels(Stream stream, long position, long fileLength, NiftiHeader header, int volume, string path)
     {
         var type = header.DataType;
         var grid = header.GridDims;
@@ -183,20 +184,24 @@ public static class NiftiFile
         long volumeBytes = voxels * type.Size;
         long totalBytes = volumeBytes * header.Volumes;
         string need = $"the header declares dims [{string.Join(", ", header.Dims)}] of {type.Name} = {totalBytes} bytes from vox_offset {header.VoxOffset}";
-        var raw = new byte[volumeBytes];
+        byte[] raw;
 
         if (stream is FileStream file)
         {
             long length = file.Length;
             if (header.VoxOffset > length)
                 throw new InvalidDataException($"{path}: vox_offset {header.VoxOffset} is beyond the end of the file ({length} bytes)");
-            if (header.VoxOffset + totalBytes > length)
+            if (totalBytes > length - header.VoxOffset)
                 throw new InvalidDataException($"{path}: data shorter than the header says: {need}, but the file has {length} bytes");
             file.Position = header.VoxOffset + volume * volumeBytes;
+            raw = new byte[volumeBytes];
             file.ReadExactly(raw);
         }
         else
         {
+            if (header.VoxOffset > DeflateLimit.MaxInflated(fileLength) || totalBytes > DeflateLimit.MaxInflated(fileLength) - header.VoxOffset)
+                throw new InvalidDataException($"{path}: data shorter than the header says: {need}, more than the {fileLength} compressed bytes of the file can hold");
+            raw = new byte[volumeBytes];
             long skipped = Skip(stream, header.VoxOffset - position);
             if (skipped < header.VoxOffset - position)
                 throw new InvalidDataException($"{path}: vox_offset {header.VoxOffset} is beyond the end of the decompressed file ({position + skipped} bytes)");

@@ -32,6 +32,7 @@ public static class NpzFile
                 string source = $"{path}: member '{entry.FullName}'";
                 try
                 {
+                    if (DeflateLimit.ImplausibleSize(entry) is { } problem) throw new InvalidDataException($"{source}: {problem}");
                     using var member = new Crc32VerifyingStream(entry.Open(), entry.Length, entry.Crc32, source);
                     arrays[name] = NpyFile.Read(member, source, entry.Length);
                     member.VerifyEnd();

@@ -181,16 +181,17 @@ public static partial class NrrdFile
                     stream.Seek(stream.Length - expected, SeekOrigin.Begin);
                 }
                 else Skip(stream, byteSkip, source);
-                return type.ReadAll(stream, count, bigEndian, requireEnd: true, source);
+                return type.ReadAll(stream, count, bigEndian, requireEnd: true, stream.Length - stream.Position, source);
             case "gzip" or "gz":
             {
                 if (byteSkip == -1) throw new InvalidDataException($"{source}: byte skip -1 is only allowed with raw encoding");
+                long inflatable = DeflateLimit.MaxInflated(stream.Length - stream.Position);
                 // Checked: every member's CRC-32 and length trailer must be there and match, so a
                 // cut or corrupted file is refused rather than read short or wrong.
                 using var gzip = new CheckedGzipStream(stream, source);
                 // For compressed data the skip counts decompressed bytes.
                 Skip(gzip, byteSkip, source);
-                return type.ReadAll(gzip, count, bigEndian, requireEnd: true, source);
+                return type.ReadAll(gzip, count, bigEndian, requireEnd: true, inflatable - byteSkip, source);
             }
             case "ascii" or "text" or "txt":
                 Skip(stream, Math.Max(byteSkip, 0), source);

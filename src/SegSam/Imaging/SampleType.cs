@@ -41,11 +41,16 @@ internal sealed class SampleType
     /// <summary>
     /// Reads exactly <paramref name="count"/> samples from <paramref name="stream"/> as float32.
     /// With <paramref name="requireEnd"/> the stream must hold nothing more, so that a header
-    /// describing the wrong size is caught rather than silently cropping the data.
+    /// describing the wrong size is caught rather than silently cropping the data. The stream can
+    /// give at most <paramref name="available"/> bytes (the file's rest, or what its compressed
+    /// bytes can inflate to), so a header asking for more fails before the samples are allocated.
     /// </summary>
-    public float[] ReadAll(Stream stream, long count, bool bigEndian, bool requireEnd, string source)
+    public float[] ReadAll(Stream stream, long count, bool bigEndian, bool requireEnd, long available, string source)
     {
         if (count > Array.MaxLength) throw new InvalidDataException($"{source}: {count} voxels are too many to load");
+        if (count * Size > available)
+            throw new InvalidDataException(
+                $"{source}: data truncated: the image needs {count * Size} bytes ({count} {Name} samples), the file can hold at most {Math.Max(available, 0)}");
         var result = new float[count];
         // Blocks keep memory at one copy of the volume rather than the raw bytes plus the floats.
         var block = new byte[Size * 65536];
@@ -58,11 +63,11 @@ internal sealed class SampleType
             if (n == 0)
                 throw new InvalidDataException(
                     $"{source}: data truncated: {done * Size + carried} of {count * Size} bytes ({count} {Name} samples) present");
-            int available = carried + n;
-            int whole = available / Size;
+            int inBlock = carried + n;
+            int whole = inBlock / Size;
             for (int i = 0; i < whole; i++) result[done + i] = decode(block.AsSpan(i * Size, Size), bigEndian);
             done += whole;
-            carried = available - whole * Size;
+            carried = inBlock - whole * Size;
             if (carried > 0) Buffer.BlockCopy(block, whole * Size, block, 0, carried);
         }
         if (requireEnd && Guarded(stream.ReadByte, source) >= 0)
