@@ -131,6 +131,7 @@ internal static class TorchZipCheckpoint
             try
             {
                 zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
+                _ = zip.Entries.Count; // the central directory is read here, so its errors are reported as the file's
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {

@@ -68,7 +68,7 @@ public static class MetaImageFile
                 throw new InvalidDataException($"{path}: ElementDataFile '{dataFile}' (a list or pattern of slice files) is not supported");
             string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataFile);
             if (!File.Exists(dataPath))
-                throw new FileNotFoundException($"{path}: missing data file '{dataFile}' (looked for {dataPath})", dataPath);
+                throw new InvalidDataException($"{path}: its header names data file '{dataFile}', which does not exist (looked for {dataPath})");
             using var dataStream = InputFile.OpenRead(dataPath);
             data = ReadData(dataStream, headerSize, count, type, bigEndian, compressed, $"{path} (data file {dataPath})");
         }

@@ -18,6 +18,7 @@ public static class NpzFile
         try
         {
             zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            _ = zip.Entries.Count; // the central directory is read here, so its errors are reported as the file's
         }
         catch (InvalidDataException e)
         {

@@ -64,7 +64,7 @@ public static partial class NrrdFile
                 throw new InvalidDataException($"{path}: data file '{dataFile}' (a list or pattern of files) is not supported");
             string dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataFile);
             if (!File.Exists(dataPath))
-                throw new FileNotFoundException($"{path}: missing data file '{dataFile}' (looked for {dataPath})", dataPath);
+                throw new InvalidDataException($"{path}: its header names data file '{dataFile}', which does not exist (looked for {dataPath})");
             using var dataStream = InputFile.OpenRead(dataPath);
             data = ReadData(dataStream, encoding, type, count, bigEndian, lineSkip, byteSkip, $"{path} (data file {dataPath})");
         }

@@ -241,7 +241,7 @@ public sealed class MetaImageNrrdFormatTests(MetaImageNrrdFiles files) : IClassF
     {
         { "truncated", MetaHeader + "ElementDataFile = LOCAL\n", 47, "truncated" },
         { "extra-data", MetaHeader + "ElementDataFile = LOCAL\n", 50, "mismatch" },
-        { "missing-data-file", MetaHeader + "ElementDataFile = nothere.raw\n", -1, "missing data file" },
+        { "missing-data-file", MetaHeader + "ElementDataFile = nothere.raw\n", -1, "does not exist" },
         { "unknown-type", MetaHeader.Replace("MET_SHORT", "MET_QUATERNION") + "ElementDataFile = LOCAL\n", 48, "unknown ElementType" },
         { "bad-line", "ObjectType = Image\nNDims 3\nElementDataFile = LOCAL\n", 48, "bad header line 2" },
         { "nan-dims", MetaHeader.Replace("2 3 4", "nan 3 4") + "ElementDataFile = LOCAL\n", 48, "bad DimSize" },
@@ -287,7 +287,7 @@ public sealed class MetaImageNrrdFormatTests(MetaImageNrrdFiles files) : IClassF
         { "empty", "", -1, "bad magic" },
         { "truncated", NrrdHeader + "encoding: raw\n\n", 47, "truncated" },
         { "extra-data", NrrdHeader + "encoding: raw\n\n", 49, "mismatch" },
-        { "missing-data-file", NrrdHeader + "encoding: raw\ndata file: nothere.raw\n", -1, "missing data file" },
+        { "missing-data-file", NrrdHeader + "encoding: raw\ndata file: nothere.raw\n", -1, "does not exist" },
         { "unknown-type", NrrdHeader.Replace("short", "quaternion") + "encoding: raw\n\n", 48, "unknown type" },
         { "bad-line", NrrdHeader + "encoding raw\n\n", 48, "bad header line 6" },
         { "nan-sizes", NrrdHeader.Replace("2 3 4", "nan 3 4") + "encoding: raw\n\n", 48, "bad sizes" },
