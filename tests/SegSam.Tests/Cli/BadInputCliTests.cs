@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using SegSam.Imaging;
+using SegSam.Tests.Support;
+
+namespace SegSam.Tests.Cli;
+
+/// <summary>
+/// Every command that reads a file answers bad input the same way: exit 3, one line on stderr
+/// naming the file and the problem, no stack trace, within seconds.
+/// </summary>
+public sealed class BadInputCliTests : IDisposable
+{
+    readonly TempDir dir = new();
+    readonly string goodNifti, goodPng, cutNifti, flatNrrd, fifo, badSafetensors, badPth;
+
+    public BadInputCliTests()
+    {
+        var values = Enumerable.Range(0, 16 * 16 * 4).Select(i => (float)(i % 97)).ToArray();
+        goodNifti = dir.File("good.nii");
+        NiftiFile.Write(goodNifti, new Volume([16, 16, 4], values, Volume.Identity()), "int16");
+        goodPng = dir.File("good.png");
+        PixelFile.WritePng(goodPng, 16, 16, 1, [.. values.Take(256).Select(v => (byte)v)]);
+        cutNifti = dir.File("cut.nii.gz");
+        NiftiFile.Write(cutNifti, new Volume([16, 16, 4], values, Volume.Identity()), "int16");
+        var gz = File.ReadAllBytes(cutNifti);
+        File.WriteAllBytes(cutNifti, gz[..(gz.Length / 2)]);
+        flatNrrd = dir.File("flat.nrrd");
+        File.WriteAllBytes(flatNrrd, [.. Encoding.ASCII.GetBytes("NRRD0004\ntype: uint8\ndimension: 3\nsizes: 16 16 4\nencoding: raw\nspace: RAS\nspace directions: (1,0,0) (2,0,0) (0,0,1)\n\n"), .. new byte[1024]]);
+        fifo = dir.File("pipe.nii");
+        Process.Start("mkfifo", [fifo])!.WaitForExit();
+        badSafetensors = dir.File("bad.safetensors");
+        File.WriteAllBytes(badSafetensors, [.. BitConverter.GetBytes(40UL), .. Encoding.ASCII.GetBytes("{\"w\": {\"dtype\": \"F32\", \"shape\": [2]}}   ")]);
+        badPth = dir.File("bad.pth");
+        using (var zip = ZipFile.Open(badPth, ZipArchiveMode.Create))
+        using (var s = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open())
+            s.Write([0x80, 9, (byte)'}', (byte)'.']);
+    }
+
+    public void Dispose() => dir.Dispose();
+
+    public static TheoryData<string> Commands =>
+    [
+        "info --json {cutNifti}",
+        "info {flatNrrd}",
+        "info {fifo}",
+        "checkpoint inspect {badSafetensors}",
+        "checkpoint inspect {badPth}",
+        "segment --image {cutNifti} --slice axial:1 --box 1,1,8,8 --out {out}",
+        "segment --image {fifo} --slice axial:1 --point 4,4,1 --out {out}",
+        "segment --image {goodNifti} --slice axial:1 --box 1,1,8,8 --model {badPth} --out {out}",
+        "predict --checkpoint {badSafetensors} --model-type vit_t_128 --image {goodPng} --point 4,4,1",
+        "evaluate --model {badSafetensors} --image {goodNifti} --labels {goodNifti} --out {out}",
+        "evaluate --model {bundled} --image {goodNifti} --labels {flatNrrd} --out {out}",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void Bad_input_is_exit_3_with_one_line_naming_the_file(string template)
+    {
+        var files = new Dictionary<string, string>
+        {
+            ["{goodNifti}"] = goodNifti, ["{goodPng}"] = goodPng, ["{cutNifti}"] = cutNifti, ["{flatNrrd}"] = flatNrrd,
+            ["{fifo}"] = fifo, ["{badSafetensors}"] = badSafetensors, ["{badPth}"] = badPth,
+            ["{out}"] = dir.File("out"), ["{bundled}"] = Path.Combine(Fixtures.RepoRoot, "models", "segsam-atlas.safetensors"),
+        };
+        var args = template.Split(' ').Select(a => files.GetValueOrDefault(a, a)).ToArray();
+        var clock = Stopwatch.StartNew();
+        var result = Support.Cli.Run(args);
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+        var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, result.ToString());
+        string bad = template.Split(' ').Where(a => a is "{cutNifti}" or "{flatNrrd}" or "{fifo}" or "{badSafetensors}" or "{badPth}").Select(a => files[a]).Single();
+        Assert.StartsWith($"segsam: error: {bad}: ", lines[0]);
+        Assert.DoesNotContain("internal error", lines[0]);
+    }
+}
