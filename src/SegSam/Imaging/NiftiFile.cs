@@ -199,7 +199,10 @@ public static class NiftiFile
         }
         else
         {
-            if (header.VoxOffset > DeflateLimit.MaxInflated(fileLength) || totalBytes > DeflateLimit.MaxInflated(fileLength) - header.VoxOffset)
+            long inflatable = DeflateLimit.MaxInflated(fileLength);
+            if (header.VoxOffset > inflatable)
+                throw new InvalidDataException($"{path}: vox_offset {header.VoxOffset} is beyond the end of the decompressed file (its {fileLength} compressed bytes hold at most {inflatable})");
+            if (totalBytes > inflatable - header.VoxOffset)
                 throw new InvalidDataException($"{path}: data shorter than the header says: {need}, more than the {fileLength} compressed bytes of the file can hold");
             raw = new byte[volumeBytes];
             long skipped = Skip(stream, header.VoxOffset - position);

@@ -114,6 +114,8 @@ public static class PngDecoder
             if (w > 0 && ht > 0) rawSize += ht * (1 + h.RowBytes(w));
         }
         if (rawSize > Array.MaxLength) throw new InvalidDataException($"{source}: PNG of {h.Width}×{h.Height} is too large to load");
+        if (rawSize > DeflateLimit.MaxInflated(compressed.Length))
+            throw new InvalidDataException($"{source}: truncated PNG: {compressed.Length} bytes of image data cannot hold a {h.Width}×{h.Height} image");
         var raw = Inflate(compressed, (int)rawSize, source);
 
         var output = new float[(long)h.Width * h.Height * h.Channels];

@@ -13,6 +13,7 @@ internal sealed class DicomReader
 {
     const uint UndefinedLength = 0xFFFFFFFF;
     const int MaxDepth = 64;
+    const long MaxInflatedBytes = 1L << 30;
 
     /// <summary>VRs whose explicit-VR header has two reserved bytes and a 32-bit length (PS3.5 Table 7.1-1).</summary>
     static readonly HashSet<string> LongVrs = ["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"];
@@ -132,7 +133,15 @@ internal sealed class DicomReader
         try
         {
             using var deflate = new DeflateStream(stream, CompressionMode.Decompress, leaveOpen: true);
-            deflate.CopyTo(inflated);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = deflate.Read(buffer)) > 0)
+            {
+                // A deflate bomb must not fill memory: no real deflated dataset comes near this.
+                if (inflated.Length + n > MaxInflatedBytes)
+                    throw new DicomFormatException(path, $"the deflated dataset inflates to more than {MaxInflatedBytes >> 20} MiB");
+                inflated.Write(buffer, 0, n);
+            }
         }
         catch (InvalidDataException e)
         {
