@@ -67,14 +67,14 @@ internal static class DatasetReader
             for (int i = 0; i < Math.Min(used, 16); i++)
             {
                 names.Add($"'{heap.String(fields.Length("name offset"))}'");
-                fields.Length("offset");
-                fields.Length("size");
+                fields.Unsigned(source.LengthSize); // offset in the file
+                fields.Unsigned(source.LengthSize); // size, all ones when unlimited
             }
             return $"{refusal} ({string.Join(", ", names)})";
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException e)
         {
-            return $"{refusal} (their names cannot be read)";
+            return $"{refusal} (their names cannot be read: {e.Message})";
         }
     }
 

@@ -184,9 +184,13 @@ internal sealed class Hdf5Tree : IDisposable
 
     static string Display(string walked) => walked.Length == 0 ? "/" : walked;
 
-    /// <summary>"soft link 'image' → '/b' → '/image'".</summary>
-    static string Chain(string path, List<string> followed) =>
-        $"soft link '{Hdf5Text.Name(path)}' → {string.Join(" → ", followed.Select(f => $"'{f}'"))}";
+    /// <summary>"soft link 'image' → '/b' → '/image'", long chains shortened in the middle.</summary>
+    static string Chain(string path, List<string> followed)
+    {
+        var shown = followed.Select(f => $"'{f}'").ToList();
+        if (shown.Count > 6) shown = [.. shown.Take(3), "…", .. shown.TakeLast(2)];
+        return $"soft link '{Hdf5Text.Name(path)}' → {string.Join(" → ", shown)}";
+    }
 
     public void Dispose() => Source.Dispose();
 }
