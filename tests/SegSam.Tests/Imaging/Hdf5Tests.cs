@@ -304,6 +304,10 @@ static class Hdf5Scripts
                 t = np.dtype('<f8')
                 f['committed'] = t
                 f.create_dataset('typed', data=values('<f8', (4,)), dtype=f['committed'])
+                # Attributes added after creation push messages into continuation blocks.
+                for i in range(30):
+                    f['top'].attrs[f'attribute{i}'] = np.arange(i + 1)
+                    f['a'].attrs[f'attribute{i}'] = f'text {i}'
             for name in ['top', 'a/b/c/deep', 'many/d000', 'many/d123', 'many/d299', 'alias', 'a/rel', 'a/b/up', 'hard', 'typed']:
                 ref(fname, name)
 

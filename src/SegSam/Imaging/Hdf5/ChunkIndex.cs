@@ -15,8 +15,8 @@ internal sealed class ChunkGrid
     {
         Dims = dims;
         ChunkDims = chunkDims;
-        Chunks = dims.Select((d, i) => (d + chunkDims[i] - 1) / chunkDims[i]).ToArray();
-        MaxChunks = maxDims.Select((d, i) => d == Dataspace.Unlimited ? -1 : (d + chunkDims[i] - 1) / chunkDims[i]).ToArray();
+        Chunks = dims.Select((d, i) => checked(d + chunkDims[i] - 1) / chunkDims[i]).ToArray();
+        MaxChunks = maxDims.Select((d, i) => d == Dataspace.Unlimited ? -1 : checked(d + chunkDims[i] - 1) / chunkDims[i]).ToArray();
         ChunkBytes = chunkDims.Aggregate((long)elementSize, (a, b) => checked(a * b));
     }
 

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace SegSam.Imaging.Hdf5;
 
 /// <summary>
-/// An extensible array chunk index (File Format Specification, Appendix C, VII.D), used for
+/// An extensible array chunk index (File Format Specification, Appendix C.D), used for
 /// datasets with one unlimited dimension. Its "EAHD" header gives the creation parameters; the
 /// "EAIB" index block holds the first elements, the addresses of the first super blocks' data
 /// blocks and of the later "EASB" secondary blocks, which list further "EADB" data blocks. Super

@@ -1,7 +1,7 @@
 namespace SegSam.Imaging.Hdf5;
 
 /// <summary>
-/// A fixed array chunk index (File Format Specification, Appendix C, VII.C): a checksummed
+/// A fixed array chunk index (File Format Specification, Appendix C.C): a checksummed
 /// "FAHD" header with the element size and count, and one "FADB" data block holding every
 /// element, split into checksummed pages of 2^page bits elements when it has more. Elements
 /// are chunk addresses (with size and filter mask when the dataset is filtered), in the order

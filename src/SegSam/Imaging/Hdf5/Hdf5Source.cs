@@ -15,7 +15,7 @@ internal sealed class Hdf5Source : IDisposable
     /// call may take. A valid file of a few thousand objects uses a tiny fraction; a hostile one
     /// with millions of entries stops here within a second instead of running for minutes.
     /// </summary>
-    public const int MaxSteps = 4_000_000;
+    public const int MaxSteps = 10_000_000;
 
     readonly FileStream stream;
     int steps;
@@ -41,12 +41,11 @@ internal sealed class Hdf5Source : IDisposable
     /// <summary>Bytes of a length ("Size of Lengths" in the superblock).</summary>
     public int LengthSize { get; set; } = 8;
 
-    /// <summary>Opens a regular file; a missing file is <see cref="FileNotFoundException"/>.</summary>
-    public static Hdf5Source Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        return new Hdf5Source(InputFile.OpenRead(path, bufferSize: 1), path);
-    }
+    /// <summary>
+    /// Opens a regular file (a missing file is <see cref="FileNotFoundException"/>; a folder, FIFO or
+    /// device is refused by <see cref="InputFile"/>). Reads go straight to the file, unbuffered.
+    /// </summary>
+    public static Hdf5Source Open(string path) => new(InputFile.OpenRead(path, bufferSize: 1), path);
 
     public InvalidDataException Fail(string problem) => new($"{Path}: {problem}");
 

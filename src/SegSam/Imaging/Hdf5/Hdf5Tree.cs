@@ -149,7 +149,7 @@ internal sealed class Hdf5Tree : IDisposable
     public static bool IsDataset(ObjectHeader header) => header.Has(MessageType.Datatype) && header.Has(MessageType.Dataspace);
 
     /// <summary>
-    /// The body of a message of <paramref name="type"/>, following a shared message (IV.A.2.p) to the
+    /// The body of a message of <paramref name="type"/>, following a shared message (IV.A.2, shared messages) to the
     /// committed object that holds it; null when the header has none.
     /// </summary>
     public byte[]? Body(ObjectHeader header, int type, string what)

@@ -3,7 +3,7 @@ namespace SegSam.Imaging.Hdf5;
 /// <summary>One header message: its type (IV.A.2), flags and body.</summary>
 internal sealed record HeaderMessage(int Type, int Flags, byte[] Body)
 {
-    /// <summary>Flag bit 1: the body only points at a message stored elsewhere (IV.A.2.p).</summary>
+    /// <summary>Flag bit 1: the body only points at a message stored elsewhere (IV.A.2, shared messages).</summary>
     public bool IsShared => (Flags & 0x02) != 0;
 }
 
