@@ -1,95 +1,62 @@
-using PureHDF;
-using PureHDF.VOL.Native;
+using SegSam.Imaging.Hdf5;
 
 namespace SegSam.Imaging;
 
 /// <summary>
-/// Reads numeric datasets from HDF5 files (PureHDF), such as TransUNet's Synapse test volumes
-/// (case0001.npy.h5 with "image" D×H×W float32 and "label" D×H×W uint8), as arrays in C order.
+/// Reads numeric datasets from HDF5 files, such as TransUNet's Synapse test volumes
+/// (case0001.npy.h5 with "image" D×H×W float32 and "label" D×H×W uint8), as arrays in C order,
+/// with SegSam's own reader of the HDF5 file format (Hdf5/): it checks every address and size
+/// against the file, never recurses on the file's structure and bounds every walk, so a hostile
+/// file fails with an <see cref="InvalidDataException"/> naming the file instead of crashing,
+/// hanging or exhausting memory. A missing file is <see cref="FileNotFoundException"/>.
 /// </summary>
 public static class Hdf5File
 {
-    /// <summary>The paths of every dataset in the file ("image", "group/name"), depth first.</summary>
-    public static IReadOnlyList<string> ListDatasets(string path)
+    /// <summary>The paths of every dataset in the file ("image", "group/name"), as h5py's visititems lists them.</summary>
+    public static IReadOnlyList<string> ListDatasets(string path) => Guard(path, "cannot read the HDF5 structure", () =>
     {
-        using var file = Open(path);
-        var names = new List<string>();
-        try
-        {
-            Collect(file, "", names);
-        }
-        catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
-        {
-            throw new InvalidDataException($"{path}: cannot read the HDF5 structure: {e.Message}", e);
-        }
-        return names;
-    }
+        using var tree = Hdf5Tree.Open(path);
+        return tree.ListDatasets();
+    });
 
     /// <summary>One dataset (a path such as "image" or "/group/image") as an array of its own element type.</summary>
-    public static NpyArray ReadDataset(string path, string name)
+    public static NpyArray ReadDataset(string path, string name) => Guard(path, $"cannot read dataset '{name}'", () =>
     {
-        using var file = Open(path);
-        string key = name.Trim('/');
+        using var tree = Hdf5Tree.Open(path);
+        string key = Hdf5Text.Name(name);
+        string why = "";
+        var header = key.Length == 0 ? null : tree.Find(key, out why);
+        if (header is null || !Hdf5Tree.IsDataset(header))
+        {
+            string problem = header is not null ? $"'{key}' is not a dataset" : why;
+            var names = tree.ListDatasets();
+            throw tree.Source.Fail($"no dataset '{name}' ({(problem.Length > 0 ? problem + "; " : "")}datasets: {(names.Count == 0 ? "none" : string.Join(", ", names))})");
+        }
+        return DatasetReader.Read(tree, header, key);
+    });
+
+    /// <summary>
+    /// Runs a read, letting through the reader's own errors (which start with the path) and turning
+    /// an overflow on absurd values, or an I/O error, into <see cref="InvalidDataException"/>.
+    /// Anything else is a bug in the reader and surfaces as one (the fuzz tests look for them).
+    /// </summary>
+    static T Guard<T>(string path, string context, Func<T> read)
+    {
         try
         {
-            if (key.Length == 0 || !file.LinkExists(key)) throw Missing(file, path, name);
-            var dataset = file.Dataset(key);
-            var shape = dataset.Space.Dimensions.Select(d => checked((long)d)).ToArray();
-            var type = dataset.Type;
-            return (type.Class, type.Size, type.Class == H5DataTypeClass.FixedPoint && type.FixedPoint.IsSigned) switch
-            {
-                (H5DataTypeClass.FloatingPoint, 4, _) => NpyArray.From(dataset.Read<float[]>(), shape),
-                (H5DataTypeClass.FloatingPoint, 8, _) => NpyArray.From(dataset.Read<double[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 1, false) => NpyArray.From(dataset.Read<byte[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 1, true) => NpyArray.From(dataset.Read<sbyte[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 2, false) => NpyArray.From(dataset.Read<ushort[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 2, true) => NpyArray.From(dataset.Read<short[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 4, true) => NpyArray.From(dataset.Read<int[]>(), shape),
-                (H5DataTypeClass.FixedPoint, 8, true) => NpyArray.From(dataset.Read<long[]>(), shape),
-                _ => throw new InvalidDataException(
-                    $"{path}: dataset '{name}' has unsupported type {Describe(type)} (supported: float32/64, int8/16/32/64, uint8/16)"),
-            };
+            return read();
         }
-        catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
-            throw new InvalidDataException($"{path}: cannot read dataset '{name}': {e.Message}", e);
+            throw;
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"{path}: {context}: a size or offset in the file is too large to compute with", e);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidDataException($"{path}: {context}: {e.Message}", e);
         }
     }
-
-    static InvalidDataException Missing(IH5Group root, string path, string name)
-    {
-        var names = new List<string>();
-        Collect(root, "", names);
-        return new InvalidDataException($"{path}: no dataset '{name}' (datasets: {(names.Count == 0 ? "none" : string.Join(", ", names))})");
-    }
-
-    static NativeFile Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        try
-        {
-            return H5File.OpenRead(path);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{path}: not a readable HDF5 file: {e.Message}", e);
-        }
-    }
-
-    static void Collect(IH5Group group, string prefix, List<string> names)
-    {
-        foreach (var child in group.Children())
-        {
-            string name = prefix + child.Name;
-            if (child is IH5Dataset) names.Add(name);
-            else if (child is IH5Group sub) Collect(sub, name + "/", names);
-        }
-    }
-
-    static string Describe(IH5DataType type) => type.Class switch
-    {
-        H5DataTypeClass.FixedPoint => $"{(type.FixedPoint.IsSigned ? "int" : "uint")}{type.Size * 8}",
-        H5DataTypeClass.FloatingPoint => $"float{type.Size * 8}",
-        var c => $"{c} of {type.Size} bytes",
-    };
 }

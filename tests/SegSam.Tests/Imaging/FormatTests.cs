@@ -437,6 +437,7 @@ public sealed class Hdf5FormatTests(Hdf5Files files) : IClassFixture<Hdf5Files>
     [InlineData("extra/u16")]
     [InlineData("extra/i64")]
     [InlineData("extra/i8")]
+    [InlineData("extra/big_endian")]
     public void Reads_datasets_as_h5py_wrote_them(string name)
     {
         var expected = NpyFile.Read(files.File("ref_" + name.TrimStart('/').Replace('/', '_') + ".npy"));
@@ -465,7 +466,6 @@ public sealed class Hdf5FormatTests(Hdf5Files files) : IClassFixture<Hdf5Files>
 
     [Theory]
     [InlineData("extra/u32", "unsupported type uint32")]
-    [InlineData("extra/big_endian", "byte order")]
     [InlineData("extra/words", "unsupported type")]
     [InlineData("extra", "extra")]
     public void Unsupported_datasets_are_rejected(string name, string problem) =>
@@ -489,7 +489,7 @@ public sealed class Hdf5FormatTests(Hdf5Files files) : IClassFixture<Hdf5Files>
         var label = files.Case("label");
         int cut = label.GetProperty("offset").GetInt32() + label.GetProperty("size").GetInt32() / 2;
         System.IO.File.WriteAllBytes(path, System.IO.File.ReadAllBytes(Case)[..cut]);
-        FormatErrors.Rejected(path, () => Hdf5File.ReadDataset(path, "label"), "cannot read dataset 'label'");
+        FormatErrors.Rejected(path, () => Hdf5File.ReadDataset(path, "label"), "truncated HDF5 file");
     }
 
     [Fact]
