@@ -160,7 +160,10 @@ public static class MedicalImage
             case ImageFormat.Npz:
                 return FromMembers(format, path, NpzFile.Read(path), NpzImageNames, "array", spacing);
             case ImageFormat.Hdf5:
-                var datasets = (listArrays ? Hdf5File.ListDatasets(path) : [Hdf5ImageName]).ToDictionary(d => d, d => Hdf5File.ReadDataset(path, d));
+                var datasets = (listArrays ? Hdf5File.ListDatasets(path) : []).ToDictionary(d => d, d => Hdf5File.ReadDataset(path, d));
+                // "image" may be a soft link, which a listing (like h5py's visititems) leaves out;
+                // a missing one is reported with the datasets the file holds.
+                if (!datasets.ContainsKey(Hdf5ImageName)) datasets[Hdf5ImageName] = Hdf5File.ReadDataset(path, Hdf5ImageName);
                 return FromMembers(format, path, datasets, [Hdf5ImageName], "dataset", spacing);
             default:
                 throw new InvalidOperationException($"no reader for {format}");

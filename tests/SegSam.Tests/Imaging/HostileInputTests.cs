@@ -14,11 +14,14 @@ public sealed class HostileFiles() : PythonReferenceFiles(Script)
 {
     const string Script = """
         import io, os, sys, zipfile
-        import numpy as np, nibabel as nib, pydicom, torch
+        import numpy as np, nibabel as nib, pydicom, torch, h5py
         from pydicom.data import get_testdata_file
         out = sys.argv[1]
         img = (np.arange(4 * 5 * 6).reshape(4, 5, 6) - 1000).astype(np.float32)
         nib.save(nib.Nifti2Image(img, np.diag([1.0, 2.0, 3.0, 1.0])), os.path.join(out, 'two.nii'))
+        with h5py.File(os.path.join(out, 'linked_image.h5'), 'w') as f:
+            f['data/volume'] = img
+            f['image'] = h5py.SoftLink('/data/volume')
         ds = pydicom.dcmread(get_testdata_file('CT_small.dcm'))
         ds.RescaleSlope = '1e308'
         ds.save_as(os.path.join(out, 'ct_huge_slope.dcm'))
@@ -199,6 +202,18 @@ public sealed class HostileInputTests(HostileFiles files) : IClassFixture<Hostil
         string nrrd = dir.File("huge.nrrd");
         File.WriteAllText(nrrd, "NRRD0004\ntype: float\ndimension: 3\nsizes: 2147483647 2147483647 2147483647\nencoding: raw\nendian: little\n\n");
         Refused(nrrd, "too large");
+    }
+
+    // ---- HDF5 -------------------------------------------------------------------------------
+
+    [Fact]
+    public void An_hdf5_image_that_is_a_soft_link_is_read_and_described()
+    {
+        // Soft links are not listed (as h5py's visititems does not), but "image" is still found.
+        var facts = MedicalImage.Describe(files.File("linked_image.h5"));
+        Assert.Equal("image", facts.ImageArray);
+        Assert.Equal(["data/volume 4×5×6 float32", "image 4×5×6 float32"], facts.Arrays.Select(a => a.ToString()).Order());
+        Assert.Equal(Ramp, MedicalImage.Load(files.File("linked_image.h5")).Data);
     }
 
     // ---- DICOM ------------------------------------------------------------------------------
