@@ -1,12 +1,12 @@
-using StbImageSharp;
 using StbImageWriteSharp;
 
 namespace SegSam.Imaging;
 
 /// <summary>
 /// Picture files: PNG of any bit depth through our <see cref="PngDecoder"/> (16-bit samples kept),
-/// JPEG through <see cref="JpegDecoder"/>, which refuses truncated and corrupt files, BMP through
-/// StbImageSharp; 8-bit PNG writing through StbImageWriteSharp and 16-bit gray PNG writing of our own.
+/// JPEG through <see cref="JpegDecoder"/> and BMP through <see cref="BmpDecoder"/>, each of which
+/// refuses truncated and corrupt files; 8-bit PNG writing through StbImageWriteSharp and 16-bit
+/// gray PNG writing of our own.
 /// </summary>
 public static class PixelFile
 {
@@ -18,22 +18,10 @@ public static class PixelFile
         // The content decides, so a JPEG saved under a .png name still loads.
         if (PngDecoder.HasSignature(bytes)) return PngDecoder.Decode(bytes, source).ToRaster(source);
         if (JpegDecoder.HasSignature(bytes)) return JpegDecoder.Decode(bytes, source);
-        ImageInfo? info = ImageInfo.FromStream(new MemoryStream(bytes));
-        if (info is null)
-            throw new InvalidDataException(Path.GetExtension(source).Equals(".png", StringComparison.OrdinalIgnoreCase)
-                ? $"{source}: not a PNG file (bad signature)"
-                : $"{source}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
-        bool gray = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
-        ImageResult image;
-        try
-        {
-            image = ImageResult.FromMemory(bytes, gray ? StbImageSharp.ColorComponents.Grey : StbImageSharp.ColorComponents.RedGreenBlue);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{source}: cannot decode image: {e.Message}", e);
-        }
-        return RasterImage.FromBytes(image.Height, image.Width, gray ? 1 : 3, image.Data);
+        if (BmpDecoder.HasSignature(bytes)) return BmpDecoder.Decode(bytes, source);
+        throw new InvalidDataException(Path.GetExtension(source).Equals(".png", StringComparison.OrdinalIgnoreCase)
+            ? $"{source}: not a PNG file (bad signature)"
+            : $"{source}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
     }
 
     /// <summary>Writes an 8-bit gray (channels = 1) or RGB (3) PNG atomically.</summary>
