@@ -102,6 +102,11 @@ public sealed class PngFormatTests(PngFiles files) : IClassFixture<PngFiles>
     [InlineData("bad_no_iend", "truncated")]
     [InlineData("bad_crc", "CRC")]
     [InlineData("bad_zlib", "zlib")]
+    [InlineData("bad_trailing_data", "5 bytes of trailing data after the PNG's IEND chunk")]
+    [InlineData("bad_zlib_no_checksum", "Adler-32")]
+    [InlineData("bad_zlib_bytes_after_stream", "Adler-32")]
+    [InlineData("bad_zlib_checksum", "zlib")]
+    [InlineData("bad_long_data", "more than the image's 26 bytes")]
     [InlineData("bad_short_data", "truncated PNG image data")]
     [InlineData("bad_filter", "filter type")]
     [InlineData("bad_depth", "colour type")]
@@ -671,6 +676,11 @@ static class FormatScripts
         i = data.index(b'IDAT') + 10
         put('bad_crc', data[:i] + bytes([data[i] ^ 0x40]) + data[i + 1:])
         put('bad_zlib', png_with(rgb_ihdr, idat=b'\x78\x9c' + bytes(range(200, 240))))
+        put('bad_trailing_data', data + b'extra')
+        put('bad_zlib_no_checksum', png_with(rgb_ihdr, idat=zlib.compress(rows)[:-4]))
+        put('bad_zlib_bytes_after_stream', png_with(rgb_ihdr, idat=zlib.compress(rows) + b'\x00\x00'))
+        put('bad_zlib_checksum', png_with(rgb_ihdr, idat=zlib.compress(rows)[:-1] + bytes([zlib.compress(rows)[-1] ^ 1])))
+        put('bad_long_data', png_with(rgb_ihdr, rows + rows[:13]))
         put('bad_short_data', png_with(rgb_ihdr, rows[:13]))
         put('bad_filter', png_with(rgb_ihdr, b'\x07' + bytes(12) + b'\x00' + bytes(12)))
         put('bad_depth', png_with(struct.pack('>IIBBBBB', 4, 2, 4, 2, 0, 0, 0), rows))
