@@ -97,7 +97,7 @@ public static class JpegDecoder
         // A marker code that no JPEG uses is damage, not a feature SegSam lacks.
         bool unsupported = text.StartsWith("unsupported JPEG", StringComparison.Ordinal) || text.StartsWith("unsupported color", StringComparison.Ordinal)
             || text.Contains("not implemented", StringComparison.OrdinalIgnoreCase);
-        string where = stage == Stage.Headers || scan == 0 ? "" : $" in scan {scan}";
+        string where = stage == Stage.Headers || scan == 0 ? " in its headers" : $" in scan {scan}";
         return unsupported ? $"unsupported JPEG: {text}" : $"corrupt JPEG: {text}{where}";
     }
 
