@@ -18,14 +18,7 @@ public sealed class JpegPictureTests(PictureFiles files) : IClassFixture<Picture
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Jpeg_decodes_to_PIL_values_exactly(string name)
-    {
-        var image = RasterImage.Load(files.PathOf(name));
-        var expected = NpyFile.Read(files.File(name + ".npy"));
-        Assert.Equal(expected.Shape, new long[] { image.Height, image.Width, image.Channels });
-        Assert.True(image.IsUInt8);
-        Assert.Equal(expected.ToFloat32(), image.Data);
-    }
+    public void Jpeg_decodes_to_PIL_values_exactly(string name) => files.AssertDecodesLikePil(name);
 
     [Fact]
     public void Restart_intervals_decode_to_PIL_values_baseline_and_progressive()
@@ -49,12 +42,7 @@ public sealed class JpegPictureTests(PictureFiles files) : IClassFixture<Picture
                 np.save(os.path.join(sys.argv[1], name + '.npy'), (a if a.ndim == 3 else a[:, :, None]).astype(np.float32))
             """, [dir.Path, .. names]);
         foreach (string name in names)
-        {
-            var image = RasterImage.Load(dir.File(name + ".jpg"));
-            var expected = NpyFile.Read(dir.File(name + ".npy"));
-            Assert.Equal(expected.Shape, new long[] { image.Height, image.Width, image.Channels });
-            Assert.True(expected.ToFloat32().SequenceEqual(image.Data), name);
-        }
+            PictureFiles.AssertEqualsPil(RasterImage.Load(dir.File(name + ".jpg")), dir.File(name + ".npy"), name);
     }
 
     static void EncodeWithRestarts(string path, int height, int width, int channels, bool progressive)

@@ -1,3 +1,5 @@
+using SegSam.Imaging;
+
 namespace SegSam.Tests.Imaging;
 
 /// <summary>
@@ -7,6 +9,18 @@ namespace SegSam.Tests.Imaging;
 public sealed class PictureFiles() : PythonReferenceFiles(PictureScripts.Write)
 {
     public string PathOf(string name) => Case(name).GetString()!;
+
+    /// <summary>Asserts that the case decodes to PIL's values.</summary>
+    public void AssertDecodesLikePil(string name) => AssertEqualsPil(RasterImage.Load(PathOf(name)), File(name + ".npy"), name);
+
+    /// <summary>Asserts that <paramref name="image"/> has the shape and exactly the byte values of PIL's array in <paramref name="npyPath"/>.</summary>
+    public static void AssertEqualsPil(RasterImage image, string npyPath, string name)
+    {
+        var expected = NpyFile.Read(npyPath);
+        Assert.Equal(expected.Shape, new long[] { image.Height, image.Width, image.Channels });
+        Assert.True(image.IsUInt8, name);
+        Assert.True(expected.ToFloat32().SequenceEqual(image.Data), $"{name}: values differ from PIL's");
+    }
 }
 
 static class PictureScripts
