@@ -127,6 +127,20 @@ public sealed class JpegPictureTests(PictureFiles files) : IClassFixture<Picture
     }
 
     [Fact]
+    public void Jpeg_claiming_a_frame_larger_than_its_data_can_hold_is_refused_before_decoding()
+    {
+        // A progressive decoder holds the whole frame's coefficients: 65280×65280 would take gigabytes.
+        byte[] jpeg = File.ReadAllBytes(files.PathOf("jpeg_progressive"));
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC2]);
+        byte[] size = [0xFF, 0x00, 0xFF, 0x00];
+        size.CopyTo(jpeg, sof + 5);
+        using var dir = new TempDir();
+        string path = dir.File("huge.jpg");
+        File.WriteAllBytes(path, jpeg);
+        FormatErrors.Rejected(path, () => RasterImage.Load(path), $"corrupt JPEG: a 65280×65280 frame needs more data than the {jpeg.Length:N0}-byte file holds");
+    }
+
+    [Fact]
     public void Unsupported_jpeg_processes_are_refused_as_such()
     {
         byte[] jpeg = File.ReadAllBytes(files.PathOf("jpeg_gray"));
