@@ -94,7 +94,7 @@ public static class JpegDecoder
         foreach (string prefix in new[] { "Corrupt JPEG data: ", "Warning: " })
             if (text.StartsWith(prefix, StringComparison.Ordinal)) text = text[prefix.Length..];
         text = char.ToLowerInvariant(text[0]) + text[1..];
-        // A marker code that no JPEG uses is damage, not a feature SegSam lacks.
+        // libjpeg's "unsupported marker type" is damage (a marker code no JPEG uses), not a feature SegSam lacks.
         bool unsupported = text.StartsWith("unsupported JPEG", StringComparison.Ordinal) || text.StartsWith("unsupported color", StringComparison.Ordinal)
             || text.Contains("not implemented", StringComparison.OrdinalIgnoreCase);
         string where = stage == Stage.Headers || scan == 0 ? " in its headers" : $" in scan {scan}";
