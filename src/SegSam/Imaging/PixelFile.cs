@@ -1,64 +1,27 @@
-using StbImageSharp;
 using StbImageWriteSharp;
 
 namespace SegSam.Imaging;
 
 /// <summary>
 /// Picture files: PNG of any bit depth through our <see cref="PngDecoder"/> (16-bit samples kept),
-/// JPEG/BMP through StbImageSharp; 8-bit PNG writing through StbImageWriteSharp and 16-bit gray
-/// PNG writing of our own.
+/// JPEG through <see cref="JpegDecoder"/> and BMP through <see cref="BmpDecoder"/>, each of which
+/// refuses truncated and corrupt files; 8-bit PNG writing through StbImageWriteSharp and 16-bit
+/// gray PNG writing of our own.
 /// </summary>
 public static class PixelFile
 {
-    public static RasterImage Read(string path)
-    {
-        byte[] bytes = InputFile.ReadAllBytes(path);
-        if (PngDecoder.HasSignature(bytes)) return PngDecoder.Decode(bytes, path).ToRaster(path);
-        if (bytes is [0xFF, 0xD8, ..] && JpegHeaderProblem(bytes) is { } problem)
-            throw new InvalidDataException($"{path}: truncated or corrupt JPEG ({problem})");
-        // The content decides, so a JPEG saved under a .png name still loads.
-        ImageInfo? info = ImageInfo.FromStream(new MemoryStream(bytes));
-        if (info is null)
-            throw new InvalidDataException(Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)
-                ? $"{path}: not a PNG file (bad signature)"
-                : $"{path}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
-        bool gray = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
-        ImageResult image;
-        try
-        {
-            image = ImageResult.FromMemory(bytes, gray ? StbImageSharp.ColorComponents.Grey : StbImageSharp.ColorComponents.RedGreenBlue);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{path}: cannot decode image: {e.Message}", e);
-        }
-        return RasterImage.FromBytes(image.Height, image.Width, gray ? 1 : 3, image.Data);
-    }
+    public static RasterImage Read(string path) => Decode(InputFile.ReadAllBytes(path), path);
 
-    /// <summary>
-    /// What is wrong with a JPEG's header, or null: walks the marker segments from SOI to the
-    /// frame header (SOF), skipping bytes between segments as StbImageSharp does, and checks that
-    /// each segment, the SOF's included, lies within the file. StbImageSharp loops forever on a
-    /// segment that runs past the end of the data (e.g. a file cut in its APP0 header), so such a
-    /// file must not reach it.
-    /// </summary>
-    static string? JpegHeaderProblem(byte[] b)
+    /// <summary>Decodes a whole picture file's bytes; <paramref name="source"/> names it in errors.</summary>
+    public static RasterImage Decode(byte[] bytes, string source)
     {
-        int n = b.Length, i = 2;
-        while (true)
-        {
-            while (i < n && b[i] != 0xFF) i++;
-            while (i < n && b[i] == 0xFF) i++;
-            if (i >= n) return "no frame header (SOF)";
-            int marker = b[i++];
-            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) continue; // markers without a segment
-            if (marker is 0xD9 or 0xDA) return "image data before the frame header (SOF)";
-            if (i + 2 > n) return $"cut in the segment of marker 0x{marker:X2}";
-            int length = (b[i] << 8) | b[i + 1];
-            if (length < 2 || i + length > n) return $"the segment of marker 0x{marker:X2} runs past the end of the file";
-            if (marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC)) return null; // SOF0…SOF15
-            i += length;
-        }
+        // The content decides, so a JPEG saved under a .png name still loads.
+        if (PngDecoder.HasSignature(bytes)) return PngDecoder.Decode(bytes, source).ToRaster(source);
+        if (JpegDecoder.HasSignature(bytes)) return JpegDecoder.Decode(bytes, source);
+        if (BmpDecoder.HasSignature(bytes)) return BmpDecoder.Decode(bytes, source);
+        throw new InvalidDataException(Path.GetExtension(source).Equals(".png", StringComparison.OrdinalIgnoreCase)
+            ? $"{source}: not a PNG file (bad signature)"
+            : $"{source}: not a readable image (supported: PNG, JPEG, BMP, .npy)");
     }
 
     /// <summary>Writes an 8-bit gray (channels = 1) or RGB (3) PNG atomically.</summary>

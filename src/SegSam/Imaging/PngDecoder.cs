@@ -60,6 +60,9 @@ public static class PngDecoder
                     compressed.Write(data);
                     break;
                 case "IEND":
+                    // Whatever follows IEND is no part of the image: another file glued on, or damage.
+                    if (at != bytes.Length)
+                        throw new InvalidDataException($"{source}: {bytes.Length - at:N0} bytes of trailing data after the PNG's IEND chunk");
                     return Decode(header!, palette, compressed, source);
                 default:
                     // Upper case first letter: a critical chunk we would misdecode the image without.
@@ -148,16 +151,17 @@ public static class PngDecoder
         if (compressed.Length == 0) throw new InvalidDataException($"{source}: PNG has no IDAT image data");
         compressed.Position = 0;
         var raw = new byte[size];
-        int total = 0;
+        int total = 0, beyond;
         try
         {
-            using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
+            using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
             while (total < size)
             {
                 int n = zlib.Read(raw, total, size - total);
                 if (n == 0) break;
                 total += n;
             }
+            beyond = total < size ? 0 : zlib.Read(new byte[1]);
         }
         catch (InvalidDataException e)
         {
@@ -165,7 +169,35 @@ public static class PngDecoder
         }
         if (total < size)
             throw new InvalidDataException($"{source}: truncated PNG image data ({total} of {size} bytes after decompression)");
+        if (beyond > 0)
+            throw new InvalidDataException($"{source}: bad zlib data in PNG IDAT: more than the image's {size} bytes");
+        // .NET's inflater says nothing when the zlib trailer is missing or other bytes follow it:
+        // the IDAT data must end with the Adler-32 of exactly the image's bytes.
+        var data = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
+        if (data.Length < 6 || BinaryPrimitives.ReadUInt32BigEndian(data[^4..]) != Adler32(raw))
+            throw new InvalidDataException($"{source}: bad zlib data in PNG IDAT: it does not end with the Adler-32 checksum of the image data");
         return raw;
+    }
+
+    /// <summary>The zlib (RFC 1950) checksum.</summary>
+    static uint Adler32(ReadOnlySpan<byte> data)
+    {
+        const uint Modulus = 65521;
+        const int Run = 5552; // the most bytes before b can overflow 32 bits
+        uint a = 1, b = 0;
+        while (!data.IsEmpty)
+        {
+            var run = data[..Math.Min(Run, data.Length)];
+            foreach (byte v in run)
+            {
+                a += v;
+                b += a;
+            }
+            a %= Modulus;
+            b %= Modulus;
+            data = data[run.Length..];
+        }
+        return (b << 16) | a;
     }
 
     /// <summary>Reverses one row's filter in place (PNG filter method 0: None, Sub, Up, Average, Paeth).</summary>
