@@ -2,6 +2,7 @@ using System.Text.Json;
 using SegSam;
 using SegSam.Modeling.Clip;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Bench;
 

@@ -6,6 +6,8 @@ using SegSam.Inference;
 using SegSam.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
+using SegSam.IO;
+using SegSam.Data;
 
 namespace SegSam.Bench;
 

@@ -11,6 +11,3 @@ public static class ExitCodes
     /// <summary>Bad input data: a file is missing, unreadable, of the wrong format or shape.</summary>
     public const int InputError = 3;
 }
-
-/// <summary>A command-line mistake the user can fix; reported without a stack trace.</summary>
-public sealed class UsageException(string message) : Exception(message);

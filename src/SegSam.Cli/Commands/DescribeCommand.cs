@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using SegSam.Text;
+using SegSam.IO;
 
 namespace SegSam.Cli.Commands;
 

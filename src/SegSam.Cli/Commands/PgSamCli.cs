@@ -10,6 +10,7 @@ using SegSam.Modeling.PgSam;
 using SegSam.Text;
 using SegSam.Training;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Cli.Commands;
 

@@ -4,6 +4,7 @@ using SegSam.Checkpoints;
 using SegSam.Imaging;
 using SegSam.Inference;
 using SegSam.Modeling;
+using SegSam.Data;
 
 namespace SegSam.Cli.Commands;
 

@@ -6,6 +6,7 @@ using SegSam.Data;
 using SegSam.Imaging;
 using SegSam.Inference;
 using SegSam.Reporting;
+using SegSam.IO;
 
 namespace SegSam.Cli.Commands;
 

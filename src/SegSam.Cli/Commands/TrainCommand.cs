@@ -6,6 +6,7 @@ using SegSam.Modeling;
 using SegSam.Text;
 using SegSam.Training;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Cli.Commands;
 
@@ -194,10 +195,4 @@ public static class TrainCommand
 
     static string Known(string value, IReadOnlyList<string> known, string option) =>
         known.Contains(value) ? value : throw new UsageException($"{option} '{value}' is unknown; known: {string.Join(", ", known)}");
-}
-
-/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

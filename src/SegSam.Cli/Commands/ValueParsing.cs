@@ -1,5 +1,5 @@
 using System.Globalization;
-using SegSam.Inference;
+using SegSam.Data;
 
 namespace SegSam.Cli.Commands;
 

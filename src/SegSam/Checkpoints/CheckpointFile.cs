@@ -1,16 +1,7 @@
 using TorchSharp;
+using SegSam.IO;
 
 namespace SegSam.Checkpoints;
-
-/// <summary>The on-disk formats <see cref="CheckpointFile"/> understands.</summary>
-public enum CheckpointFormat
-{
-    /// <summary>A PyTorch torch.save zip archive (.pth / .pt).</summary>
-    TorchZip,
-
-    /// <summary>A safetensors file.</summary>
-    Safetensors,
-}
 
 /// <summary>
 /// Entry point for reading model weights from .pth/.pt (torch.save) and .safetensors files, with

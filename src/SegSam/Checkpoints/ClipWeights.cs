@@ -1,21 +1,11 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
-using SegSam.Modeling;
 using SegSam.Modeling.Clip;
 using TorchSharp;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Checkpoints;
-
-/// <summary>The parameter naming a CLIP checkpoint uses.</summary>
-public enum ClipNaming
-{
-    /// <summary>OpenAI's state_dict names (clip.load, open_clip's open_clip_model.safetensors, our own files).</summary>
-    OpenAi,
-
-    /// <summary>Hugging Face transformers' CLIPModel names (openai/clip-vit-base-patch32 model.safetensors).</summary>
-    HuggingFace,
-}
 
 /// <summary>
 /// CLIP ViT weights on disk. Reads safetensors (or a torch.save state dict) in OpenAI's naming or

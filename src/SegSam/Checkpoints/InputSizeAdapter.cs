@@ -29,12 +29,12 @@ public static class InputSizeAdapter
                 if (IsPosEmbed(name) && tensor.dim() == 4 && dest.dim() == 4 && tensor.shape[3] == dest.shape[3])
                 {
                     value = ResizePosEmbed(tensor, dest.shape[1], dest.shape[2]);
-                    resized.Add($"{name}: {Modeling.Shapes.Format(tensor.shape)} → {Modeling.Shapes.Format(dest.shape)}");
+                    resized.Add($"{name}: {Shapes.Format(tensor.shape)} → {Shapes.Format(dest.shape)}");
                 }
                 else if (IsRelPos(name) && tensor.dim() == 2 && dest.dim() == 2 && tensor.shape[1] == dest.shape[1])
                 {
                     value = ResizeRelPos(tensor, dest.shape[0]);
-                    resized.Add($"{name}: {Modeling.Shapes.Format(tensor.shape)} → {Modeling.Shapes.Format(dest.shape)}");
+                    resized.Add($"{name}: {Shapes.Format(tensor.shape)} → {Shapes.Format(dest.shape)}");
                 }
             }
             result.Add(new(name, value));

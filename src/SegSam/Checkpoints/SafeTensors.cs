@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Checkpoints;
 

@@ -1,6 +1,7 @@
 using SegSam.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Checkpoints;
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Checkpoints;
 

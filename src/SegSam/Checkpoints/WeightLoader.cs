@@ -21,7 +21,7 @@ public static class WeightLoader
         var unexpected = given.Keys.Where(k => !target.ContainsKey(k)).ToList();
         var mismatched = target.Keys.Where(given.ContainsKey)
             .Where(k => !target[k].shape.SequenceEqual(given[k].shape))
-            .Select(k => $"{k}: checkpoint {Modeling.Shapes.Format(given[k].shape)}, model {Modeling.Shapes.Format(target[k].shape)}")
+            .Select(k => $"{k}: checkpoint {Shapes.Format(given[k].shape)}, model {Shapes.Format(target[k].shape)}")
             .ToList();
         var report = new LoadReport(missing, unexpected, mismatched);
         if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
@@ -38,33 +38,4 @@ public static class WeightLoader
         }
         return report;
     }
-}
-
-/// <summary>What did not match between a checkpoint and a model.</summary>
-public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<string> ShapeMismatches)
-{
-    public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && ShapeMismatches.Count == 0;
-
-    public string Describe(int maxPerGroup = 20)
-    {
-        var lines = new List<string>();
-        void Group(string title, IReadOnlyList<string> items)
-        {
-            if (items.Count == 0) return;
-            lines.Add($"{title} ({items.Count}):");
-            lines.AddRange(items.Take(maxPerGroup).Select(i => "  " + i));
-            if (items.Count > maxPerGroup) lines.Add($"  … and {items.Count - maxPerGroup} more");
-        }
-        Group("missing in checkpoint", Missing);
-        Group("unexpected in checkpoint", Unexpected);
-        Group("shape mismatch", ShapeMismatches);
-        return string.Join(Environment.NewLine, lines);
-    }
-}
-
-/// <summary>A checkpoint's tensors do not fit the model it is loaded into.</summary>
-public sealed class CheckpointMismatchException(string source, LoadReport report)
-    : Exception($"{source}: checkpoint does not match the model{Environment.NewLine}{report.Describe()}")
-{
-    public LoadReport Report { get; } = report;
 }

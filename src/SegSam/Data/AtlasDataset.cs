@@ -1,5 +1,6 @@
 using System.Globalization;
 using SegSam.Imaging;
+using SegSam.IO;
 
 namespace SegSam.Data;
 

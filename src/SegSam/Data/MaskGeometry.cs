@@ -1,3 +1,5 @@
+using SegSam.Imaging;
+
 namespace SegSam.Data;
 
 /// <summary>Small geometry on 2D binary masks (row-major H×W) that prompt simulation needs.</summary>
@@ -22,7 +24,7 @@ public static class MaskGeometry
     /// <summary>Inclusive bounds of the largest 8-connected component (the first in row-major order among equals).</summary>
     public static (int X0, int Y0, int X1, int Y1) LargestComponentBounds(byte[] mask, int height, int width)
     {
-        var components = Evaluation.ConnectedComponents.Label(mask, [height, width], 8);
+        var components = ConnectedComponents.Label(mask, [height, width], 8);
         if (components.LargestLabel == 0) throw new ArgumentException("the mask is empty");
         return Bounds(components.Mask(components.LargestLabel), width);
     }

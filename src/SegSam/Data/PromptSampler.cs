@@ -1,9 +1,4 @@
-using SegSam.Inference;
-
 namespace SegSam.Data;
-
-/// <summary>One object to segment: its label value, the prompt, and the object's full mask.</summary>
-public sealed record PromptedObject(int Label, SamPrompt Prompt, byte[] Mask);
 
 /// <summary>
 /// Simulates interactive prompts the way SAM-Med2D trains (facts from its code): objects are

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SegSam.Imaging;
+using SegSam.IO;
 
 namespace SegSam.Data;
 
@@ -63,7 +64,7 @@ public sealed class SliceDataset
         var labels = NpyFile.Read(Path.Combine(dir, "labels.npy"));
         long[] expected = [meta.Ids.Length, meta.Height, meta.Width];
         if (!images.Shape.SequenceEqual(expected) || !labels.Shape.SequenceEqual(expected))
-            throw new InvalidDataException($"{dir}: images {Modeling.Shapes.Format(images.Shape)} / labels {Modeling.Shapes.Format(labels.Shape)} do not match meta.json ({Modeling.Shapes.Format(expected)})");
+            throw new InvalidDataException($"{dir}: images {Shapes.Format(images.Shape)} / labels {Shapes.Format(labels.Shape)} do not match meta.json ({Shapes.Format(expected)})");
         var pixels = images.ToFloat32();
         var codes = labels.ToFloat32();
         int hw = meta.Height * meta.Width;

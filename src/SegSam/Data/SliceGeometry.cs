@@ -63,7 +63,7 @@ public static class SliceGeometry
     public static Tensor SquareRestoreLabels(Tensor labels, int height, int width)
     {
         if (labels.dim() != 3 || labels.shape[1] != labels.shape[2])
-            throw new ArgumentException($"B×S×S label maps are needed, got {Modeling.Shapes.Format(labels.shape)}");
+            throw new ArgumentException($"B×S×S label maps are needed, got {Shapes.Format(labels.shape)}");
         if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), "the slice must have at least one pixel");
         using var scope = NewDisposeScope();
         int side = Math.Max(height, width);

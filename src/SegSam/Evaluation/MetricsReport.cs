@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SegSam.IO;
 
 namespace SegSam.Evaluation;
 

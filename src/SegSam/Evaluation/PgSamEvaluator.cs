@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using SegSam.Data;
 using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
@@ -8,38 +6,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SegSam.Evaluation;
-
-/// <summary>
-/// Semantic label maps scored per held-out slice and category: for every slice and every
-/// category present in its ground truth, the 2D Dice, IoU and HD95 (mm) of "pixels predicted as
-/// that category" against "pixels labelled with it". A category absent from a slice's ground
-/// truth is not scored on that slice (its false positives show in the other categories' Dice).
-/// Results reuse <see cref="MetricsReport"/> (one "object" per slice and category; the prompt
-/// column says how the map was made: "none" for prompt-free, "box" for prompted).
-/// </summary>
-public static class SemanticMapEvaluator
-{
-    public static IEnumerable<ObjectResult> Score(LabelledSlice truth, int[] predicted, string[] categories, string modality, string prompt,
-                                                  double[] spacing, bool surfaceDistances)
-    {
-        if (predicted.Length != truth.Labels.Length) throw new ArgumentException($"{truth.Id}: prediction has {predicted.Length} pixels, truth {truth.Labels.Length}");
-        int[] dims = [truth.Height, truth.Width];
-        foreach (int label in truth.LabelAreas().Keys.Order())
-        {
-            var t = truth.Mask(label);
-            var p = new byte[predicted.Length];
-            for (int i = 0; i < p.Length; i++) p[i] = predicted[i] == label ? (byte)1 : (byte)0;
-            var counts = OverlapMetrics.Count(p, t);
-            double? hd95 = null;
-            if (surfaceDistances)
-            {
-                double h = SurfaceMetrics.Hd95(p, t, dims, spacing);
-                hd95 = double.IsNaN(h) ? null : h;
-            }
-            yield return new ObjectResult(categories[label - 1], modality, prompt, counts.Dice, counts.Iou, null, null, hd95, null, truth.Id);
-        }
-    }
-}
 
 /// <summary>
 /// PG-SAM's evaluation, prompt-free: each held-out slice through the model once, argmax over
@@ -113,7 +79,7 @@ public static class PgSamEvaluator
             var map = new int[size * size];
             if (objects.Count > 0)
             {
-                var (embedding, highRes) = model.EncodeImages(Training.TrainingBatch.Images(model.Sam, fine, [s], model.Sam.Device));
+                var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([fine.Slices[s].Image], fine.Height, fine.Width));
                 var (logits, output) = SegSamEvaluator.PromptLogits(model, embedding, highRes, objects, box: true, size);
                 using (output)
                 {
@@ -139,52 +105,5 @@ public static class PgSamEvaluator
         var maps = PromptedLabels(model, fine, coarseOfLabel, progress: progress);
         return MetricsReport.Build(coarse.Slices.SelectMany((s, i) =>
             SemanticMapEvaluator.Score(s, maps[i], coarse.Categories, coarse.Modality, "box", coarse.PixelSpacing, surfaceDistances)));
-    }
-}
-
-/// <summary>Per-category Dice (mean over the slices where the category is present) and HD95 of several methods side by side.</summary>
-public sealed record MethodComparison(string[] Categories, IReadOnlyList<(string Method, MetricsReport Report)> Methods)
-{
-    static double? Mean(MetricsReport r, string category, Func<ObjectResult, double?> metric)
-    {
-        var values = r.Objects.Where(o => o.Category == category).Select(metric).OfType<double>().ToList();
-        return values.Count == 0 ? null : values.Average();
-    }
-
-    /// <summary>Per method: the mean over categories of the per-category mean Dice.</summary>
-    public double? MeanDice(MetricsReport r)
-    {
-        var per = Categories.Select(c => Mean(r, c, o => o.Dice)).OfType<double>().ToList();
-        return per.Count == 0 ? null : per.Average();
-    }
-
-    public double? MeanHd95(MetricsReport r)
-    {
-        var per = Categories.Select(c => Mean(r, c, o => o.Hd95)).OfType<double>().ToList();
-        return per.Count == 0 ? null : per.Average();
-    }
-
-    static string F(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
-
-    /// <summary>A Markdown table: a row per category, Dice (and HD95 mm) columns per method, the means last.</summary>
-    public string Markdown()
-    {
-        var text = new StringBuilder();
-        text.AppendLine("| category | " + string.Join(" | ", Methods.Select(m => $"{m.Method} Dice | {m.Method} HD95 mm")) + " |");
-        text.AppendLine("|---|" + string.Concat(Methods.Select(_ => "---|---|")));
-        foreach (var c in Categories)
-            text.AppendLine($"| {c} | " + string.Join(" | ", Methods.Select(m => $"{F(Mean(m.Report, c, o => o.Dice), "F4")} | {F(Mean(m.Report, c, o => o.Hd95), "F2")}")) + " |");
-        text.AppendLine("| **mean** | " + string.Join(" | ", Methods.Select(m => $"**{F(MeanDice(m.Report), "F4")}** | {F(MeanHd95(m.Report), "F2")}")) + " |");
-        return text.ToString();
-    }
-
-    public string Csv()
-    {
-        var text = new StringBuilder("category," + string.Join(",", Methods.Select(m => $"{m.Method}_dice,{m.Method}_hd95_mm")) + "\n");
-        foreach (var c in Categories.Append("mean"))
-            text.AppendLine(c + "," + string.Join(",", Methods.Select(m => c == "mean"
-                ? $"{F(MeanDice(m.Report), "R")},{F(MeanHd95(m.Report), "R")}"
-                : $"{F(Mean(m.Report, c, o => o.Dice), "R")},{F(Mean(m.Report, c, o => o.Hd95), "R")}")));
-        return text.ToString();
     }
 }

@@ -5,19 +5,6 @@ using static TorchSharp.torch;
 
 namespace SegSam.Evaluation;
 
-/// <summary>What to evaluate and how.</summary>
-public sealed record EvaluationOptions
-{
-    public bool Boxes { get; init; } = true;
-    public bool Points { get; init; } = true;
-    /// <summary>Score classes and semantic masks (only when the dataset's categories are the model's).</summary>
-    public bool Semantic { get; init; } = true;
-    public bool SurfaceDistances { get; init; } = true;
-    /// <summary>NSD tolerance τ in mm.</summary>
-    public double NsdToleranceMm { get; init; } = 2.0;
-    public double MinAreaFraction { get; init; } = 0.00153;
-}
-
 /// <summary>
 /// Evaluates a SEG-SAM model the way the paper does: every object of every held-out slice is
 /// prompted once, deterministically — its exact bounding box, and/or the object pixel farthest
@@ -44,7 +31,7 @@ public static class SegSamEvaluator
         {
             var slice = data.Slices[s];
             using var scope = NewDisposeScope();
-            var (embedding, highRes) = model.EncodeImages(Training.TrainingBatch.Images(model.Sam, data, [s], model.Sam.Device));
+            var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([slice.Image], data.Height, data.Width));
             foreach (bool box in new[] { true, false })
             {
                 if (box ? !options.Boxes : !options.Points) continue;

@@ -1,3 +1,5 @@
+using SegSam.Imaging;
+
 namespace SegSam.Evaluation;
 
 /// <summary>

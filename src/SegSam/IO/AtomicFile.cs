@@ -1,4 +1,4 @@
-namespace SegSam;
+namespace SegSam.IO;
 
 /// <summary>
 /// Writes a file so that readers see either the old content or the complete new one: the bytes

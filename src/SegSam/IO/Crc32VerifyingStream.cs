@@ -1,6 +1,6 @@
 using System.IO.Hashing;
 
-namespace SegSam;
+namespace SegSam.IO;
 
 /// <summary>
 /// Reads a zip member while checking it against its directory entry, as Python's zipfile (and

@@ -1,4 +1,4 @@
-namespace SegSam;
+namespace SegSam.IO;
 
 /// <summary>
 /// How much data deflate-compressed bytes can possibly hold. Deflate cannot compress better than

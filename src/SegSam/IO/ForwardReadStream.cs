@@ -1,4 +1,4 @@
-namespace SegSam;
+namespace SegSam.IO;
 
 /// <summary>
 /// Base of the read-only, forward-only streams that check data as it passes (gzip, zlib and zip

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SegSam;
+namespace SegSam.IO;
 
 /// <summary>
 /// Opens a file the user named for reading, after making sure it is a regular file. A FIFO

@@ -1,10 +1,7 @@
-using System.Globalization;
 using SegSam.Imaging.Dicom;
+using SegSam.IO;
 
 namespace SegSam.Imaging;
-
-/// <summary>The kinds of file <see cref="MedicalImage"/> reads.</summary>
-public enum ImageFormat { Nifti, Dicom, MetaImage, Nrrd, Picture, Npy, Npz, Hdf5 }
 
 /// <summary>
 /// One entry point for every image format SegSam reads: picks the reader from the file's name
@@ -84,7 +81,7 @@ public static class MedicalImage
         var s = array.Shape;
         if (s.Length == 3 && s[2] is 1 or 3) return FromPicture(RasterImage.FromNpy(array, source), source, spacing, array.DType.Name);
         if (s.Length is not (2 or 3) || s.Any(d => d < 1 || d > int.MaxValue))
-            throw new InvalidDataException($"{source}: expected an H×W image or a D×H×W volume, got shape {Modeling.Shapes.Format(s)}");
+            throw new InvalidDataException($"{source}: expected an H×W image or a D×H×W volume, got shape {Shapes.Format(s)}");
         int[] dims = s.Length == 2 ? [(int)s[1], (int)s[0], 1] : [(int)s[2], (int)s[1], (int)s[0]];
         var data = array.ToFloat32();
         if (data.Any(v => !float.IsFinite(v)))
@@ -219,58 +216,4 @@ public static class MedicalImage
         using (var file = InputFile.OpenRead(path)) file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         return PngDecoder.HasSignature(head) ? "PNG" : head[0] == 0xff && head[1] == 0xd8 ? "JPEG" : head[0] == 'B' && head[1] == 'M' ? "BMP" : "picture";
     }
-}
-
-/// <summary>What <see cref="MedicalImage.Describe"/> finds out about an image file.</summary>
-public sealed record ImageFacts
-{
-    public required string Path { get; init; }
-    /// <summary>"NIfTI-1", "DICOM", "MetaImage", "NRRD", "PNG", "JPEG", "BMP", "NumPy .npy", "NumPy .npz", "HDF5".</summary>
-    public required string Format { get; init; }
-    public required VolumeFacts Volume { get; init; }
-    public NiftiFacts? Nifti { get; init; }
-    public DicomSeriesSummary? Dicom { get; init; }
-    /// <summary>Every array of a .npy/.npz or dataset of an HDF5 file; empty for the other formats.</summary>
-    public IReadOnlyList<ArrayFacts> Arrays { get; init; } = [];
-    /// <summary>Which array or dataset became <see cref="Volume"/> (.npz and HDF5).</summary>
-    public string? ImageArray { get; init; }
-}
-
-/// <summary>The grid, geometry and value range of a loaded volume.</summary>
-public sealed record VolumeFacts(int[] Dims, double[] Spacing, double[][] Affine, string Orientation, string DataType, double Min, double Max, double Mean)
-{
-    public static VolumeFacts Of(Volume v)
-    {
-        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
-        foreach (float x in v.Data)
-        {
-            if (x < min) min = x;
-            if (x > max) max = x;
-            sum += x;
-        }
-        var affine = Enumerable.Range(0, 4).Select(r => Enumerable.Range(0, 4).Select(c => v.Affine[r, c]).ToArray()).ToArray();
-        return new VolumeFacts(v.Dims.ToArray(), v.Spacing, affine, Imaging.Orientation.AxisCodes(v.Affine), v.SourceDataType,
-            min, max, sum / v.VoxelCount);
-    }
-}
-
-/// <summary>
-/// NIfTI header facts beyond the grid: the xform codes and the intensity scaling. A slope or
-/// intercept stored as NaN (which means "no scaling") is null here, so the facts are valid JSON.
-/// </summary>
-public sealed record NiftiFacts(int Version, int[] Dims, int QformCode, int SformCode, double? SclSlope, double? SclInter, bool IsScaled, string Description)
-{
-    public static NiftiFacts Of(NiftiImage n) =>
-        new(n.Version, n.Dims, n.QformCode, n.SformCode, Finite(n.SclSlope), Finite(n.SclInter), n.IsScaled, n.Description);
-
-    static double? Finite(double value) => double.IsFinite(value) ? value : null;
-}
-
-/// <summary>One array of a NumPy or HDF5 file: its name, shape and element type.</summary>
-public sealed record ArrayFacts(string Name, long[] Shape, string DataType)
-{
-    public static ArrayFacts Of(string name, NpyArray array) => new(name, array.Shape, array.DType.Name);
-
-    public override string ToString() =>
-        $"{(Name.Length == 0 ? "" : Name + " ")}{string.Join("×", Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))} {DataType}";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SegSam.IO;
 
 namespace SegSam.Imaging;
 

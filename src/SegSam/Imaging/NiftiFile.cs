@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using SegSam.IO;
 
 namespace SegSam.Imaging;
 

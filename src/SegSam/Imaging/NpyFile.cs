@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using SegSam.IO;
 
 namespace SegSam.Imaging;
 
@@ -58,13 +59,13 @@ public static partial class NpyFile
             ?? throw new InvalidDataException($"{source}: unsupported .npy dtype '{descr}' (supported: {string.Join(", ", NpyDType.All.Select(d => d.Name))}, little-endian)");
         long bytes = ByteSize(shape, dtype.Size);
         if (bytes < 0 || bytes > Array.MaxLength)
-            throw new InvalidDataException($"{source}: array of shape {Modeling.Shapes.Format(shape)} of {dtype.Name} is too large to read");
+            throw new InvalidDataException($"{source}: array of shape {Shapes.Format(shape)} of {dtype.Name} is too large to read");
         long left = available - (8 + (major == 1 ? 2 : 4) + headerLength);
         if (bytes > left)
-            throw new InvalidDataException($"{source}: truncated .npy data (shape {Modeling.Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes, {Math.Max(left, 0)} are present)");
+            throw new InvalidDataException($"{source}: truncated .npy data (shape {Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes, {Math.Max(left, 0)} are present)");
         var data = new byte[bytes];
         if (ReadFully(stream, data) < bytes)
-            throw new InvalidDataException($"{source}: truncated .npy data (shape {Modeling.Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes)");
+            throw new InvalidDataException($"{source}: truncated .npy data (shape {Shapes.Format(shape)} of {dtype.Name} needs {bytes} bytes)");
         if (fortran && shape.Length > 1) data = FortranToC(data, shape, dtype.Size);
         return new NpyArray(dtype, shape, data);
     }

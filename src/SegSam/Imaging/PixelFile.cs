@@ -1,4 +1,5 @@
 using StbImageWriteSharp;
+using SegSam.IO;
 
 namespace SegSam.Imaging;
 

@@ -50,7 +50,7 @@ public sealed class RasterImage
         var s = array.Shape;
         bool layoutOk = s.Length == 2 || (s.Length == 3 && s[2] is 1 or 3);
         if (!layoutOk)
-            throw new InvalidDataException($"{source}: expected an H×W or H×W×3 image array, got shape {Modeling.Shapes.Format(s)}");
+            throw new InvalidDataException($"{source}: expected an H×W or H×W×3 image array, got shape {Shapes.Format(s)}");
         int channels = s.Length == 2 ? 1 : (int)s[2];
         bool isBytes = array.DType == NpyDType.UInt8;
         try

@@ -1,6 +1,7 @@
 using SegSam.Imaging;
 using SegSam.Modeling;
 using TorchSharp;
+using SegSam.Data;
 using static TorchSharp.torch;
 
 namespace SegSam.Inference;
@@ -207,15 +208,4 @@ public sealed class SamPredictor : IDisposable
     }
 
     public void Dispose() => ResetImage();
-}
-
-/// <summary>Tensors returned by <see cref="SamPredictor.PredictTorch"/>; disposing releases them.</summary>
-public sealed record SamBatchOutput(Tensor Masks, Tensor IouPredictions, Tensor LowResLogits) : IDisposable
-{
-    public void Dispose()
-    {
-        Masks.Dispose();
-        IouPredictions.Dispose();
-        LowResLogits.Dispose();
-    }
 }

@@ -1,3 +1,5 @@
+using SegSam.Data;
+
 namespace SegSam.Inference;
 
 /// <summary>

@@ -3,14 +3,6 @@ using SegSam.Imaging;
 
 namespace SegSam.Inference;
 
-/// <summary>One segmented object of a volume: its slices' masks, class and size.</summary>
-public sealed record SegmentedObject(int Axis, int StartSlice, IReadOnlyDictionary<int, byte[]> SliceMasks, SemanticPrediction Start)
-{
-    public int VoxelCount => SliceMasks.Values.Sum(m => m.Count(v => v != 0));
-    public int FirstSlice => SliceMasks.Keys.Min();
-    public int LastSlice => SliceMasks.Keys.Max();
-}
-
 /// <summary>
 /// Prompted segmentation of a slice of a 3D volume, and MedSAM-style propagation: the mask's
 /// bounding box on one slice prompts the neighbouring slice, in both directions, until the

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SegSam.IO;
 
 namespace SegSam.Modeling;
 
@@ -51,11 +52,4 @@ public static class ConfigJson
     {
         if (!ok) throw new InvalidDataException($"{source}: {message}");
     };
-}
-
-/// <summary>A config record that can reject values its modules could not be built from.</summary>
-public interface IValidatedConfig
-{
-    /// <summary>Throws InvalidDataException naming <paramref name="source"/> and the offending field.</summary>
-    void Validate(string source);
 }

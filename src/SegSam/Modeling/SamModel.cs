@@ -50,6 +50,18 @@ public sealed class SamModel : nn.Module
         eval();
     }
 
+    /// <summary>
+    /// Gray slices (height × width values each, on the prepared 0–255 scale) as the encoder's input
+    /// batch: every slice repeated over the input channels, then normalised and padded (<see cref="Preprocess"/>).
+    /// </summary>
+    public Tensor PreprocessSlices(IEnumerable<float[]> slices, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        int channels = Config.ImageEncoder.InChans;
+        var pixels = stack(slices.Select(s => tensor(s, [1, height, width], device: Device).expand(channels, -1, -1)), 0);
+        return Preprocess(pixels).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Normalises B×C×h×w pixels and zero-pads them to the encoder's square input.</summary>
     public Tensor Preprocess(Tensor x)
     {

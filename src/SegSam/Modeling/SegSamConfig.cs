@@ -3,38 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace SegSam.Modeling;
 
-/// <summary>What the classification-oriented tokens of the semantic-aware decoder do.</summary>
-public enum UnpromptedMode
-{
-    /// <summary>No CO-tokens (SAWD_pmt in the paper's Table 4).</summary>
-    None,
-    /// <summary>Multi-label presence of the other categories, fed back into the SO-token (SAWD_unpmt).</summary>
-    Classify,
-    /// <summary>Full-image semantic segmentation of every category instead (the SAWD_sem variant).</summary>
-    Segment,
-}
-
-/// <summary>The semantic-aware decoder (SAWD) of SEG-SAM.</summary>
-public sealed record SemanticDecoderConfig
-{
-    public bool Enabled { get; init; } = true;
-    public UnpromptedMode Unprompted { get; init; } = UnpromptedMode.Classify;
-    public int TransformerDepth { get; init; } = 2;
-    public int TransformerMlpDim { get; init; } = 2048;
-    public int TransformerNumHeads { get; init; } = 8;
-}
-
-/// <summary>Text-to-vision semantic enhancement (T2VSE) of SEG-SAM.</summary>
-public sealed record TextEnhancerConfig
-{
-    public bool Enabled { get; init; }
-    /// <summary>Width of the category text embeddings (the text encoder's dimension).</summary>
-    public int TextDim { get; init; } = 256;
-    public int NumHeads { get; init; } = 8;
-    /// <summary>Text encoder that produced the stored embeddings, e.g. "hashing:256".</summary>
-    public string TextEncoder { get; init; } = "hashing:256";
-}
-
 /// <summary>
 /// A SEG-SAM model: a SAM configuration plus the semantic parts, every one a switch so that
 /// the paper's ablations (Table 4) are configurations: baseline (all off), baseline + cls token,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using SegSam.Evaluation;
+using SegSam.IO;
 
 namespace SegSam.Reporting;
 

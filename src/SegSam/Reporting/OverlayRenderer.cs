@@ -1,23 +1,5 @@
 namespace SegSam.Reporting;
 
-/// <summary>A box prompt: inclusive pixel corners (X0, Y0) and (X1, Y1), as <c>SegSam.Inference.BoxPrompt</c> has them.</summary>
-public readonly record struct OverlayBox(double X0, double Y0, double X1, double Y1);
-
-/// <summary>A click prompt at pixel (X, Y); positive marks the object, negative the background.</summary>
-public readonly record struct OverlayClick(double X, double Y, bool Positive);
-
-/// <summary>
-/// What one overlay shows: a gray slice (Height×Width, 0–255), the ground-truth and predicted
-/// masks (non-zero = inside) and the prompt.
-/// </summary>
-public sealed record OverlaySlice(int Height, int Width, float[] Gray)
-{
-    public byte[]? Truth { get; init; }
-    public byte[]? Predicted { get; init; }
-    public OverlayBox? Box { get; init; }
-    public IReadOnlyList<OverlayClick> Clicks { get; init; } = [];
-}
-
 /// <summary>
 /// Draws a slice with its masks and prompt into an RGB picture, upscaled by an integer factor
 /// (nearest neighbour): the prediction as a tinted fill with an outline, the ground truth as an

@@ -2,9 +2,6 @@ using SegSam.Evaluation;
 
 namespace SegSam.Reporting;
 
-/// <summary>One gallery picture: an overlay PNG (see <see cref="OverlayRenderer"/>) and the evaluation of the object it shows.</summary>
-public sealed record ReportOverlay(byte[] Png, ObjectResult Result);
-
 /// <summary>What an <see cref="HtmlReport"/> shows; everything but the title and the metrics is optional.</summary>
 public sealed record ReportContent(string Title, MetricsReport Metrics)
 {

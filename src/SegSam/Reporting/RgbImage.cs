@@ -2,12 +2,6 @@ using StbImageWriteSharp;
 
 namespace SegSam.Reporting;
 
-/// <summary>An sRGB colour; <see cref="Hex"/> is its CSS form.</summary>
-public readonly record struct Rgb(byte R, byte G, byte B)
-{
-    public string Hex => $"#{R:x2}{G:x2}{B:x2}";
-}
-
 /// <summary>An 8-bit RGB picture, row-major Height×Width×3.</summary>
 public sealed class RgbImage
 {

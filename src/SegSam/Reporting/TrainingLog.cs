@@ -1,13 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SegSam.IO;
 
 namespace SegSam.Reporting;
-
-/// <summary>One optimiser step of a train_log.jsonl: the learning rate and each loss part ("total" among them).</summary>
-public sealed record TrainingStep(int Epoch, int Step, double LearningRate, double ElapsedSeconds, IReadOnlyDictionary<string, double> Loss);
-
-/// <summary>The end of an epoch: the global step reached and the epoch's mean total loss.</summary>
-public sealed record EpochEnd(int Epoch, int Step, double MeanLoss, double ElapsedSeconds);
 
 /// <summary>
 /// The entries of the trainer's train_log.jsonl: step lines (with "loss") and "epoch_end" lines.

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using SegSam.IO;
 
 namespace SegSam.Text;
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
+using SegSam.IO;
 
 namespace SegSam.Text;
 

@@ -1,11 +1,5 @@
 namespace SegSam.Text;
 
-/// <summary>Whether a category's description was asked for in this run or already in the file.</summary>
-public enum DescriptionStatus { Cached, Generated }
-
-/// <summary>What happened to one category of a <see cref="DescriptionGenerator.Run"/>.</summary>
-public sealed record DescriptionProgress(int Index, int Total, string Category, DescriptionStatus Status, bool ImageAttached);
-
 /// <summary>
 /// Asks an OpenAI-compatible chat endpoint for SEG-SAM category descriptions (the appendix 6.2
 /// template, temperature 0) and keeps them in a descriptions file, which doubles as the cache:

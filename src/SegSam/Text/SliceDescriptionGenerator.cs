@@ -1,18 +1,5 @@
 namespace SegSam.Text;
 
-/// <summary>What happened to one slice of a <see cref="SliceDescriptionGenerator.Run"/>.</summary>
-public sealed record SliceDescriptionProgress(int Index, int Total, string Id, DescriptionStatus Status);
-
-/// <summary>
-/// The outcome of a <see cref="SliceDescriptionGenerator.Run"/>: one step per slice handled, and
-/// how many slices were left undescribed because the run's limit was reached.
-/// </summary>
-public sealed record SliceDescriptionRun(IReadOnlyList<SliceDescriptionProgress> Steps, int Remaining)
-{
-    public int Generated => Steps.Count(s => s.Status == DescriptionStatus.Generated);
-    public int Cached => Steps.Count(s => s.Status == DescriptionStatus.Cached);
-}
-
 /// <summary>
 /// Per-image descriptions for PG-SAM's prior: sends each slice, as an image, with
 /// <see cref="SliceDescriptionPrompt"/> to an OpenAI-compatible chat endpoint (a vision model)

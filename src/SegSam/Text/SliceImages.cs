@@ -1,17 +1,8 @@
 using SegSam.Data;
 using SegSam.Imaging;
+using SegSam.IO;
 
 namespace SegSam.Text;
-
-/// <summary>An image file's bytes and media type, as it goes into a request.</summary>
-public sealed record EncodedImage(byte[] Bytes, string MediaType);
-
-/// <summary>
-/// One slice to describe: its id (the key of the descriptions file, which must be the slice id
-/// the PG-SAM trainer and evaluator look up), where it comes from (for messages), the modality
-/// its dataset records, if any, and how to encode it (called only when the slice is asked for).
-/// </summary>
-public sealed record SliceImage(string Id, string Source, string? Modality, Func<EncodedImage> Encode);
 
 /// <summary>The slices of a prepared dataset or of a folder of pictures, as <see cref="SliceImage"/>s.</summary>
 public static class SliceImages

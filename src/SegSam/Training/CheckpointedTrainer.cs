@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SegSam.Data;
 using static TorchSharp.torch;
+using SegSam.IO;
 
 namespace SegSam.Training;
 

@@ -79,6 +79,6 @@ public static class PgSamLoss
     static void CheckShapes(Tensor logits, Tensor labels)
     {
         if (logits.dim() != 4 || labels.dim() != 3 || logits.shape[0] != labels.shape[0] || logits.shape[2] != labels.shape[1] || logits.shape[3] != labels.shape[2])
-            throw new ArgumentException($"logits {Modeling.Shapes.Format(logits.shape)} and labels {Modeling.Shapes.Format(labels.shape)} must be B×C×H×W and B×H×W");
+            throw new ArgumentException($"logits {Shapes.Format(logits.shape)} and labels {Shapes.Format(labels.shape)} must be B×C×H×W and B×H×W");
     }
 }

@@ -4,9 +4,6 @@ using static TorchSharp.torch;
 
 namespace SegSam.Training;
 
-/// <summary>The loss of one step, with each term kept for the log.</summary>
-public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, double> Parts);
-
 /// <summary>
 /// SEG-SAM's objective (Eq. 11) for whatever parts a model has: L_bin = w_f·focal + w_d·Dice on
 /// SAGD's mask (plus SAM's IoU-head MSE; with several masks per prompt the one of least loss is

@@ -101,7 +101,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
         using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);
 
-        var images = TrainingBatch.Images(model.Sam, step, rows, device);
+        var images = model.Sam.PreprocessSlices(rows.Select(i => step.Slices[i].Image), step.Height, step.Width);
         Tensor embeddings;
         Tensor? highRes;
         if (cached is not null)
@@ -135,7 +135,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         for (int start = 0; start < data.Slices.Count; start += 8)
         {
             var indices = Enumerable.Range(start, Math.Min(8, data.Slices.Count - start));
-            chunks.Add(model.Sam.ImageEncoder.forward(TrainingBatch.Images(model.Sam, data, indices, device)));
+            chunks.Add(model.Sam.ImageEncoder.forward(model.Sam.PreprocessSlices(indices.Select(i => data.Slices[i].Image), data.Height, data.Width)));
         }
         return cat(chunks, 0).MoveToOuterDisposeScope();
     }

@@ -19,10 +19,3 @@ public sealed record TrainerState(int Epoch, int StepInEpoch, int GlobalStep, ul
     public static TrainerState FromJson(string json, string source) =>
         JsonSerializer.Deserialize<TrainerState>(json, Json) ?? throw new InvalidDataException($"{source}: empty trainer state");
 }
-
-/// <summary>Progress of a run, for progress bars.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, int StepInEpoch, int StepsPerEpoch, int GlobalStep, int TotalSteps,
-                                      double Loss, double LearningRate, TimeSpan Elapsed);
-
-/// <summary>What a run did.</summary>
-public sealed record TrainingResult(int EpochsCompleted, int Steps, double ElapsedSeconds, bool StoppedByBudget, string ModelPath, double LastEpochLoss);

@@ -1,5 +1,4 @@
 using SegSam.Data;
-using SegSam.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -67,16 +66,6 @@ public sealed class TrainingBatch : IDisposable
             Presence = tensor(presence, [p, Math.Max(numClasses, 1)], device: device),
             LabelMaps = tensor(labelMaps, [p, data.Height, data.Width], device: device),
         };
-    }
-
-    /// <summary>The step's images as a B×C×S×S float tensor normalised for the model.</summary>
-    public static Tensor Images(SamModel sam, SliceDataset data, IEnumerable<int> sliceIndices, Device device)
-    {
-        using var scope = NewDisposeScope();
-        int channels = sam.Config.ImageEncoder.InChans;
-        var pixels = stack(sliceIndices.Select(i =>
-            tensor(data.Slices[i].Image, [1, data.Height, data.Width], device: device).expand(channels, -1, -1)), 0);
-        return sam.Preprocess(pixels).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using SegSam.Imaging;
 using SegSam.Inference;
 using SegSam.Modeling;
 using SegSam.Tests.Support;
+using SegSam.Data;
 using static TorchSharp.torch;
 
 namespace SegSam.Tests.Checkpoints;

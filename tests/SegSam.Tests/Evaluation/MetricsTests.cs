@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegSam.Evaluation;
 using SegSam.Tests.Support;
+using SegSam.Imaging;
 
 namespace SegSam.Tests.Evaluation;
 

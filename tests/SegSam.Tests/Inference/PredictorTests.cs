@@ -2,6 +2,7 @@ using SegSam.Imaging;
 using SegSam.Inference;
 using SegSam.Tests.Support;
 using TorchSharp;
+using SegSam.Data;
 using static TorchSharp.torch;
 
 namespace SegSam.Tests.Inference;

@@ -227,8 +227,8 @@ public class PgSamHeadTests
         using (neck) using (clipImage) using (clipText)
         using (var head = Build(Tiny(prior, fusion, refine)))
         {
-            PgSamCheckpoint.Save(head, path);
-            using var reloaded = PgSamCheckpoint.Load(path);
+            PgSamHeadCheckpoint.Save(head, path);
+            using var reloaded = PgSamHeadCheckpoint.Load(path);
             Assert.Equal(head.Config, reloaded.Config);
             Assert.Equal(head.Config, PgSamConfig.Load(dir.File("pgsam.json")));
             using var a = head.Predict(neck, prior ? clipImage : null, prior ? clipText : null);
@@ -245,8 +245,8 @@ public class PgSamHeadTests
         using var dir = new TempDir();
         string path = dir.File("pgsam.safetensors");
         using (var head = Build(Tiny(prior: false, fusion: false)))
-            PgSamCheckpoint.Save(head, path);
-        var e = Assert.Throws<CheckpointMismatchException>(() => PgSamCheckpoint.Load(path, Tiny()).Dispose());
+            PgSamHeadCheckpoint.Save(head, path);
+        var e = Assert.Throws<CheckpointMismatchException>(() => PgSamHeadCheckpoint.Load(path, Tiny()).Dispose());
         Assert.Contains("sim_proj.weight", e.Report.Missing);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegSam.Imaging;
 using SegSam.Inference;
+using SegSam.Data;
 
 namespace SegSam.Tests.Support;
 

@@ -102,7 +102,7 @@ public class TrainerTests
         var objects = Enumerable.Range(0, 2).SelectMany(row => sampler.SampleTraining(data.Slices[row], 2, 1, rng).Select(o => (row, o))).ToList();
         using var batch = TrainingBatch.Build(data, [0, 1], objects, 3, CPU);
         using var scope = NewDisposeScope();
-        var embeddings = model.Sam.ImageEncoder.forward(TrainingBatch.Images(model.Sam, data, [0, 1], CPU));
+        var embeddings = model.Sam.ImageEncoder.forward(model.Sam.PreprocessSlices([data.Slices[0].Image, data.Slices[1].Image], data.Height, data.Width));
         using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), null, null, batch.Boxes, null, false);
         SegSamLoss.Compute(output, batch, new TrainingConfig(), 32).Total.backward();
         string[] mustLearn =

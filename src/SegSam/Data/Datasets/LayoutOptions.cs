@@ -35,6 +35,3 @@ public sealed record LayoutOptions
             throw new ArgumentException($"a CT window does not apply to {layout}: its images are already normalised");
     }
 }
-
-/// <summary>The training and held-out sets of a prepared layout.</summary>
-public sealed record DatasetSplit(SliceDataset Train, SliceDataset Test);

@@ -67,7 +67,7 @@ public static class MedSamNpzDataset
         var image = MedicalImage.FromArray(arrays["imgs"], $"{file}: imgs", spacing);
         var labels = MedicalImage.FromArray(arrays["gts"], $"{file}: gts", spacing);
         if (!image.Dims.SequenceEqual(labels.Dims))
-            throw new InvalidDataException($"{file}: grids differ: imgs {Modeling.Shapes.Format(arrays["imgs"].Shape)}, gts {Modeling.Shapes.Format(arrays["gts"].Shape)}");
+            throw new InvalidDataException($"{file}: grids differ: imgs {Shapes.Format(arrays["imgs"].Shape)}, gts {Shapes.Format(arrays["gts"].Shape)}");
         bool bytes = image.Data.All(v => v is >= 0 and <= 255);
         return (bytes ? image : Modalities.Normalise(image, modality, options.CtWindow("abdomen")), labels);
     }

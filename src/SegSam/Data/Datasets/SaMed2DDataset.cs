@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SegSam.Imaging;
+using SegSam.IO;
 
 namespace SegSam.Data.Datasets;
 

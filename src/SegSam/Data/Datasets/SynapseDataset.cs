@@ -108,7 +108,7 @@ public static partial class SynapseDataset
     static (Volume Image, Volume Labels) Pair(string file, NpyArray image, NpyArray labels)
     {
         if (!image.Shape.SequenceEqual(labels.Shape))
-            throw new InvalidDataException($"{file}: grids differ: image {Modeling.Shapes.Format(image.Shape)}, label {Modeling.Shapes.Format(labels.Shape)}");
+            throw new InvalidDataException($"{file}: grids differ: image {Shapes.Format(image.Shape)}, label {Shapes.Format(labels.Shape)}");
         var imageVolume = MedicalImage.FromArray(image, $"{file}: image");
         var labelVolume = MedicalImage.FromArray(labels, $"{file}: label");
         var scaled = imageVolume.Data.Select(v => Math.Clamp(v * 255f, 0f, 255f)).ToArray();

@@ -3,25 +3,6 @@ using System.Text;
 
 namespace SegSam.Imaging.Dicom;
 
-/// <summary>A file in a scanned folder that is not part of any image series, and why.</summary>
-public sealed record DicomSkippedFile(string Path, string Reason)
-{
-    public override string ToString() => $"{System.IO.Path.GetFileName(Path)}: {Reason}";
-}
-
-/// <summary>One series found in a folder: its identity and files, from the headers only.</summary>
-public sealed record DicomSeriesInfo(string SeriesInstanceUid, string? SeriesDescription, string? Modality, int? SeriesNumber, IReadOnlyList<string> Files)
-{
-    internal IReadOnlyList<DicomDataset> Headers { get; init; } = [];
-
-    public override string ToString() =>
-        $"{(SeriesInstanceUid.Length == 0 ? "(no Series Instance UID)" : SeriesInstanceUid)} " +
-        $"\"{SeriesDescription}\" {Modality ?? "?"}, {Files.Count} file{(Files.Count == 1 ? "" : "s")}";
-}
-
-/// <summary>The image series of a folder (subfolders are not searched) and the files skipped.</summary>
-public sealed record DicomFolderScan(string Folder, IReadOnlyList<DicomSeriesInfo> Series, IReadOnlyList<DicomSkippedFile> Skipped);
-
 /// <summary>What <c>segsam info</c> shows about a loaded series.</summary>
 public sealed record DicomSeriesSummary
 {

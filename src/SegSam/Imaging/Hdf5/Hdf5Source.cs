@@ -1,3 +1,5 @@
+using SegSam.IO;
+
 namespace SegSam.Imaging.Hdf5;
 
 /// <summary>

@@ -143,17 +143,3 @@ public sealed class PgSamMaskDecoder : nn.Module
         return mask_refiner.forward(input).view(b, t, h, w).MoveToOuterDisposeScope();
     }
 }
-
-/// <summary>
-/// The PG-SAM decoder's outputs for every mask token: refined logits and the logits before the
-/// mask optimizer (B×T×4h×4w), IoU predictions (B×T).
-/// </summary>
-public sealed record PgSamDecoderOutput(Tensor Masks, Tensor CoarseMasks, Tensor Iou) : IDisposable
-{
-    public void Dispose()
-    {
-        Masks.Dispose();
-        CoarseMasks.Dispose();
-        Iou.Dispose();
-    }
-}

@@ -1,4 +1,4 @@
-namespace SegSam.Evaluation;
+namespace SegSam.Imaging;
 
 /// <summary>
 /// A validated 2D (H, W) or 3D (D, H, W) row-major grid seen as (D, H, W): a 2D grid gets depth 1,

@@ -1,4 +1,4 @@
-namespace SegSam.Modeling;
+namespace SegSam;
 
 /// <summary>Shape formatting for error messages.</summary>
 public static class Shapes

@@ -1,0 +1,14 @@
+namespace SegSam.Evaluation;
+
+/// <summary>What to evaluate and how.</summary>
+public sealed record EvaluationOptions
+{
+    public bool Boxes { get; init; } = true;
+    public bool Points { get; init; } = true;
+    /// <summary>Score classes and semantic masks (only when the dataset's categories are the model's).</summary>
+    public bool Semantic { get; init; } = true;
+    public bool SurfaceDistances { get; init; } = true;
+    /// <summary>NSD tolerance τ in mm.</summary>
+    public double NsdToleranceMm { get; init; } = 2.0;
+    public double MinAreaFraction { get; init; } = 0.00153;
+}
