@@ -5,6 +5,7 @@ using SegSam.Data;
 using SegSam.Evaluation;
 using SegSam.Inference;
 using SegSam.Reporting;
+using SegSam.Imaging;
 
 namespace SegSam.Cli.Commands;
 

@@ -2,8 +2,6 @@ using System.CommandLine;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Evaluation;
-using SegSam.Imaging;
-using SegSam.Inference;
 using SegSam.Modeling;
 using SegSam.Modeling.Clip;
 using SegSam.Modeling.PgSam;
@@ -230,56 +228,6 @@ public static class PgSamCli
         return ExitCodes.Success;
     }
 
-    /// <summary>What a PG-SAM `segment` wrote, as segmentation.json: the label table (value → name) and each class's size.</summary>
-    public sealed record VolumeResult(string Input, string Model, string Axis, int Slices, string Intensity,
-                                      IReadOnlyDictionary<int, string> Labels, IReadOnlyList<ClassSummary> Classes, IReadOnlyList<string> Files);
-
-    public sealed record ClassSummary(int Label, string Name, long Voxels, double VolumeMm3);
-
-    /// <summary>
-    /// `segsam segment` with a PG-SAM model: every slice of <paramref name="input"/> across the axis
-    /// prompt-free (<see cref="PgSamVolumePredictor"/>), written as DIR/labels.nii.gz on the
-    /// input's grid and affine, with DIR/segmentation.json holding the label table.
-    /// </summary>
-    public static int Segment(string modelPath, string input, string outDir, string? axisName, string? intensityName, string? window,
-                              string? descriptionsPath, bool json)
-    {
-        int? axis = axisName is null ? null : Usage(() => PgSamVolumePredictor.ParseAxis(axisName), "--axis");
-        var volume = MedicalImage.Load(input);
-        string rule = intensityName ?? (volume.Data.Min() < -100 ? VolumeIntensity.CtName : VolumeIntensity.MrName);
-        var intensity = Usage(() => VolumeIntensity.Parse(rule, window is null ? null : SegmentCommand.ParseWindow(window)), "--intensity");
-        var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
-        using var model = PgSamModelCheckpoint.Load(modelPath);
-        string caseId = CaseId(input);
-        var prediction = ConsoleProgress.Run($"PG-SAM on {caseId}", progress =>
-            new PgSamVolumePredictor(model).Predict(volume, intensity, caseId, axis, descriptions,
-                new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
-
-        Directory.CreateDirectory(outDir);
-        string nifti = Path.Combine(outDir, "labels.nii.gz");
-        NiftiFile.Write(nifti, prediction.Labels, prediction.Labels.SourceDataType);
-        string jsonPath = Path.Combine(outDir, "segmentation.json");
-        var names = new[] { "background" }.Concat(model.Config.Categories).ToArray();
-        var counts = prediction.VoxelCounts(names.Length);
-        var spacing = volume.Spacing;
-        double voxelMm3 = spacing[0] * spacing[1] * spacing[2];
-        var result = new VolumeResult(input, "pgsam", PgSamVolumePredictor.AxisNames[prediction.Axis], prediction.SliceIds.Count, intensity.ToString(),
-            names.Select((n, i) => (n, i)).ToDictionary(p => p.i, p => p.n),
-            Enumerable.Range(1, names.Length - 1).Select(c => new ClassSummary(c, names[c], counts[c], counts[c] * voxelMm3)).ToList(),
-            [nifti, jsonPath]);
-        var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
-        AtomicFile.WriteAllText(jsonPath, System.Text.Json.JsonSerializer.Serialize(result, options));
-        if (json) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, options));
-        else
-        {
-            Console.WriteLine($"{result.Slices} {result.Axis} slice(s) labelled prompt-free, intensity {result.Intensity}");
-            foreach (var c in result.Classes.Where(c => c.Voxels > 0))
-                Console.WriteLine($"label {c.Label} {c.Name}: {c.Voxels} voxels, {c.VolumeMm3:F0} mm³");
-            foreach (var f in result.Files) Console.WriteLine($"wrote {f}");
-        }
-        return ExitCodes.Success;
-    }
-
     /// <summary>
     /// `evaluate --protocol synapse --model`: predicts the test images of <paramref name="imagesDir"/>
     /// that have ground truth in <paramref name="labelsDir"/> into OUT/predictions; returns that folder.
@@ -294,14 +242,6 @@ public static class PgSamCli
             SynapseFolderPredictor.Predict(model, imagesDir, labelsDir, predictions, intensity, descriptions,
                 new SyncProgress<(int Done, int Total, string Case)>(p => progress(p.Done, p.Total, p.Case))));
         return predictions;
-    }
-
-    /// <summary>The case part of slice ids: the input's file name without its extension (.nii.gz counts as one), or a DICOM folder's name.</summary>
-    public static string CaseId(string input)
-    {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(input));
-        if (name.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase)) return name[..^".nii.gz".Length];
-        return Directory.Exists(input) ? name : Path.GetFileNameWithoutExtension(name);
     }
 
     /// <summary>A library argument error as a usage error of <paramref name="option"/>.</summary>

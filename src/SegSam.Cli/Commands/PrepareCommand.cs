@@ -135,14 +135,13 @@ public static class PrepareCommand
         return (v[0], v[1]);
     }
 
-    static readonly string[] AxisNames = ["sagittal", "coronal", "axial"];
 
     static int[] ParseAxes(string text)
     {
         if (text == "all") return [0, 1, 2];
-        var axes = text.Split(',', StringSplitOptions.TrimEntries).Select(a => Array.IndexOf(AxisNames, a.ToLowerInvariant())).ToArray();
+        var axes = text.Split(',', StringSplitOptions.TrimEntries).Select(a => SliceAxis.TryParse(a, out int axis) ? axis : -1).ToArray();
         if (axes.Any(a => a < 0) || axes.Distinct().Count() != axes.Length)
-            throw new UsageException($"--axes expects axial, all, or distinct names among {string.Join(", ", AxisNames)}, got '{text}'");
+            throw new UsageException($"--axes expects axial, all, or distinct names among {string.Join(", ", SliceAxis.Names)}, got '{text}'");
         return axes;
     }
 

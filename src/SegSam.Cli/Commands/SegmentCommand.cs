@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using SegSam.Checkpoints;
 using SegSam.Data;
-using SegSam.Imaging;
 using SegSam.Inference;
-using SegSam.Reporting;
-using SegSam.IO;
+using SegSam.Text;
 
 namespace SegSam.Cli.Commands;
 
@@ -14,11 +12,11 @@ namespace SegSam.Cli.Commands;
 /// `segsam segment`: prompted, labelled segmentation of a 2D image or of one slice of a volume
 /// (NIfTI, DICOM series, MetaImage, NRRD), optionally propagated through the volume (MedSAM-style).
 /// Writes a label map on the input's grid, an overlay PNG and a JSON of the objects. With a PG-SAM
-/// model: prompt-free, every slice of the volume (<see cref="PgSamCli.Segment"/>).
+/// model: prompt-free, every slice of the volume. The work is the library's <see cref="SegmentationSession"/>.
 /// </summary>
 public static class SegmentCommand
 {
-    static readonly string[] AxisNames = ["sagittal", "coronal", "axial"];
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static Command Create()
     {
@@ -30,15 +28,15 @@ public static class SegmentCommand
         var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
         var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (no --box/--point)" };
         var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png)", Required = true };
-        var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −100 exist, else MR)" };
-        var window = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
+        var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −500 (air) exist, else MR)" };
+        var windowOption = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
         var axis = new Option<string?>("--axis") { Description = "PG-SAM: the slices to predict, axial (default), coronal or sagittal" };
-        var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −100 exist, else mr. Use the rule the model's training data were prepared with" };
+        var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −500 (air) exist, else mr. Use the rule the model's training data were prepared with" };
         var descriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM: per-slice descriptions (JSON id → text, or a folder of ID.txt), ids <file name>-<axis>-<index:000>; needed when the model was trained with them" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, slice, boxes, points, propagate, range, model, output, modality, window, axis, intensity, descriptions, json,
+            image, slice, boxes, points, propagate, range, model, output, modality, windowOption, axis, intensity, descriptions, json,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +47,7 @@ public static class SegmentCommand
             if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
             string outDir = parse.GetValue(output)!;
             string input = parse.GetValue(image)!;
+            var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
             {
                 if (prompts.Count > 0)
@@ -57,30 +56,31 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                return PgSamCli.Segment(modelPath, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), parse.GetValue(window),
-                    parse.GetValue(descriptions), parse.GetValue(json));
+                return SegmentAll(modelPath, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
             }
             if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
                 throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
             if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
 
-            var scene = Scene.Load(input, parse.GetValue(slice), parse.GetValue(modality), parse.GetValue(window));
             using var segsam = SegSamCheckpoint.Load(modelPath);
-            using var predictor = new SegSamPredictor(segsam);
-            var segmenter = new VolumeSegmenter(predictor);
+            using var session = Usage(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
+            var (sliceAxis, index) = session.DefaultSlice;
+            if (parse.GetValue(slice) is { } spec)
+            {
+                if (session.IsFlat) throw new UsageException("--slice applies to volumes; the input is a 2D image");
+                (sliceAxis, index) = ParseSlice(spec, session.Dims);
+            }
             bool doPropagate = parse.GetValue(propagate);
-            if (doPropagate && scene.Ras.Dims[scene.Axis] == 1) throw new UsageException("--propagate needs a volume; the input has a single slice");
-            var limits = ParseRange(parse.GetValue(range), scene.Index, scene.Ras.Dims[scene.Axis]);
+            if (doPropagate && session.Dims[sliceAxis] == 1) throw new UsageException("--propagate needs a volume; the input has a single slice");
+            var limits = ParseRange(parse.GetValue(range), index, session.Dims[sliceAxis]);
             if (limits is not null && !doPropagate) throw new UsageException("--range bounds --propagate; give both");
-            var objects = new List<(SegmentedObject Object, int Label)>();
             foreach (var prompt in prompts)
             {
-                var obj = segmenter.Segment(scene.Ras, scene.Axis, scene.Index, prompt, doPropagate, limits);
-                int label = obj.Start.ClassIndex is { } c ? c + 1 : objects.Count + 1;
-                objects.Add((obj, label));
+                var answer = Usage(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
+                session.Accept(doPropagate ? session.Propagate(answer, limits) : SegmentedObject.OnOneSlice(sliceAxis, index, answer.Prediction));
             }
-            var result = scene.Write(outDir, objects, prompts, segsam.Config.Categories);
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts));
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, Json));
             else
             {
                 foreach (var o in result.Objects)
@@ -93,13 +93,42 @@ public static class SegmentCommand
         return command;
     }
 
-    /// <summary>A named CT window or LEVEL,WIDTH in HU.</summary>
-    internal static (double Level, double Width) ParseWindow(string text)
+    /// <summary>
+    /// With a PG-SAM model: every slice of <paramref name="input"/> across the axis labelled
+    /// prompt-free, written as DIR/labels.nii.gz on the input's grid with DIR/segmentation.json.
+    /// </summary>
+    static int SegmentAll(string modelPath, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
+                          string? descriptionsPath, bool json)
     {
-        if (Intensity.CtWindows.TryGetValue(text, out var named)) return named;
-        var v = ValueParsing.Numbers(text, 2, "--window", $"a name ({string.Join(", ", Intensity.CtWindows.Keys)}) or LEVEL,WIDTH");
-        if (v[1] <= 0) throw new UsageException("--window width must be positive");
-        return (v[0], v[1]);
+        int? sliceAxis = axisName is null ? null : Usage(() => SliceAxis.Parse(axisName), "--axis");
+        using var model = PgSamModelCheckpoint.Load(modelPath);
+        using var session = SegmentationSession.Open(input, null, model);
+        var intensity = Usage(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
+        var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
+        ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(input)}", progress =>
+            session.SegmentAll(sliceAxis, intensity, descriptions, CaseIds.Of(input),
+                new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
+        var result = session.ExportLabelMap(outDir);
+        if (json) Console.WriteLine(JsonSerializer.Serialize(result, Json));
+        else
+        {
+            Console.WriteLine($"{result.Slices} {result.Axis} slice(s) labelled prompt-free, intensity {result.Intensity}");
+            foreach (var c in result.Classes.Where(c => c.Voxels > 0))
+                Console.WriteLine($"label {c.Label} {c.Name}: {c.Voxels} voxels, {c.VolumeMm3:F0} mm³");
+            foreach (var f in result.Files) Console.WriteLine($"wrote {f}");
+        }
+        return ExitCodes.Success;
+    }
+
+    static (int Axis, int Index) ParseSlice(string text, IReadOnlyList<int> dims)
+    {
+        var parts = text.Split(':');
+        int index = 0;
+        if (parts.Length != 2 || !SliceAxis.TryParse(parts[0], out int sliceAxis) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out index))
+            throw new UsageException($"--slice expects AXIS:INDEX with AXIS axial, coronal or sagittal, got '{text}'");
+        if (index >= dims[sliceAxis])
+            throw new UsageException($"--slice {text}: the volume has {dims[sliceAxis]} {SliceAxis.Name(sliceAxis)} slices (0..{dims[sliceAxis] - 1})");
+        return (sliceAxis, index);
     }
 
     static (int First, int Last)? ParseRange(string? text, int index, int count)
@@ -115,107 +144,16 @@ public static class SegmentCommand
         return (first, last);
     }
 
-    /// <summary>What was segmented, as written to segmentation.json.</summary>
-    public sealed record SegmentResult(string Input, string Axis, int Slice, IReadOnlyList<ObjectSummary> Objects, IReadOnlyList<string> Files);
-
-    public sealed record ObjectSummary(int Index, int LabelValue, string? Category, float? ClassProbability, float PredictedIou,
-                                       int Slice, int AreaPixels, double AreaMm2, double? VolumeMm3, int FirstSlice, int LastSlice);
-
-    /// <summary>The input on a RAS+ grid with intensities in [0, 255], the slice to prompt, and how to write results back.</summary>
-    sealed class Scene
+    /// <summary>A library argument error as a usage error of <paramref name="option"/>.</summary>
+    static T Usage<T>(Func<T> call, string option)
     {
-        public required string Input { get; init; }
-        public required Volume Ras { get; init; }
-        public required CanonicalTransform Transform { get; init; }
-        public required Volume Original { get; init; }
-        public required int Axis { get; init; }
-        public required int Index { get; init; }
-
-        public static Scene Load(string input, string? sliceSpec, string? modality, string? window)
+        try
         {
-            var volume = MedicalImage.Load(input);
-            bool flat = volume.Nz == 1;
-            // Slices are cut from the RAS+ grid the way viewers show them (pictures come out as stored).
-            var (ras, transform) = Orientation.Canonical(volume);
-            var normalised = ras.WithData(Normalise(ras, modality, window), "float32");
-            int axis = 2, index = ras.Dims[2] / 2;
-            if (sliceSpec is not null)
-            {
-                if (flat) throw new UsageException("--slice applies to volumes; the input is a 2D image");
-                (axis, index) = ParseSlice(sliceSpec, ras.Dims);
-            }
-            return new Scene { Input = input, Ras = normalised, Transform = transform, Original = volume, Axis = axis, Index = index };
+            return call();
         }
-
-        static float[] Normalise(Volume v, string? modality, string? window)
+        catch (ArgumentException e)
         {
-            string kind = modality?.ToUpperInvariant() ?? (v.Data.Min() < -100 ? "CT" : "MR");
-            if (kind == "CT")
-            {
-                var (level, width) = ParseWindow(window ?? "abdomen");
-                return Intensity.Window(v.Data, level, width);
-            }
-            if (kind != "MR") throw new UsageException($"--modality must be CT or MR, got '{modality}'");
-            if (window is not null) throw new UsageException("--window applies to CT");
-            // 8-bit pictures are already display values; anything else is stretched between percentiles.
-            return v.SourceDataType == "uint8" && v.Data.Max() <= 255 ? (float[])v.Data.Clone() : Intensity.PercentileClip(v.Data);
-        }
-
-        static (int Axis, int Index) ParseSlice(string text, int[] dims)
-        {
-            var parts = text.Split(':');
-            int axis = parts.Length == 2 ? Array.IndexOf(AxisNames, parts[0].ToLowerInvariant()) : -1;
-            if (axis < 0 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-                throw new UsageException($"--slice expects AXIS:INDEX with AXIS axial, coronal or sagittal, got '{text}'");
-            if (index >= dims[axis])
-                throw new UsageException($"--slice {text}: the volume has {dims[axis]} {AxisNames[axis]} slices (0..{dims[axis] - 1})");
-            return (axis, index);
-        }
-
-        public SegmentResult Write(string dir, List<(SegmentedObject Object, int Label)> objects, List<SamPrompt> prompts, string[] categories)
-        {
-            Directory.CreateDirectory(dir);
-            var files = new List<string>();
-            var labelsRas = VolumeSegmenter.LabelVolume(Ras, objects);
-            var labelGrid = Ras.WithData(labelsRas, "uint8");
-            var onInput = Transform.Restore(labelGrid);
-            string type = objects.Count == 0 || objects.Max(o => o.Label) <= 255 ? "uint8" : "int16";
-            var labelVolume = new Volume(Original.Dims.ToArray(), onInput.Data, (double[,])Original.Affine.Clone(), Input);
-            string nifti = Path.Combine(dir, "labels.nii.gz");
-            NiftiFile.Write(nifti, labelVolume, type);
-            files.Add(nifti);
-
-            var (pixels, h, w) = SliceGeometry.Extract(Ras, Axis, Index);
-            string slicePng = Path.Combine(dir, "slice.png");
-            PixelFile.WritePng(slicePng, h, w, 1, pixels.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray());
-            files.Add(slicePng);
-            var union = new byte[h * w];
-            foreach (var (obj, _) in objects)
-                if (obj.SliceMasks.TryGetValue(Index, out var m))
-                    for (int i = 0; i < union.Length; i++) union[i] |= m[i];
-            var overlay = OverlayRenderer.Render(new OverlaySlice(h, w, pixels)
-            {
-                Predicted = union,
-                Box = prompts.Select(p => p.Box).FirstOrDefault(b => b is not null) is { } b ? new OverlayBox(b.X0, b.Y0, b.X1, b.Y1) : null,
-                Clicks = prompts.SelectMany(p => p.Points).Select(p => new OverlayClick(p.X, p.Y, p.Label == 1)).ToList(),
-            }, scale: Math.Max(1, 512 / Math.Max(h, w)));
-            string overlayPng = Path.Combine(dir, "overlay.png");
-            AtomicFile.WriteAllBytes(overlayPng, overlay.ToPng());
-            files.Add(overlayPng);
-
-            var spacing = Ras.Spacing;
-            int[] inPlane = Axis switch { 0 => [1, 2], 1 => [0, 2], _ => [0, 1] };
-            double pixelArea = spacing[inPlane[0]] * spacing[inPlane[1]], voxelVolume = spacing[0] * spacing[1] * spacing[2];
-            bool volumetric = Ras.Dims[Axis] > 1;
-            var summaries = objects.Select((o, i) => new ObjectSummary(i + 1, o.Label, o.Object.Start.ClassName, o.Object.Start.ClassProbability,
-                o.Object.Start.Iou, Index, o.Object.Start.Area, o.Object.Start.Area * pixelArea,
-                volumetric && o.Object.SliceMasks.Count > 0 ? o.Object.VoxelCount * voxelVolume : null,
-                o.Object.SliceMasks.Count > 0 ? o.Object.FirstSlice : Index, o.Object.SliceMasks.Count > 0 ? o.Object.LastSlice : Index)).ToList();
-            string jsonPath = Path.Combine(dir, "segmentation.json");
-            files.Add(jsonPath);
-            var result = new SegmentResult(Input, AxisNames[Axis], Index, summaries, files);
-            AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-            return result;
+            throw new UsageException($"{option}: {e.Message}");
         }
     }
 }

@@ -33,6 +33,19 @@ public static class ValueParsing
         return new BoxPrompt(v[0], v[1], v[2], v[3]);
     }
 
+    /// <summary>A CT window option: a name or LEVEL,WIDTH (<see cref="Intensity.ParseWindow"/>).</summary>
+    public static (double Level, double Width) Window(string text)
+    {
+        try
+        {
+            return Intensity.ParseWindow(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--window: {e.Message}");
+        }
+    }
+
     public static (int H, int W) Size(string text, string option)
     {
         var v = Numbers(text, 2, option, "H,W");

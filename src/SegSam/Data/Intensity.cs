@@ -19,6 +19,19 @@ public static class Intensity
         ["transunet"] = (75, 400),
     };
 
+    /// <summary>A CT window by name (<see cref="CtWindows"/>) or as "LEVEL,WIDTH" in HU; an <see cref="ArgumentException"/> otherwise.</summary>
+    public static (double Level, double Width) ParseWindow(string text)
+    {
+        if (CtWindows.TryGetValue(text, out var named)) return named;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double level)
+            || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double width)
+            || !double.IsFinite(level) || !double.IsFinite(width))
+            throw new ArgumentException($"window '{text}' is neither a window name ({string.Join(", ", CtWindows.Keys)}) nor LEVEL,WIDTH in HU");
+        if (width <= 0) throw new ArgumentException($"window '{text}': the width must be positive");
+        return (level, width);
+    }
+
     /// <summary>Maps [level − width/2, level + width/2] linearly onto [0, 255], clipping outside.</summary>
     public static float[] Window(ReadOnlySpan<float> values, double level, double width)
     {

@@ -48,7 +48,7 @@ public static class SynapseFolderPredictor
             int number = cases[i];
             string id = $"case{number:D4}";
             progress?.Report((i, cases.Count, id));
-            var prediction = predictor.Predict(MedicalImage.Load(images[number]), intensity, id, PgSamVolumePredictor.Axial, descriptions);
+            var prediction = predictor.Predict(MedicalImage.Load(images[number]), intensity, id, SliceAxis.Axial, descriptions);
             string path = Path.Combine(outputDir, FileName(number));
             NiftiFile.Write(path, prediction.Labels, prediction.Labels.SourceDataType);
             written.Add(path);

@@ -29,8 +29,6 @@ namespace SegSam.Inference;
 /// </summary>
 public sealed class PgSamVolumePredictor
 {
-    public static readonly IReadOnlyList<string> AxisNames = ["sagittal", "coronal", "axial"];
-    public const int Axial = 2;
 
     readonly PgSamModel model;
 
@@ -45,32 +43,24 @@ public sealed class PgSamVolumePredictor
         BatchSize = batchSize;
     }
 
-    /// <summary>The id of slice <paramref name="index"/> across <paramref name="axis"/> of case <paramref name="caseId"/>: "case0001-axial-042".</summary>
-    public static string SliceId(string caseId, int axis, int index) => $"{caseId}-{AxisNames[axis]}-{index:D3}";
-
-    /// <summary>Axis 0, 1 or 2 from "sagittal", "coronal" or "axial".</summary>
-    public static int ParseAxis(string name)
-    {
-        int axis = AxisNames.ToList().IndexOf(name.ToLowerInvariant());
-        return axis >= 0 ? axis : throw new ArgumentException($"axis '{name}' is unknown; known: {string.Join(", ", AxisNames)}");
-    }
-
     /// <summary>
     /// Predicts every slice of <paramref name="volume"/> (raw values, e.g. HU) across
     /// <paramref name="axis"/> (default axial; a one-slice image is cut across its flat axis),
     /// after <paramref name="intensity"/> maps the values to the prepared scale.
     /// </summary>
     public PgSamVolumePrediction Predict(Volume volume, VolumeIntensity intensity, string caseId, int? axis = null,
-                                         SliceDescriptions? descriptions = null, IProgress<(int Done, int Total)>? progress = null)
+                                         SliceDescriptions? descriptions = null, IProgress<(int Done, int Total)>? progress = null,
+                                         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
         ArgumentNullException.ThrowIfNull(intensity);
-        return PredictPrepared(volume.WithData(intensity.Apply(volume.Data), "float32"), caseId, axis, descriptions, progress);
+        return PredictPrepared(volume.WithData(intensity.Apply(volume.Data), "float32"), caseId, axis, descriptions, progress, cancel);
     }
 
     /// <summary>As <see cref="Predict"/> for a volume whose values are already on the prepared 0–255 scale.</summary>
     public PgSamVolumePrediction PredictPrepared(Volume prepared, string caseId, int? axis = null,
-                                                 SliceDescriptions? descriptions = null, IProgress<(int Done, int Total)>? progress = null)
+                                                 SliceDescriptions? descriptions = null, IProgress<(int Done, int Total)>? progress = null,
+                                                 CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentException.ThrowIfNullOrEmpty(caseId);
@@ -78,7 +68,7 @@ public sealed class PgSamVolumePredictor
         var (cut, single) = CutAxis(ras.Dims, axis, prepared.Source);
         var (h, w) = SliceGeometry.SliceSize(ras.Dims, cut);
         int count = ras.Dims[cut];
-        var ids = single ? [caseId] : Enumerable.Range(0, count).Select(k => SliceId(caseId, cut, k)).ToList();
+        var ids = single ? [caseId] : Enumerable.Range(0, count).Select(k => SliceAxis.SliceId(caseId, cut, k)).ToList();
 
         int size = model.ImgSize, channels = model.Config.ImageEncoder.InChans;
         var labels = new float[ras.Data.Length];
@@ -88,6 +78,7 @@ public sealed class PgSamVolumePredictor
             int plane = size * size;
             for (int start = 0; start < count; start += BatchSize)
             {
+                cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int n = Math.Min(BatchSize, count - start);
                 var pixels = new float[n * plane];
@@ -123,9 +114,9 @@ public sealed class PgSamVolumePredictor
         if (requested is { } r && (r < 0 || r > 2)) throw new ArgumentOutOfRangeException(nameof(requested), r, "axis must be 0 (sagittal), 1 (coronal) or 2 (axial)");
         var flat = Enumerable.Range(0, 3).Where(a => rasDims[a] == 1).ToList();
         if (flat.Count > 1) throw new InvalidDataException($"{source}: a {string.Join('×', rasDims)} image has no 2D slices");
-        if (flat.Count == 0) return (requested ?? Axial, false);
+        if (flat.Count == 0) return (requested ?? SliceAxis.Axial, false);
         if (requested is { } asked && asked != flat[0])
-            throw new ArgumentException($"{source}: a one-slice image is cut across its flat ({AxisNames[flat[0]]}) axis, not {AxisNames[asked]}");
+            throw new ArgumentException($"{source}: a one-slice image is cut across its flat ({SliceAxis.Name(flat[0])}) axis, not {SliceAxis.Name(asked)}");
         return (flat[0], true);
     }
 }

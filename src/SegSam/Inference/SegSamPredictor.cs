@@ -10,84 +10,154 @@ namespace SegSam.Inference;
 /// as training slices were (intensities 0–255, centred square padding, resize to the model
 /// size), encoded once, and then answers prompts given in the slice's own pixel coordinates.
 /// Binary masks come from SAM's decoder (a single click uses the best of its three masks);
-/// class and semantic mask from the semantic-aware decoder (or the cls-token baseline).
+/// class and semantic mask from the semantic-aware decoder (or the cls-token baseline). A prompt
+/// may carry the low-res logits of an earlier answer (<see cref="SemanticPrediction.LowResLogits"/>)
+/// to refine it. Several prompts of one kind can be decoded together, as the evaluation does.
+/// The predictor puts its model in evaluation mode. It is not thread-safe; the
+/// <see cref="SegmentationSession"/> serialises its calls.
 /// </summary>
 public sealed class SegSamPredictor : IDisposable
 {
     readonly SegSamModel model;
-    Tensor? embedding;
-    Tensor? highRes;
-    SquareFrame? frame;
+    SliceEmbedding? current;
 
-    public SegSamPredictor(SegSamModel model) => this.model = model;
+    public SegSamPredictor(SegSamModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+        model.eval();
+    }
 
     public SegSamModel Model => model;
     public int InputSize => model.Config.Sam.ImageEncoder.ImgSize;
 
-    /// <summary>Prepares and encodes a slice (H×W, intensities already in [0, 255]).</summary>
+    /// <summary>Prepares and encodes a slice (H×W, intensities already in [0, 255]) for the prompts that follow.</summary>
     public void SetSlice(float[] pixels, int height, int width)
     {
-        if (pixels.Length != height * width) throw new ArgumentException($"{pixels.Length} values do not fill a {height}×{width} slice");
+        current?.Dispose();
+        current = null;
+        current = Encode(pixels, height, width);
+    }
+
+    /// <summary>One prompt on the slice of <see cref="SetSlice"/>.</summary>
+    public SemanticPrediction Predict(SamPrompt prompt) => Predict(Current, prompt);
+
+    /// <summary>Several prompts of one kind on the slice of <see cref="SetSlice"/>, decoded together (see <see cref="PredictBatch(SliceEmbedding, IReadOnlyList{SamPrompt})"/>).</summary>
+    public IReadOnlyList<SemanticPrediction> PredictBatch(IReadOnlyList<SamPrompt> prompts) => PredictBatch(Current, prompts);
+
+    SliceEmbedding Current => current ?? throw new InvalidOperationException("set a slice (SetSlice) before predicting");
+
+    /// <summary>Encodes a slice (H×W, intensities in [0, 255]); the caller owns the result.</summary>
+    internal SliceEmbedding Encode(float[] pixels, int height, int width)
+    {
+        if (height < 1 || width < 1 || pixels.Length != height * width)
+            throw new ArgumentException($"{pixels.Length} values do not fill a {height}×{width} slice");
         if (pixels.Any(v => !float.IsFinite(v))) throw new ArgumentException("the slice contains NaN or infinite values");
-        Reset();
-        frame = new SquareFrame(height, width, InputSize);
+        var frame = new SquareFrame(height, width, InputSize);
         var square = SliceGeometry.SquareResize(pixels, height, width, InputSize, labels: false);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        int channels = model.Config.Sam.ImageEncoder.InChans;
-        var input = tensor(square, [1, 1, InputSize, InputSize], device: model.Sam.Device).expand(1, channels, -1, -1);
-        var (e, h) = model.EncodeImages(model.Sam.Preprocess(input));
-        embedding = e.DetachFromDisposeScope();
-        highRes = h?.DetachFromDisposeScope();
+        var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([square], InputSize, InputSize));
+        return new SliceEmbedding(embedding.DetachFromDisposeScope(), highRes?.DetachFromDisposeScope(), frame);
     }
 
-    public SemanticPrediction Predict(SamPrompt prompt)
+    internal SemanticPrediction Predict(SliceEmbedding slice, SamPrompt prompt) => PredictBatch(slice, [prompt])[0];
+
+    /// <summary>
+    /// Prompts decoded together on one encoded slice; they must be of one kind (all with a box or
+    /// none, the same number of clicks, all with a mask input or none), as the decoder takes them
+    /// as one batch. Each gets the answer it would get alone, up to the last bit of rounding.
+    /// </summary>
+    internal IReadOnlyList<SemanticPrediction> PredictBatch(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts)
     {
-        if (embedding is null || frame is null) throw new InvalidOperationException("set a slice (SetSlice) before predicting");
-        Validate(prompt, frame);
-        var inModel = frame.ToModel(prompt);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var device = model.Sam.Device;
-        Tensor? points = null, labels = null, box = null;
-        if (inModel.Points.Count > 0)
+        var (logits, lowRes, output) = Decode(slice, prompts);
+        using (output)
         {
-            points = tensor(inModel.Points.SelectMany(p => new[] { (float)p.X, (float)p.Y }).ToArray(), [1, inModel.Points.Count, 2], device: device);
-            labels = tensor(inModel.Points.Select(p => p.Label).ToArray(), [1, inModel.Points.Count], device: device);
+            var frame = slice.Frame;
+            var binary = Threshold(logits);
+            var semantic = output.SemanticMask is { } s ? Threshold(ToSlice(s, frame)) : null;
+            var probabilities = output.ClassLogits?.softmax(1);
+            var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
+            var iou = TensorData.ToFloatArray(BestIou(output));
+            var lowResValues = TensorData.ToFloatArray(lowRes);
+            int plane = frame.Height * frame.Width, side = (int)lowRes.shape[^1], lowPlane = side * side;
+            var result = new List<SemanticPrediction>(prompts.Count);
+            for (int i = 0; i < prompts.Count; i++)
+            {
+                int? cls = classes?[i];
+                float[]? all = probabilities is null ? null : TensorData.ToFloatArray(probabilities[i]);
+                result.Add(new SemanticPrediction(frame.Height, frame.Width, binary.AsSpan(i * plane, plane).ToArray(), iou[i],
+                    semantic?.AsSpan(i * plane, plane).ToArray(), cls, cls is { } c ? model.Config.Categories[c] : null, cls is { } k ? all![k] : null)
+                {
+                    ClassProbabilities = all,
+                    LowResLogits = lowResValues.AsSpan(i * lowPlane, lowPlane).ToArray(),
+                    LowResSide = side,
+                });
+            }
+            return result;
         }
-        if (inModel.Box is { } b) box = tensor(new[] { (float)b.X0, (float)b.Y0, (float)b.X1, (float)b.Y1 }, [1, 4], device: device);
-        // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does.
-        bool multimask = box is null && inModel.Points.Count == 1;
-        using var output = model.Decode(embedding, points, labels, box, null, multimask, highRes);
-        int best = (int)output.Iou.argmax(1).item<long>();
-        var binary = ToSlice(output.BinaryMasks[.., best..(best + 1)], frame);
-        float iou = output.Iou[0, best].item<float>();
-        byte[]? semantic = output.SemanticMask is { } s ? ToSlice(s, frame) : null;
-        int? cls = null;
-        float? probability = null;
-        if (output.ClassLogits is { } logits)
-        {
-            var probabilities = logits.softmax(1);
-            cls = (int)probabilities.argmax(1).item<long>();
-            probability = probabilities[0, cls.Value].item<float>();
-        }
-        return new SemanticPrediction(frame.Height, frame.Width, binary, iou, semantic, cls,
-            cls is { } c ? model.Config.Categories[c] : null, probability);
     }
 
-    /// <summary>Model-size logits (1×1×g×g) → a 0/1 mask on the slice: upsample to the padded square, crop.</summary>
-    static byte[] ToSlice(Tensor logits, SquareFrame frame)
+    /// <summary>
+    /// SAM's binary mask logits of each prompt on the slice (P×1×H×W; for a lone click the mask of
+    /// highest predicted IoU), the same masks at the decoder's resolution, and the decoder's whole output.
+    /// </summary>
+    internal (Tensor SliceLogits, Tensor LowRes, SegSamOutput Output) Decode(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts)
     {
-        using var scope = NewDisposeScope();
-        var square = nn.functional.interpolate(logits, size: [frame.Side, frame.Side], mode: InterpolationMode.Bilinear, align_corners: false);
-        var crop = square[0, 0, frame.Top..(frame.Top + frame.Height), frame.Left..(frame.Left + frame.Width)];
-        return TensorData.ToFloatArray(crop).Select(v => v > 0 ? (byte)1 : (byte)0).ToArray();
+        if (prompts.Count == 0) throw new ArgumentException("give at least one prompt");
+        foreach (var p in prompts) Validate(p, slice.Frame);
+        var first = prompts[0];
+        if (prompts.Any(p => (p.Box is null) != (first.Box is null) || p.Points.Count != first.Points.Count || (p.MaskInput is null) != (first.MaskInput is null)))
+            throw new ArgumentException("prompts decoded together must be of one kind: all with a box or none, the same number of clicks, all with a mask input or none");
+        var device = model.Sam.Device;
+        var inModel = prompts.Select(slice.Frame.ToModel).ToList();
+        int count = prompts.Count, clicks = first.Points.Count;
+        Tensor? points = null, labels = null, boxes = null, masks = null;
+        if (clicks > 0)
+        {
+            points = tensor(inModel.SelectMany(p => p.Points.SelectMany(q => new[] { (float)q.X, (float)q.Y })).ToArray(), [count, clicks, 2], device: device);
+            labels = tensor(inModel.SelectMany(p => p.Points.Select(q => q.Label)).ToArray(), [count, clicks], device: device);
+        }
+        if (first.Box is not null)
+            boxes = tensor(inModel.SelectMany(p => new[] { (float)p.Box!.Value.X0, (float)p.Box.Value.Y0, (float)p.Box.Value.X1, (float)p.Box.Value.Y1 }).ToArray(), [count, 4], device: device);
+        if (first.MaskInput is { } m)
+        {
+            int side = (int)Math.Round(Math.Sqrt(m.Length));
+            masks = tensor(inModel.SelectMany(p => p.MaskInput!).ToArray(), [count, 1, side, side], device: device);
+        }
+        // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does.
+        bool multimask = boxes is null && clicks == 1;
+        var output = model.Decode(slice.Embedding, points, labels, boxes, masks, multimask, slice.HighRes);
+        var lowRes = output.BinaryMasks;
+        if (lowRes.shape[1] > 1)
+        {
+            var best = output.Iou.argmax(1, keepdim: true);
+            lowRes = lowRes.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, lowRes.shape[2], lowRes.shape[3]));
+        }
+        return (ToSlice(lowRes, slice.Frame), lowRes, output);
     }
 
-    static void Validate(SamPrompt prompt, SquareFrame frame)
+    static Tensor BestIou(SegSamOutput output) =>
+        output.Iou.shape[1] > 1 ? output.Iou.gather(1, output.Iou.argmax(1, keepdim: true)).squeeze(1) : output.Iou[.., 0];
+
+    /// <summary>Model-size logits (P×1×g×g) → logits on the slice (P×1×H×W): upsample to the padded square, crop.</summary>
+    static Tensor ToSlice(Tensor logits, SquareFrame frame)
+    {
+        var square = logits.shape[^1] == frame.Side
+            ? logits
+            : nn.functional.interpolate(logits, size: [frame.Side, frame.Side], mode: InterpolationMode.Bilinear, align_corners: false);
+        return frame.Side == frame.Height && frame.Side == frame.Width
+            ? square
+            : square[.., .., frame.Top..(frame.Top + frame.Height), frame.Left..(frame.Left + frame.Width)];
+    }
+
+    static byte[] Threshold(Tensor logits) => TensorData.ToFloatArray(logits).Select(v => v > 0 ? (byte)1 : (byte)0).ToArray();
+
+    void Validate(SamPrompt prompt, SquareFrame frame)
     {
         if (prompt.Points.Count == 0 && prompt.Box is null) throw new ArgumentException("give a box or at least one point");
-        if (prompt.MaskInput is not null) throw new ArgumentException("mask prompts are not supported on slices");
         foreach (var p in prompt.Points)
         {
             if (!double.IsFinite(p.X) || !double.IsFinite(p.Y) || p.X < 0 || p.Y < 0 || p.X > frame.Width - 1 || p.Y > frame.Height - 1)
@@ -101,16 +171,19 @@ public sealed class SegSamPredictor : IDisposable
             if (b.X0 < 0 || b.Y0 < 0 || b.X1 > frame.Width - 1 || b.Y1 > frame.Height - 1)
                 throw new ArgumentException($"box ({b.X0}, {b.Y0}, {b.X1}, {b.Y1}) extends outside the {frame.Width}×{frame.Height} (width×height) slice");
         }
+        if (prompt.MaskInput is { } mask)
+        {
+            // The prompt encoder takes masks at 4× the embedding grid, the size the decoder gives them.
+            int side = (int)model.Sam.PromptEncoder.MaskInputSize.H;
+            if (mask.Length != side * side)
+                throw new ArgumentException($"a mask input holds {side}×{side} low-res logits (a previous answer's LowResLogits), got {mask.Length} values");
+            if (mask.Any(v => !float.IsFinite(v))) throw new ArgumentException("the mask input contains NaN or infinite values");
+        }
     }
 
-    void Reset()
+    public void Dispose()
     {
-        embedding?.Dispose();
-        embedding = null;
-        highRes?.Dispose();
-        highRes = null;
-        frame = null;
+        current?.Dispose();
+        current = null;
     }
-
-    public void Dispose() => Reset();
 }

@@ -15,4 +15,16 @@ public sealed record SemanticPrediction(
     float? ClassProbability)
 {
     public int Area => Mask.Count(v => v != 0);
+
+    /// <summary>Every category's probability (softmax of the class logits), in category order; null for a binary model.</summary>
+    public float[]? ClassProbabilities { get; init; }
+
+    /// <summary>
+    /// The chosen mask's logits at the decoder's resolution (<see cref="LowResSide"/>² values, the
+    /// model's square frame): what a refining prompt feeds back as its mask input, as SAM's
+    /// predictor does with low_res_logits.
+    /// </summary>
+    public float[]? LowResLogits { get; init; }
+
+    public int LowResSide { get; init; }
 }

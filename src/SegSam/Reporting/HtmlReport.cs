@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using SegSam.Evaluation;
 using SegSam.IO;
+using SegSam.Imaging;
 
 namespace SegSam.Reporting;
 

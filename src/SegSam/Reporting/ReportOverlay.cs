@@ -1,4 +1,5 @@
 using SegSam.Evaluation;
+using SegSam.Imaging;
 
 namespace SegSam.Reporting;
 

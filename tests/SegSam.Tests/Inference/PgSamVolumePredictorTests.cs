@@ -42,7 +42,7 @@ public class PgSamVolumePredictorTests
         // Geometry: the input's grid and affine, bit for bit.
         Assert.Equal(volume.Dims, prediction.Labels.Dims);
         Assert.Equal(volume.Affine, prediction.Labels.Affine);
-        Assert.Equal(PgSamVolumePredictor.Axial, prediction.Axis);
+        Assert.Equal(SliceAxis.Axial, prediction.Axis);
 
         // By hand: HU → prepared scale, RAS+ grid, axial slices as `prepare` cuts them, PredictLabels
         // on the same batches, nearest back to the slice (floor(i · S / side)), padding cropped.
@@ -117,7 +117,7 @@ public class PgSamVolumePredictorTests
         Assert.Equal(2, flat.Axis);
         Assert.Equal(picture.Dims, flat.Labels.Dims);
         Assert.Contains("flat (axial) axis", Assert.Throws<ArgumentException>(() => predictor.Predict(picture, VolumeIntensity.Mr, "picture", axis: 1)).Message);
-        Assert.Equal([0, 1, 2], new[] { "sagittal", "coronal", "AXIAL" }.Select(PgSamVolumePredictor.ParseAxis));
+        Assert.Equal([0, 1, 2], new[] { "sagittal", "coronal", "AXIAL" }.Select(SliceAxis.Parse));
     }
 
     [Fact]

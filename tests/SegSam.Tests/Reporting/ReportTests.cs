@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using SegSam.Evaluation;
 using SegSam.Reporting;
 using SegSam.Tests.Support;
+using SegSam.Imaging;
 
 namespace SegSam.Tests.Reporting;
 

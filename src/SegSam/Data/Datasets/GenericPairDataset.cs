@@ -13,7 +13,6 @@ namespace SegSam.Data.Datasets;
 /// </summary>
 public static class GenericPairDataset
 {
-    const float AirHu = -500;
 
     public static DatasetSplit Prepare(string imagePath, string labelsPath, LayoutOptions options)
     {
@@ -25,10 +24,10 @@ public static class GenericPairDataset
             ? new LabelRemap(CategoryNames.Read(names), dropUnlisted: true)
             : LabelRemap.Numbered(labels.Data.Where(v => v != 0).Select(v => (int)v));
         var coded = labels.WithData(remap.Apply(labels.Data, labelsPath), "int32");
-        string modality = options.Modality ?? (image.Data.Any(v => v < AirHu) ? "CT" : "MR");
+        string modality = options.Modality ?? (VolumeIntensity.LooksLikeCt(image.Data) ? "CT" : "MR");
         var normalised = Modalities.Normalise(image, modality, options.CtWindow("abdomen"));
 
-        string name = Stem(imagePath);
+        string name = CaseIds.Of(imagePath);
         options.Progress?.Invoke(0, 1, name);
         var train = new SliceCollector(options.Size);
         var test = new SliceCollector(options.Size);
@@ -36,11 +35,5 @@ public static class GenericPairDataset
         test.AddVolume(name, normalised, coded, options.Axes, AtlasDataset.IsTestSlice);
         options.Progress?.Invoke(1, 1, "");
         return new DatasetSplit(train.Build($"{name}-train", modality, remap.Names), test.Build($"{name}-test", modality, remap.Names));
-    }
-
-    static string Stem(string path)
-    {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        return Path.GetFileNameWithoutExtension(name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name);
     }
 }

@@ -9,7 +9,6 @@ namespace SegSam.Data.Datasets;
 /// </summary>
 internal sealed class SliceCollector(int size)
 {
-    static readonly string[] AxisNames = ["sagittal", "coronal", "axial"];
 
     readonly PromptSampler sampler = new();
     readonly List<LabelledSlice> slices = [];
@@ -38,7 +37,7 @@ internal sealed class SliceCollector(int size)
             for (int k = 0; k < ras.Dims[axis]; k++)
             {
                 if (keep is not null && !keep(k)) continue;
-                string id = single ? caseId : $"{caseId}-{AxisNames[axis]}-{k:D3}";
+                string id = single ? caseId : SliceAxis.SliceId(caseId, axis, k);
                 var (labelPixels, h, w) = SliceGeometry.Extract(rasLabels, axis, k);
                 if (!labelPixels.Any(v => v > 0)) continue;
                 var (pixels, _, _) = SliceGeometry.Extract(ras, axis, k);

@@ -1,4 +1,4 @@
-namespace SegSam.Reporting;
+namespace SegSam.Imaging;
 
 /// <summary>
 /// Draws a slice with its masks and prompt into an RGB picture, upscaled by an integer factor

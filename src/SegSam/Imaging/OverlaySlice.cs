@@ -1,4 +1,4 @@
-namespace SegSam.Reporting;
+namespace SegSam.Imaging;
 
 /// <summary>
 /// What one overlay shows: a gray slice (Height×Width, 0–255), the ground-truth and predicted

@@ -1,6 +1,6 @@
 using StbImageWriteSharp;
 
-namespace SegSam.Reporting;
+namespace SegSam.Imaging;
 
 /// <summary>An 8-bit RGB picture, row-major Height×Width×3.</summary>
 public sealed class RgbImage

@@ -1,6 +1,6 @@
 using StbImageWriteSharp;
 
-namespace SegSam.Reporting;
+namespace SegSam.Imaging;
 
 /// <summary>An sRGB colour; <see cref="Hex"/> is its CSS form.</summary>
 public readonly record struct Rgb(byte R, byte G, byte B)
