@@ -3,9 +3,7 @@ using System.Diagnostics;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Evaluation;
-using SegSam.Inference;
 using SegSam.Reporting;
-using SegSam.Imaging;
 
 namespace SegSam.Cli.Commands;
 
@@ -35,7 +33,7 @@ public static class DemoCommand
             if (!File.Exists(Path.Combine(cache, "test", "meta.json")) || !File.Exists(Path.Combine(cache, "macaque", "meta.json")))
             {
                 Console.Error.WriteLine($"preparing the built-in dataset at {size}×{size} in {cache} …");
-                PrepareCommand.PrepareAtlas(size, cache, AtlasDataset.DefaultTemplates);
+                DatasetPreparation.PrepareAtlas(size, cache, AtlasDataset.DefaultTemplates);
             }
             var test = SliceDataset.Load(Path.Combine(cache, "test"));
             var macaque = SliceDataset.Load(Path.Combine(cache, "macaque"));
@@ -53,14 +51,14 @@ public static class DemoCommand
             metrics.WriteCategoriesCsv(Path.Combine(outDir, "categories.csv"));
             cross.WriteJson(Path.Combine(outDir, "macaque-metrics.json"));
             var summary = Summary.Of(metrics, cross, clock.Elapsed.TotalSeconds);
-            var overlays = Overlays(segsam, test, metrics);
+            var overlays = ReportGallery.Build(segsam, test, metrics);
             string report = Path.Combine(outDir, "report.html");
             HtmlReport.Write(report, new ReportContent("SegSam demo: Colin27 brain MRI with the AAL atlas", metrics)
             {
                 Facts =
                 [
                     new("Data", $"Colin27 T1 MRI + AAL atlas (Debian mricron-data): {test.Slices.Count} held-out axial slices (k ≡ 0 mod 10), {metrics.Objects.Count / 2} objects"),
-                    new("Model", $"{Path.GetFileName(modelPath)}: {segsam.Config.Describe()}, {segsam.Config.Sam.ImageEncoder.ImgSize}² input, {segsam.parameters().Sum(p => p.numel()):N0} parameters, {segsam.Config.NumClasses} categories"),
+                    new("Model", $"{Path.GetFileName(modelPath)}: {segsam.Config.Describe()}, {segsam.Config.Sam.ImageEncoder.ImgSize}² input, {segsam.ParameterCount:N0} parameters, {segsam.Config.NumClasses} categories"),
                     new("Prompts", "one exact box and one click (the pixel deepest inside the object) per object"),
                     new("Cross-dataset", $"macaque INIA19 + NeuroMaps, box prompts, binary DSC {summary.MacaqueBoxDice:F3} over {cross.Objects.Count} objects"),
                     new("Wall time", $"{summary.Seconds:F0} s"),
@@ -107,42 +105,5 @@ public static class DemoCommand
         }
 
         static string Fmt(double? v, string format = "F4") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
-    }
-
-    /// <summary>
-    /// Gallery: per held-out slice, its largest object with the box and a mid-sized one with the click,
-    /// so the report shows both prompt types across the brain.
-    /// </summary>
-    static List<ReportOverlay> Overlays(Modeling.SegSamModel model, SliceDataset test, MetricsReport metrics)
-    {
-        var sampler = new PromptSampler();
-        using var predictor = new SegSamPredictor(model);
-        var overlays = new List<ReportOverlay>();
-        foreach (var slice in test.Slices)
-        {
-            var eligible = sampler.Eligible(slice);
-            if (eligible.Count == 0) continue;
-            var areas = slice.LabelAreas();
-            var ordered = eligible.OrderByDescending(l => areas[l]).ToList();
-            predictor.SetSlice(slice.Image, slice.Height, slice.Width);
-            foreach (var (label, box) in new[] { (ordered[0], true), (ordered[ordered.Count / 2], false) })
-            {
-                var mask = slice.Mask(label);
-                var prompt = box
-                    ? new SamPrompt { Box = PromptSampler.ExactBox(mask, slice.Height, slice.Width) }
-                    : new SamPrompt { Points = [PromptSampler.CentralPoint(mask, slice.Height, slice.Width)] };
-                var prediction = predictor.Predict(prompt);
-                var result = metrics.Objects.First(o => o.Source == slice.Id && o.Category == test.Categories[label - 1] && o.Prompt == (box ? "box" : "point"));
-                var picture = OverlayRenderer.Render(new OverlaySlice(slice.Height, slice.Width, slice.Image)
-                {
-                    Truth = mask,
-                    Predicted = prediction.Mask,
-                    Box = prompt.Box is { } b ? new OverlayBox(b.X0, b.Y0, b.X1, b.Y1) : null,
-                    Clicks = prompt.Points.Select(p => new OverlayClick(p.X, p.Y, true)).ToList(),
-                }, scale: 2);
-                overlays.Add(new ReportOverlay(picture.ToPng(), result));
-            }
-        }
-        return overlays;
     }
 }

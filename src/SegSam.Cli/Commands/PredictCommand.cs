@@ -63,8 +63,7 @@ public static class PredictCommand
             if (parse.GetValue(outLowres) is { } fr) { NpyFile.Write(fr, NpyArray.From(result.LowResLogits, 1, result.Count, result.LowResHeight, result.LowResWidth)); written.Add(fr); }
             if (parse.GetValue(outEmbedding) is { } fe)
             {
-                using var embedding = predictor.GetImageEmbedding();
-                NpyFile.Write(fe, NpyArray.FromTensor(embedding));
+                NpyFile.Write(fe, predictor.ImageEmbeddingArray());
                 written.Add(fe);
             }
             if (parse.GetValue(outMask) is { } fm)

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using SegSam.Data;
 using SegSam.Data.Datasets;
-using SegSam.Inference;
 
 namespace SegSam.Cli.Commands;
 
@@ -43,63 +41,26 @@ public static class PrepareCommand
             int s = parse.GetValue(size);
             if (s is < 32 or > 1024) throw new UsageException($"--size must lie in 32..1024, got {s}");
             string dir = parse.GetValue(output) ?? (kind == "atlas" ? RepoPaths.DatasetCache(s) : Path.Combine(RepoPaths.Root, "data", "cache", $"{kind}-{s}"));
-            Summary summary;
-            if (kind == "atlas") summary = PrepareAtlas(s, dir, parse.GetValue(templates)!);
+            PreparationSummary summary;
+            if (kind == "atlas") summary = DatasetPreparation.PrepareAtlas(s, dir, parse.GetValue(templates)!);
             else
             {
                 var options = new LayoutOptions
                 {
                     Size = s,
                     Modality = ParseModality(parse.GetValue(modality)),
-                    Window = parse.GetValue(window) is { } w ? ParseWindow(w) : null,
+                    Window = parse.GetValue(window) is { } w ? ValueParsing.Window(w) : null,
                     Axes = ParseAxes(parse.GetValue(axes)!),
                     Names = parse.GetValue(names),
                 };
                 CheckInputs(kind, parse.GetValue(input), parse.GetValue(image), parse.GetValue(labels));
-                summary = PrepareLayout(kind, parse.GetValue(input), parse.GetValue(image), parse.GetValue(labels), options, dir);
+                summary = ConsoleProgress.Run($"prepare {kind}", report =>
+                    DatasetPreparation.PrepareLayout(kind, parse.GetValue(input), parse.GetValue(image), parse.GetValue(labels), options with { Progress = report }, dir));
             }
             Print(summary, parse.GetValue(json));
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    public sealed record Summary(string Folder, double Seconds, IReadOnlyList<SetSummary> Sets);
-    public sealed record SetSummary(string Name, int Slices, int Objects, int Categories, string Folder, string Modality);
-
-    /// <summary>Prepares the built-in dataset into <paramref name="dir"/> (train, test, macaque).</summary>
-    public static Summary PrepareAtlas(int size, string dir, string templates)
-    {
-        EnsureTemplates(templates);
-        var clock = Stopwatch.StartNew();
-        var split = AtlasDataset.PrepareHuman(size, templates);
-        var macaque = AtlasDataset.PrepareMacaque(size, templates);
-        var sampler = new PromptSampler();
-        var sets = new List<SetSummary>();
-        foreach (var (name, data) in new[] { ("train", split.Train), ("test", split.Test), ("macaque", macaque) })
-        {
-            string folder = Path.Combine(dir, name);
-            data.Save(folder);
-            sets.Add(new SetSummary(name, data.Slices.Count, data.Slices.Sum(sl => sampler.Eligible(sl).Count), data.Categories.Length, folder, data.Modality));
-        }
-        return new Summary(dir, clock.Elapsed.TotalSeconds, sets);
-    }
-
-    /// <summary>Prepares a dataset layout into <paramref name="dir"/>/train and /test, with a progress bar.</summary>
-    public static Summary PrepareLayout(string kind, string? input, string? image, string? labels, LayoutOptions options, string dir)
-    {
-        var clock = Stopwatch.StartNew();
-        var split = ConsoleProgress.Run($"prepare {kind}", report => DatasetLayouts.Prepare(kind, input, options with { Progress = report }, image, labels));
-        var sampler = new PromptSampler();
-        var sets = new List<SetSummary>();
-        foreach (var (name, data) in new[] { ("train", split.Train), ("test", split.Test) })
-        {
-            // An empty set (e.g. one case: nothing to hold out) is reported, not written.
-            string folder = data.Slices.Count == 0 ? "" : Path.Combine(dir, name);
-            if (folder.Length > 0) data.Save(folder);
-            sets.Add(new SetSummary(name, data.Slices.Count, data.Slices.Sum(sl => sampler.Eligible(sl).Count), data.Categories.Length, folder, data.Modality));
-        }
-        return new Summary(dir, clock.Elapsed.TotalSeconds, sets);
     }
 
     /// <summary>Each layout takes either a folder or an image/label pair, not both.</summary>
@@ -125,17 +86,6 @@ public static class PrepareCommand
         _ => throw new UsageException($"--modality must be CT or MR, got '{text}'"),
     };
 
-    static (double Level, double Width) ParseWindow(string text)
-    {
-        if (Intensity.CtWindows.TryGetValue(text, out var named)) return named;
-        if (!text.Contains(','))
-            throw new UsageException($"--window '{text}' is neither a window name ({string.Join(", ", Intensity.CtWindows.Keys)}) nor LEVEL,WIDTH");
-        var v = ValueParsing.Numbers(text, 2, "--window", "a window name or LEVEL,WIDTH in HU");
-        if (v[1] <= 0) throw new UsageException($"--window width must be positive, got '{text}'");
-        return (v[0], v[1]);
-    }
-
-
     static int[] ParseAxes(string text)
     {
         if (text == "all") return [0, 1, 2];
@@ -145,16 +95,7 @@ public static class PrepareCommand
         return axes;
     }
 
-    static void EnsureTemplates(string templates)
-    {
-        foreach (var file in new[] { "ch2.nii.gz", "aal.nii.gz", "aal.nii.txt", "inia19-t1-brain.nii.gz", "inia19-NeuroMaps.nii.gz" })
-            if (!File.Exists(Path.Combine(templates, file)))
-                throw new FileNotFoundException(
-                    $"{Path.Combine(templates, file)} not found: the built-in dataset comes from Debian's mricron-data package (sudo apt-get install mricron-data)",
-                    Path.Combine(templates, file));
-    }
-
-    static void Print(Summary summary, bool json)
+    static void Print(PreparationSummary summary, bool json)
     {
         if (json)
         {

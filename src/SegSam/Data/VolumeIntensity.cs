@@ -28,10 +28,10 @@ public sealed class VolumeIntensity
     public const string StoredName = "stored";
 
     /// <summary>
-    /// Values below this are air in Hounsfield units (air is −1000 HU, fat about −100), which an MR
-    /// volume never holds: a volume with such values is taken for CT.
+    /// Values below this are fat or air in Hounsfield units (fat is about −100 HU, air −1000), which
+    /// an MR volume, a magnitude image, does not hold: a volume with such values is taken for CT.
     /// </summary>
-    public const float AirHu = -500;
+    public const float CtBelowHu = -100;
 
     /// <summary><see cref="CtName"/> or <see cref="MrName"/>.</summary>
     public string Name { get; }
@@ -54,11 +54,11 @@ public sealed class VolumeIntensity
     /// <summary>8-bit values kept as they are.</summary>
     public static VolumeIntensity Stored { get; } = new(StoredName, null);
 
-    /// <summary>True when the values hold air in HU (<see cref="AirHu"/>): a CT.</summary>
+    /// <summary>True when some value lies below <see cref="CtBelowHu"/>: a CT.</summary>
     public static bool LooksLikeCt(ReadOnlySpan<float> values)
     {
         foreach (float v in values)
-            if (v < AirHu) return true;
+            if (v < CtBelowHu) return true;
         return false;
     }
 

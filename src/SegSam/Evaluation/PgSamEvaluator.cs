@@ -3,6 +3,7 @@ using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
 using SegSam.Text;
 using TorchSharp;
+using SegSam.Inference;
 using static TorchSharp.torch;
 
 namespace SegSam.Evaluation;
@@ -70,17 +71,17 @@ public static class PgSamEvaluator
             throw new ArgumentException($"the class map needs {fine.Categories.Length + 1} entries (background + {fine.Categories.Length} labels)");
         var sampler = new PromptSampler(minAreaFraction);
         var maps = new List<int[]>(fine.Slices.Count);
-        model.eval();
-        using var inference = inference_mode();
+        using var predictor = new SegSamPredictor(model);
         for (int s = 0; s < fine.Slices.Count; s++)
         {
-            using var scope = NewDisposeScope();
             var objects = sampler.TestObjects(fine.Slices[s], box: true);
             var map = new int[size * size];
             if (objects.Count > 0)
             {
-                var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([fine.Slices[s].Image], fine.Height, fine.Width));
-                var (logits, output) = SegSamEvaluator.PromptLogits(model, embedding, highRes, objects, box: true, size);
+                using var encoded = predictor.Encode(fine.Slices[s].Image, fine.Height, fine.Width);
+                using var scope = NewDisposeScope();
+                using var inference = inference_mode();
+                var (logits, _, output) = predictor.Decode(encoded, [.. objects.Select(o => o.Prompt)]);
                 using (output)
                 {
                     var (best, which) = logits.squeeze(1).max(0); // S×S

@@ -79,6 +79,13 @@ public sealed class SamPredictor : IDisposable
     /// <summary>A copy of the cached embedding, 1×C×g×g; the caller disposes it.</summary>
     public Tensor GetImageEmbedding() => RequireImage().features.clone();
 
+    /// <summary>The image embedding (1×C×g×g) as an array, e.g. to save as .npy.</summary>
+    public NpyArray ImageEmbeddingArray()
+    {
+        using var embedding = GetImageEmbedding();
+        return NpyArray.FromTensor(embedding);
+    }
+
     public void ResetImage()
     {
         features?.Dispose();

@@ -21,6 +21,9 @@ public sealed class SegSamModel : nn.Module
     readonly HighResStem? high_res_stem;
 
     public SegSamConfig Config { get; }
+
+    /// <summary>Number of weights (every parameter's elements).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
     public SamModel Sam => sam;
     public SemanticDecoder? SemanticDecoder => semantic_decoder;
     public TextVisionEnhancer? TextEnhancer => text_enhancer;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SegSam.Imaging;
 
 namespace SegSam.Imaging.Hdf5;
 
