@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Evaluation;
+using SegSam.Inference;
 using SegSam.Tests.Support;
 
 namespace SegSam.Tests.Cli;
@@ -19,6 +20,22 @@ public sealed partial class BundledModelTests
 
     [GeneratedRegex(@"^\|\s*(box|point)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", RegexOptions.Multiline)]
     private static partial Regex MetricsRow();
+
+    /// <summary>The README's library example, as printed there, with the bundled model on the built-in MRI.</summary>
+    [Fact]
+    public void ReadmeSessionExampleGivesWhatTheReadmeSays()
+    {
+        using var dir = new TempDir();
+        using var model = SegSamCheckpoint.Load(ModelPath);
+        using var session = SegmentationSession.Open(Path.Combine(AtlasDataset.DefaultTemplates, "ch2.nii.gz"), model);
+        var answer = session.Prompt(new SlicePrompt(SliceAxis.Axial, 80, new SamPrompt { Box = new BoxPrompt(108, 71, 122, 112) }));
+        string line = FormattableString.Invariant($"{answer.Prediction.ClassName} (p = {answer.Prediction.ClassProbability:F2}), IoU {answer.Prediction.Iou:F2}, {answer.AreaMm2:F0} mm²");
+        Assert.Contains($"It prints `{line}`", File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "README.md")));
+        session.Accept(session.Propagate(answer));
+        var export = session.ExportObjects(dir.Path);
+        Assert.All(export.Files, f => Assert.True(File.Exists(f), f));
+        Assert.Equal(58, export.Objects[0].FirstSlice);
+    }
 
     [Fact]
     public void CardNumbersAreWhatTheHeldOutEvaluationMeasures()
