@@ -13,34 +13,29 @@ namespace SegSam.Training;
 /// A PG-SAM training run made ready from plain options, so that a front end only parses and
 /// prints: the classes chosen, the model config assembled (prior, CLIP, LoRA ranks, ablation
 /// switches; the latest checkpoint's when resuming), libtorch seeded, the model built and
-/// initialised from a released SAM or a SEG-SAM model and from CLIP. <see cref="Train"/> then
+/// initialised from a released SAM or a SEG-SAM model and from CLIP. <see cref="TrainingRun.Train"/> then
 /// runs <see cref="PgSamTrainer"/> on it.
 /// </summary>
-public sealed class PgSamTrainingRun : IDisposable
+public sealed class PgSamTrainingRun : TrainingRun
 {
     /// <summary>The notice of a prior without CLIP; {0} is the text encoder.</summary>
     public const string ClipNotice =
         "PG-SAM prior without CLIP (no --clip weights): text features come from the offline text encoder ({0}) " +
         "and image features from a learned projection of the SAM neck (see docs/pgsam.md)";
 
-    readonly PgSamModel model;
-    readonly PgSamTrainer trainer;
-    readonly bool resume;
-
-    PgSamTrainingRun(PgSamModel model, PgSamTrainer trainer, bool resume)
+    PgSamTrainingRun(PgSamModel model, PgSamTrainer trainer, bool resume) : base(model, trainer, resume)
     {
-        this.model = model;
-        this.trainer = trainer;
-        this.resume = resume;
+        Config = model.Config;
+        TrainingSlices = trainer.Subset.Count;
     }
 
-    public PgSamModelConfig Config => model.Config;
+    public PgSamModelConfig Config { get; }
 
     /// <summary>The side of the square slices the model takes, in pixels.</summary>
     public int ImageSize => Config.ImageEncoder.ImgSize;
 
     /// <summary>How many training slices the run uses (all, or the few-shot subset).</summary>
-    public int TrainingSlices => trainer.Subset.Count;
+    public int TrainingSlices { get; }
 
     /// <param name="train">The training slices with the data's own categories (<see cref="SliceDataset.LoadSplit"/>).</param>
     /// <param name="notice">Gets each line a user should read (which prior, which weights initialised the model) when it happens.</param>
@@ -107,15 +102,6 @@ public sealed class PgSamTrainingRun : IDisposable
         config.Validate("PG-SAM options");
         return config;
     }
-
-    /// <summary>
-    /// Trains (or, resuming, continues) the run; checkpoints every epoch. A cancelled run stops at a
-    /// step boundary with a checkpoint there (see <see cref="CheckpointedTrainer.Run"/>).
-    /// </summary>
-    public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) =>
-        trainer.Run(resume, progress, cancel);
-
-    public void Dispose() => model.Dispose();
 
     /// <summary>A new model's weights: the image encoder and the head's SAM parts from the init checkpoint, CLIP from its weights.</summary>
     static void InitialiseWeights(PgSamModel model, PgSamTrainingOptions options, Action<string>? notice)

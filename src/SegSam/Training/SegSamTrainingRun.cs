@@ -12,22 +12,16 @@ namespace SegSam.Training;
 /// prints: the model config resolved (from the latest checkpoint when resuming, else from a
 /// config file or a preset and variant), libtorch seeded, the model built, its SAM part
 /// initialised from a released checkpoint and its category text embeddings computed.
-/// <see cref="Train"/> then runs <see cref="SegSamTrainer"/> on it.
+/// <see cref="TrainingRun.Train"/> then runs <see cref="SegSamTrainer"/> on it.
 /// </summary>
-public sealed class SegSamTrainingRun : IDisposable
+public sealed class SegSamTrainingRun : TrainingRun
 {
-    readonly SegSamModel model;
-    readonly SegSamTrainer trainer;
-    readonly bool resume;
-
-    SegSamTrainingRun(SegSamModel model, SegSamTrainer trainer, bool resume)
+    SegSamTrainingRun(SegSamModel model, SegSamTrainer trainer, bool resume) : base(model, trainer, resume)
     {
-        this.model = model;
-        this.trainer = trainer;
-        this.resume = resume;
+        Config = model.Config;
     }
 
-    public SegSamConfig Config => model.Config;
+    public SegSamConfig Config { get; }
 
     /// <summary>The side of the square slices the model takes, in pixels.</summary>
     public int ImageSize => Config.Sam.ImageEncoder.ImgSize;
@@ -75,15 +69,6 @@ public sealed class SegSamTrainingRun : IDisposable
         if (options.HighResChannels is { } channels) config = config with { HighResChannels = channels };
         return config;
     }
-
-    /// <summary>
-    /// Trains (or, resuming, continues) the run; checkpoints every epoch. A cancelled run stops at a
-    /// step boundary with a checkpoint there (see <see cref="CheckpointedTrainer.Run"/>).
-    /// </summary>
-    public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) =>
-        trainer.Run(resume, progress, cancel);
-
-    public void Dispose() => model.Dispose();
 
     /// <summary>A new model's weights: the SAM part from the init checkpoint, the text-vision enhancer's category embeddings.</summary>
     static void InitialiseWeights(SegSamModel model, string[] categories, SegSamTrainingOptions options, Action<string>? notice)
