@@ -37,6 +37,7 @@ public sealed class PgSamTrainingRun : TrainingRun
     /// <summary>How many training slices the run uses (all, or the few-shot subset).</summary>
     public int TrainingSlices { get; }
 
+    /// <summary>Chooses the classes, reads the per-image descriptions, resolves the config, seeds libtorch, builds the model and, for a new run, loads its init and CLIP weights.</summary>
     /// <param name="train">The training slices with the data's own categories (<see cref="SliceDataset.LoadSplit"/>).</param>
     /// <param name="notice">Gets each line a user should read (which prior, which weights initialised the model) when it happens.</param>
     public static PgSamTrainingRun Prepare(SliceDataset train, PgSamTrainingOptions options, Action<string>? notice = null)

@@ -26,6 +26,7 @@ public sealed class SegSamTrainingRun : TrainingRun
     /// <summary>The side of the square slices the model takes, in pixels.</summary>
     public int ImageSize => Config.Sam.ImageEncoder.ImgSize;
 
+    /// <summary>Resolves the config, seeds libtorch, builds the model and, for a new run, loads its init weights and text embeddings.</summary>
     /// <param name="train">The training slices (<see cref="SliceDataset.LoadSplit"/>).</param>
     /// <param name="notice">Gets each line a user should read (which weights initialised the model) when it happens.</param>
     public static SegSamTrainingRun Prepare(SliceDataset train, SegSamTrainingOptions options, Action<string>? notice = null)
