@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Modeling;
 using SegSam.Text;
 using SegSam.Training;
-using static TorchSharp.torch;
 using SegSam.IO;
 
 namespace SegSam.Cli.Commands;
@@ -63,127 +61,154 @@ public static class TrainCommand
         };
         command.SetAction(parse =>
         {
-            bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
             Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
-                if (Given(option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
-            if (which == "pgsam")
-                return PgSamCli.Train(parse, new PgSamCli.TrainOptions(data, output, modelType, init, epochs, batch, lr, weightDecay, warmup, budget,
-                    augment, seed, resume, json, textEncoder, classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine), LoadTrainSet);
-            var train = LoadTrainSet(parse.GetValue(data)!);
-            string outDir = parse.GetValue(output)!;
-            var training = BuildTrainingConfig(parse, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr, weightDecay,
-                milestones, warmup, budget, freeze, noCmsa, augment, schedule, lambdaBce, seed);
+                if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
+            return which == "pgsam" ? TrainPgSam(parse) : TrainSegSam(parse);
+        });
+        return command;
+
+        int TrainSegSam(ParseResult parse)
+        {
+            var train = SliceDataset.LoadSplit(parse.GetValue(data)!, "train");
+            var training = SegSamTrainingConfig(parse);
             bool resuming = parse.GetValue(resume);
-
-            manual_seed((long)(training.Seed % long.MaxValue));
-            SegSamConfig segConfig;
-            if (resuming)
+            // A checkpoint or a config file names the model itself; only a new one from a preset needs these.
+            if (!resuming && parse.GetValue(config) is null)
             {
-                string pointer = Path.Combine(outDir, "checkpoints", "latest.json");
-                if (!File.Exists(pointer)) throw new FileNotFoundException($"{outDir}: nothing to resume (no checkpoints/latest.json)", pointer);
-                segConfig = ReadCheckpointConfig(outDir);
+                Known(parse.GetValue(modelType)!, SamConfig.PresetNames, "--model-type");
+                Known(parse.GetValue(variant)!, SegSamConfig.VariantNames, "--variant");
             }
-            else if (parse.GetValue(config) is { } configPath)
+            var options = new SegSamTrainingOptions
             {
-                segConfig = SegSamConfig.FromJson(InputFile.ReadAllText(configPath), configPath);
-            }
-            else
-            {
-                var samConfig = SamConfig.Preset(Known(parse.GetValue(modelType)!, SamConfig.PresetNames, "--model-type"));
-                segConfig = SegSamConfig.Variant(Known(parse.GetValue(variant)!, SegSamConfig.VariantNames, "--variant"), samConfig,
-                    train.Categories, TextEncoders.Create(parse.GetValue(textEncoder)!).Dimension);
-            }
-            if (segConfig.IsSemantic || segConfig.TextEnhancer.Enabled)
-                segConfig = segConfig with { Categories = train.Categories };
-            if (!resuming && segConfig.TextEnhancer.Enabled && parse.GetValue(config) is null)
-                segConfig = segConfig with { TextEnhancer = segConfig.TextEnhancer with { TextEncoder = parse.GetValue(textEncoder)! } };
-            if (!resuming && parse.GetValue(boxPrior)) segConfig = segConfig with { BoxPrior = true };
-            if (!resuming && parse.GetValue(highRes) is { } channels) segConfig = segConfig with { HighResChannels = channels };
-
-            using var model = new SegSamModel(segConfig);
-            if (!resuming && parse.GetValue(init) is { } initPath)
-            {
-                var report = SegSamCheckpoint.LoadSamWeights(model, initPath);
-                Console.Error.WriteLine($"initialised SAM from {initPath}{(report.IsExact ? "" : Environment.NewLine + report.Describe())}");
-            }
-            if (!resuming && model.TextEnhancer is { } enhancer)
-                enhancer.SetTextEmbeddings(TextEmbeddings(train.Categories, parse.GetValue(descriptions), parse.GetValue(textEncoder)!, (int)enhancer.TextDim));
-
-            var trainer = new SegSamTrainer(model, training, train, outDir);
-            var result = ConsoleProgress.Run($"training {segConfig.Sam.ImageEncoder.ImgSize}px", report =>
-                trainer.Run(resuming, new SyncProgress<TrainingProgress>(p =>
-                    report(p.GlobalStep, p.TotalSteps, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3}"))));
-            if (parse.GetValue(json))
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                OutputFolder = parse.GetValue(output)!, Training = training, Resume = resuming,
+                ModelType = parse.GetValue(modelType)!, Variant = parse.GetValue(variant)!, ConfigPath = parse.GetValue(config),
+                InitPath = parse.GetValue(init), TextEncoder = parse.GetValue(textEncoder)!,
+                DescriptionsPath = parse.GetValue(descriptions) ?? RepoPaths.Descriptions,
+                BoxPrior = parse.GetValue(boxPrior), HighResChannels = parse.GetValue(highRes),
+            };
+            using var run = SegSamTrainingRun.Prepare(train, options, Console.Error.WriteLine);
+            var result = TrainWithProgress($"training {run.ImageSize}px", progress => run.Train(progress));
+            if (parse.GetValue(json)) PrintJson(result);
             else
                 Console.WriteLine($"trained {result.EpochsCompleted} epoch(s), {result.Steps} steps in {result.ElapsedSeconds / 60:F1} min" +
                     $"{(result.StoppedByBudget ? " (time budget reached)" : "")}; last epoch loss {result.LastEpochLoss:F4}; model: {result.ModelPath}");
             return ExitCodes.Success;
-        });
-        return command;
-    }
+        }
 
-    /// <summary>The training set: DIR/train when it exists, else DIR itself.</summary>
-    static SliceDataset LoadTrainSet(string dir)
-    {
-        string train = Path.Combine(dir, "train");
-        return SliceDataset.Load(Directory.Exists(train) ? train : dir);
-    }
-
-    static SegSamConfig ReadCheckpointConfig(string outDir) =>
-        SegSamCheckpoint.ReadConfig(CheckpointedTrainer.LatestCheckpointModel(outDir));
-
-    /// <summary>Embeds each category's description with the chosen text encoder (cached next to the descriptions).</summary>
-    public static Tensor TextEmbeddings(string[] categories, string? descriptionsPath, string encoderSpec, int dimension)
-    {
-        string path = descriptionsPath ?? RepoPaths.Descriptions;
-        var descriptions = CategoryDescriptions.Load(path);
-        var encoder = new CachedTextEncoder(TextEncoders.Create(encoderSpec), CachedTextEncoder.PathNextTo(path));
-        if (encoder.Dimension != dimension)
-            throw new UsageException($"--text-encoder {encoderSpec} gives {encoder.Dimension}-d embeddings; the model expects {dimension}");
-        var vectors = encoder.Encode(categories.Select(descriptions.TextFor).ToList());
-        return tensor(vectors.SelectMany(v => v).ToArray(), [categories.Length, dimension]);
-    }
-
-    static TrainingConfig BuildTrainingConfig(System.CommandLine.ParseResult parse, Option<string?> file, Option<int?> epochs, Option<int?> batch,
-        Option<int?> objects, Option<double?> boxProbability, Option<string?> optimizer, Option<double?> lr, Option<double?> weightDecay,
-        Option<string?> milestones, Option<int?> warmup, Option<double?> budget, Option<bool> freeze, Option<bool> noCmsa,
-        Option<bool> augment, Option<string?> schedule, Option<double?> lambdaBce, Option<ulong> seed)
-    {
-        var c = parse.GetValue(file) is { } path ? TrainingConfig.FromJson(InputFile.ReadAllText(path), path) : new TrainingConfig();
-        c = c with
+        int TrainPgSam(ParseResult parse)
         {
-            Epochs = parse.GetValue(epochs) ?? c.Epochs,
-            ImagesPerBatch = parse.GetValue(batch) ?? c.ImagesPerBatch,
-            ObjectsPerImage = parse.GetValue(objects) ?? c.ObjectsPerImage,
-            BoxProbability = parse.GetValue(boxProbability) ?? c.BoxProbability,
-            Optimizer = parse.GetValue(optimizer) ?? c.Optimizer,
-            LearningRate = parse.GetValue(lr) ?? c.LearningRate,
-            WeightDecay = parse.GetValue(weightDecay) ?? c.WeightDecay,
-            LrMilestones = parse.GetValue(milestones) is { } m ? ParseMilestones(m) : c.LrMilestones,
-            WarmupSteps = parse.GetValue(warmup) ?? c.WarmupSteps,
-            TimeBudgetMinutes = parse.GetValue(budget) ?? c.TimeBudgetMinutes,
-            FreezeImageEncoder = parse.GetValue(freeze) || c.FreezeImageEncoder,
-            Cmsa = !parse.GetValue(noCmsa) && c.Cmsa,
-            Augment = parse.GetValue(augment) || c.Augment,
-            LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
-            LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
-            Seed = parse.GetValue(seed),
-        };
+            var training = new PgSamTrainingConfig
+            {
+                Seed = parse.GetValue(seed), Augment = parse.GetValue(augment), TimeBudgetMinutes = parse.GetValue(budget),
+            };
+            training = training with
+            {
+                Epochs = parse.GetValue(epochs) ?? training.Epochs,
+                ImagesPerBatch = parse.GetValue(batch) ?? training.ImagesPerBatch,
+                LearningRate = parse.GetValue(lr) ?? training.LearningRate,
+                WeightDecay = parse.GetValue(weightDecay) ?? training.WeightDecay,
+                WarmupSteps = parse.GetValue(warmup) ?? training.WarmupSteps,
+                Fraction = parse.GetValue(fraction) ?? training.Fraction,
+            };
+            Validated(training);
+            if (parse.GetValue(loraRank) is < 0) throw new UsageException("--lora-rank must be >= 0");
+            if (parse.GetValue(clipLoraRank) is < 0) throw new UsageException("--clip-lora-rank must be >= 0");
+            if (parse.GetValue(refine) is < 0) throw new UsageException("--refine-iterations must be >= 0");
+            string? clipPath = parse.GetValue(clip);
+            bool textEncoderGiven = Given(parse, textEncoder);
+            if (clipPath is not null && textEncoderGiven) throw new UsageException("--clip and --text-encoder exclude each other: with --clip the text features are CLIP's");
+            if (clipPath is null && Given(parse, clipLoraRank)) throw new UsageException("--clip-lora-rank needs --clip");
+            if (clipPath is not null && parse.GetValue(noPrior)) throw new UsageException("--clip feeds the prior, which --no-prior turns off");
+            var train = SliceDataset.LoadSplit(parse.GetValue(data)!, "train");
+            string grouping = Known(parse.GetValue(classes)!, ClassGrouping.Names, "--classes");
+            bool resuming = parse.GetValue(resume);
+            // A resumed run's checkpoint names its model; a new one is checked before any work.
+            if (!resuming && Given(parse, modelType)) Known(parse.GetValue(modelType)!, SamConfig.PresetNames, "--model-type");
+            if (!resuming && textEncoderGiven) CheckTextEncoder(parse.GetValue(textEncoder)!);
+            var options = new PgSamTrainingOptions
+            {
+                OutputFolder = parse.GetValue(output)!, Training = training, Resume = resuming, Classes = grouping,
+                ModelType = Given(parse, modelType) ? parse.GetValue(modelType) : null, InitPath = parse.GetValue(init),
+                TextEncoder = textEncoderGiven ? parse.GetValue(textEncoder) : null, ClipPath = clipPath,
+                LoraRank = parse.GetValue(loraRank), ClipLoraRank = parse.GetValue(clipLoraRank),
+                ImageDescriptionsPath = parse.GetValue(imageDescriptions),
+                Prior = !parse.GetValue(noPrior), Fusion = !parse.GetValue(noFusion), RefineIterations = parse.GetValue(refine),
+            };
+            using var run = PgSamTrainingRun.Prepare(train, options, Console.Error.WriteLine);
+            var result = TrainWithProgress($"training PG-SAM {run.ImageSize}px on {run.TrainingSlices} slices", progress => run.Train(progress));
+            if (parse.GetValue(json)) PrintJson(result);
+            else
+                Console.WriteLine($"trained {result.EpochsCompleted} epoch(s), {result.Steps} steps on {run.TrainingSlices} slices in {result.ElapsedSeconds / 60:F1} min" +
+                    $"{(result.StoppedByBudget ? " (time budget reached)" : "")}; last epoch loss {result.LastEpochLoss:F4}; model: {result.ModelPath}");
+            return ExitCodes.Success;
+        }
+
+        TrainingConfig SegSamTrainingConfig(ParseResult parse)
+        {
+            var c = parse.GetValue(trainingConfig) is { } path ? TrainingConfig.FromJson(InputFile.ReadAllText(path), path) : new TrainingConfig();
+            c = c with
+            {
+                Epochs = parse.GetValue(epochs) ?? c.Epochs,
+                ImagesPerBatch = parse.GetValue(batch) ?? c.ImagesPerBatch,
+                ObjectsPerImage = parse.GetValue(objects) ?? c.ObjectsPerImage,
+                BoxProbability = parse.GetValue(boxProbability) ?? c.BoxProbability,
+                Optimizer = parse.GetValue(optimizer) ?? c.Optimizer,
+                LearningRate = parse.GetValue(lr) ?? c.LearningRate,
+                WeightDecay = parse.GetValue(weightDecay) ?? c.WeightDecay,
+                LrMilestones = parse.GetValue(milestones) is { } m ? ParseMilestones(m) : c.LrMilestones,
+                WarmupSteps = parse.GetValue(warmup) ?? c.WarmupSteps,
+                TimeBudgetMinutes = parse.GetValue(budget) ?? c.TimeBudgetMinutes,
+                FreezeImageEncoder = parse.GetValue(freeze) || c.FreezeImageEncoder,
+                Cmsa = !parse.GetValue(noCmsa) && c.Cmsa,
+                Augment = parse.GetValue(augment) || c.Augment,
+                LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
+                LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
+                Seed = parse.GetValue(seed),
+            };
+            Validated(c);
+            return c;
+        }
+    }
+
+    static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>A training config the options made invalid is a usage error.</summary>
+    static void Validated(IValidatedConfig config)
+    {
         try
         {
-            c.Validate("training options");
+            config.Validate("training options");
         }
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message);
         }
-        return c;
     }
+
+    /// <summary>A malformed --text-encoder spec as a usage error (the run builds its own encoder).</summary>
+    static void CheckTextEncoder(string spec)
+    {
+        try
+        {
+            TextEncoders.Create(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--text-encoder: {e.Message}");
+        }
+    }
+
+    /// <summary>Runs <paramref name="train"/> under a progress bar titled <paramref name="title"/>.</summary>
+    static TrainingResult TrainWithProgress(string title, Func<IProgress<TrainingProgress>, TrainingResult> train) =>
+        ConsoleProgress.Run(title, report =>
+            train(new SyncProgress<TrainingProgress>(p => report(p.GlobalStep, p.TotalSteps, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3}"))));
+
+    static void PrintJson(TrainingResult result) =>
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
     static int[] ParseMilestones(string text)
     {

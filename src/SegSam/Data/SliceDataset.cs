@@ -47,6 +47,16 @@ public sealed class SliceDataset
         AtomicFile.WriteAllText(Path.Combine(dir, "meta.json"), JsonSerializer.Serialize(meta, Json));
     }
 
+    /// <summary>
+    /// One split (e.g. "train") of a folder from `segsam prepare`: DIR/SPLIT when it exists, else
+    /// DIR itself, so that a dataset folder can also be given directly.
+    /// </summary>
+    public static SliceDataset LoadSplit(string dir, string split)
+    {
+        string splitDir = Path.Combine(dir, split);
+        return Load(Directory.Exists(splitDir) ? splitDir : dir);
+    }
+
     public static SliceDataset Load(string dir)
     {
         string metaPath = Path.Combine(dir, "meta.json");

@@ -14,6 +14,8 @@ namespace SegSam.Training;
 /// leaves a half-written checkpoint; a resumed run continues exactly where the checkpoint was
 /// taken (same weights, moments, random draws and log). Subclasses say what a step does, which
 /// parameters train, the learning rate of a step and how the model is saved and loaded.
+/// A cancelled run stops like one out of time, after the step in progress and with a checkpoint
+/// there, but then throws <see cref="OperationCanceledException"/> instead of saving the model.
 /// </summary>
 public abstract class CheckpointedTrainer
 {
@@ -96,7 +98,7 @@ public abstract class CheckpointedTrainer
         int epoch = state.Epoch, globalStep = state.GlobalStep, stepInEpoch = state.StepInEpoch;
         var rng = new SplitRandom(state.EpochStartRng);
         double lastEpochLoss = double.NaN;
-        bool stoppedByBudget = false;
+        bool stoppedByBudget = false, cancelled = false, stopped = false;
         using (var log = new StreamWriter(LogPath, append: true))
         {
             for (; epoch < epochs; epoch++)
@@ -114,6 +116,7 @@ public abstract class CheckpointedTrainer
                 }
                 for (; stepInEpoch < StepsPerEpoch; stepInEpoch++)
                 {
+                    // Cancelled before this run took a step: the checkpoint it started from stands.
                     cancel.ThrowIfCancellationRequested();
                     double lr = LearningRate(epoch, globalStep);
                     optimizer.LearningRate = lr;
@@ -130,16 +133,18 @@ public abstract class CheckpointedTrainer
                     });
                     progress?.Report(new TrainingProgress(epoch + 1, epochs, stepInEpoch + 1, StepsPerEpoch, globalStep,
                         TotalSteps, parts["total"], lr, elapsed));
-                    if (timeBudgetMinutes is { } budget && elapsed.TotalMinutes >= budget)
+                    stoppedByBudget = timeBudgetMinutes is { } budget && elapsed.TotalMinutes >= budget;
+                    cancelled = cancel.IsCancellationRequested;
+                    if (stoppedByBudget || cancelled)
                     {
-                        stoppedByBudget = true;
+                        stopped = true;
                         stepInEpoch++;
                         break;
                     }
                 }
                 lastEpochLoss = lossCount > 0 ? lossSum / lossCount : double.NaN;
                 double seconds = elapsedBefore + clock.Elapsed.TotalSeconds;
-                if (stoppedByBudget && stepInEpoch < StepsPerEpoch)
+                if (stopped && stepInEpoch < StepsPerEpoch)
                 {
                     SaveCheckpoint(optimizer, new TrainerState(epoch, stepInEpoch, globalStep, epochStart, rng.State, seconds, lossSum, lossCount));
                     break;
@@ -147,10 +152,12 @@ public abstract class CheckpointedTrainer
                 WriteLog(log, new Dictionary<string, object> { ["epoch_end"] = epoch + 1, ["step"] = globalStep, ["mean_loss"] = lastEpochLoss, ["elapsed_s"] = Math.Round(seconds, 2) });
                 SaveCheckpoint(optimizer, new TrainerState(epoch + 1, 0, globalStep, rng.State, rng.State, seconds));
                 stepInEpoch = 0;
-                if (stoppedByBudget) { epoch++; break; }
+                if (stopped) { epoch++; break; }
             }
         }
         SetTraining(false);
+        // The checkpoint just written is where a resumed run continues.
+        if (cancelled) throw new OperationCanceledException("training cancelled; resume continues from the last checkpoint", cancel);
         double total = elapsedBefore + clock.Elapsed.TotalSeconds;
         SaveModel(ModelPath, epoch, globalStep, total);
         return new TrainingResult(epoch, globalStep, total, stoppedByBudget, ModelPath, lastEpochLoss);

@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using SegSam.Checkpoints;
+using SegSam.Data;
+using SegSam.Modeling;
+using SegSam.Tests.Support;
+using SegSam.Text;
+using SegSam.Training;
+using static TorchSharp.torch;
+
+namespace SegSam.Tests.Training;
+
+/// <summary><see cref="SegSamTrainingRun"/> without a process: the config it resolves, its notices, training, resume and cancellation on a tiny model.</summary>
+// Runs are compared bit for bit and seeded through libtorch's process-wide generator.
+[Collection(Serial.Name)]
+public class SegSamTrainingRunTests
+{
+    /// <summary>A tiny SEG-SAM config file (8-d text embeddings) and descriptions of its categories.</summary>
+    sealed class Inputs : IDisposable
+    {
+        public readonly TempDir Dir = new();
+        public readonly string Config, Descriptions;
+
+        public Inputs(string variant = "full")
+        {
+            Config = Dir.File("config.json");
+            File.WriteAllText(Config, TinySegSam.Config(variant).ToJson());
+            var set = new CategoryDescriptions("template", "test");
+            foreach (var category in TinySegSam.Categories)
+                set.Set(category, new CategoryDescription($"bright {category}", $"{category}-shaped", "anywhere"));
+            Descriptions = Dir.File("descriptions.json");
+            set.Save(Descriptions);
+        }
+
+        public SegSamTrainingOptions Options(string run, int epochs, bool resume = false) => new()
+        {
+            OutputFolder = Dir.File(run), ConfigPath = Config, DescriptionsPath = Descriptions, TextEncoder = "hashing:8", Resume = resume,
+            Training = new TrainingConfig
+            {
+                Epochs = epochs, ImagesPerBatch = 2, ObjectsPerImage = 2, Optimizer = "adamw", LearningRate = 1e-3, WeightDecay = 0.01,
+                LrMilestones = [1], Seed = 5,
+            },
+        };
+
+        public void Dispose() => Dir.Dispose();
+    }
+
+    static TrainingResult Train(SliceDataset data, SegSamTrainingOptions options, List<string>? notices = null, IProgress<TrainingProgress>? progress = null,
+                                CancellationToken cancel = default)
+    {
+        using var run = SegSamTrainingRun.Prepare(data, options, notices is null ? null : notices.Add);
+        return run.Train(progress, cancel);
+    }
+
+    static string StripTime(string line) => Regex.Replace(line, "\"elapsed_s\":[0-9.E+-]+", "");
+
+    static void AssertSameWeightsAndLog(string expectedRun, string actualRun)
+    {
+        using var expected = SegSamCheckpoint.Load(Path.Combine(expectedRun, "model.safetensors"));
+        using var actual = SegSamCheckpoint.Load(Path.Combine(actualRun, "model.safetensors"));
+        var b = actual.state_dict();
+        foreach (var (name, tensor) in expected.state_dict())
+            Assert.True(tensor.equal(b[name]).all().item<bool>(), $"{name} differs from the uninterrupted run");
+        Assert.Equal(File.ReadAllLines(Path.Combine(expectedRun, "train_log.jsonl")).Select(StripTime),
+                     File.ReadAllLines(Path.Combine(actualRun, "train_log.jsonl")).Select(StripTime));
+    }
+
+    [Fact]
+    public void ResumedAndCancelledRunsEndAsOneUninterruptedRun()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(4); // 2 steps per epoch
+        var notices = new List<string>();
+        var straight = Train(data, inputs.Options("straight", 2), notices);
+        Assert.Equal((2, 4), (straight.EpochsCompleted, straight.Steps));
+        Assert.Empty(notices); // no --init
+
+        // Stopped after epoch 1, resumed for epoch 2.
+        Train(data, inputs.Options("split", 1));
+        var resumed = Train(data, inputs.Options("split", 2, resume: true));
+        Assert.Equal(4, resumed.Steps);
+        AssertSameWeightsAndLog(inputs.Dir.File("straight"), inputs.Dir.File("split"));
+
+        // Cancelled in the middle of epoch 2: a checkpoint at that step, no model; resuming finishes the run.
+        using var cancel = new CancellationTokenSource();
+        var progress = new CallbackProgress<TrainingProgress>(p => { if (p.GlobalStep == 3) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => Train(data, inputs.Options("cancelled", 2), progress: progress, cancel: cancel.Token));
+        Assert.False(File.Exists(inputs.Dir.File("cancelled/model.safetensors")));
+        Assert.EndsWith(Path.Combine("step-0000003", "model.safetensors"), CheckpointedTrainer.LatestCheckpointModel(inputs.Dir.File("cancelled")));
+        Assert.Equal(4, Train(data, inputs.Options("cancelled", 2, resume: true)).Steps);
+        AssertSameWeightsAndLog(inputs.Dir.File("straight"), inputs.Dir.File("cancelled"));
+    }
+
+    [Fact]
+    public void ConfigIsTheOneTheCommandLineAssembled()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        string[] categories = data.Categories;
+        var options = new SegSamTrainingOptions
+        {
+            OutputFolder = inputs.Dir.File("run"), DescriptionsPath = inputs.Descriptions, BoxPrior = true, HighResChannels = 16,
+        };
+        // What `segsam train` assembled before the library did (defaults: vit_t_128, full, hashing:256).
+        var expected = SegSamConfig.Variant("full", SamConfig.Preset("vit_t_128"), categories, 256);
+        expected = expected with { Categories = categories };
+        expected = expected with { TextEnhancer = expected.TextEnhancer with { TextEncoder = "hashing:256" }, BoxPrior = true, HighResChannels = 16 };
+        Assert.Equal(expected.ToJson(), SegSamTrainingRun.ResolveConfig(data, options).ToJson());
+
+        var baseline = SegSamConfig.Variant("baseline", SamConfig.Preset("vit_b_256"), categories, 8);
+        Assert.Equal(baseline.ToJson(), SegSamTrainingRun.ResolveConfig(data, options with
+        {
+            ModelType = "vit_b_256", Variant = "baseline", TextEncoder = "hashing:8", BoxPrior = false, HighResChannels = null,
+        }).ToJson());
+
+        // A config file keeps its own text encoder and takes the data's categories.
+        var fromFile = SegSamTrainingRun.ResolveConfig(data, options with { ConfigPath = inputs.Config, TextEncoder = "hashing:8" });
+        var file = TinySegSam.Config();
+        Assert.Equal((file with { Categories = categories, BoxPrior = true, HighResChannels = 16 }).ToJson(), fromFile.ToJson());
+        Assert.Equal("hashing:256", fromFile.TextEnhancer.TextEncoder);
+    }
+
+    [Fact]
+    public void ResumeTakesTheCheckpointsConfigAndIgnoresTheModelOptions()
+    {
+        using var inputs = new Inputs("sawd");
+        var data = TinySegSam.Dataset(2);
+        Train(data, inputs.Options("run", 1));
+        var resumed = SegSamTrainingRun.ResolveConfig(data, inputs.Options("run", 2, resume: true) with
+        {
+            ConfigPath = null, ModelType = "vit_h", Variant = "baseline", BoxPrior = true, HighResChannels = 8,
+        });
+        Assert.Equal(SegSamCheckpoint.ReadConfig(inputs.Dir.File("run/model.safetensors")).ToJson(), resumed.ToJson());
+
+        var nothing = Assert.Throws<FileNotFoundException>(() => SegSamTrainingRun.Prepare(data, inputs.Options("none", 1, resume: true)));
+        Assert.Equal($"{inputs.Dir.File("none")}: nothing to resume (no checkpoints/latest.json)", nothing.Message);
+    }
+
+    [Fact]
+    public void InitialisesSamAndSaysSoAndRefusesATextEncoderOfAnotherWidth()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        manual_seed(3);
+        string sam = inputs.Dir.File("sam.safetensors");
+        using (var released = new SamModel(TinySegSam.Config().Sam))
+            SamCheckpoint.Save(released, sam);
+        var notices = new List<string>();
+        using (SegSamTrainingRun.Prepare(data, inputs.Options("run", 1) with { InitPath = sam }, notices.Add)) { }
+        Assert.Equal(new[] { $"initialised SAM from {sam}" }, notices);
+
+        var wrongWidth = Assert.Throws<ArgumentException>(() => SegSamTrainingRun.Prepare(data, inputs.Options("run", 1) with { TextEncoder = "hashing:16" }));
+        Assert.Equal("--text-encoder hashing:16 gives 16-d embeddings; the model expects 8", wrongWidth.Message);
+    }
+}
