@@ -135,6 +135,10 @@ public sealed class SegmentationSessionTests : IDisposable
             oneSlice = probe.CacheUse.Bytes;
         }
         Assert.True(oneSlice > 0);
+        // Finalise earlier tests' garbage now (it would otherwise drop the count mid-test); no GC
+        // after the loop, so an undisposed tensor from it would still be counted.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         long tensors = Tensor.TotalCount;
         using (var session = new SegmentationSession(volume, model, options: new SessionOptions { EmbeddingCacheBytes = 2 * oneSlice }))
         {
