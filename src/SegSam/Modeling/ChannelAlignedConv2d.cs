@@ -23,6 +23,11 @@ namespace SegSam.Modeling;
 /// 17 for D = 128) was hit: its refined masks came out NaN for whole batches at random, so
 /// prompt-free label maps changed from run to run and from call to call.
 /// </para>
+/// <para>
+/// Only the forward pass is covered. oneDNN's backward reads stale padding too, for padded output
+/// channels as well (the input gradient of AdaptiveFeatureFusion's 2 → 1-channel spatial gate comes
+/// out NaN): PG-SAM trains with oneDNN off (<c>PgSamTrainer</c>).
+/// </para>
 /// </summary>
 public sealed class ChannelAlignedConv2d : nn.Module<Tensor, Tensor>
 {
