@@ -61,8 +61,9 @@ public sealed class PgSamMaskDecoder : nn.Module
         output_hypernetworks_mlps = new ModuleList<Mlp>();
         for (int i = 0; i < NumMaskTokens; i++) output_hypernetworks_mlps.Add(new Mlp(d, d, d / 8, 3));
         iou_prediction_head = new Mlp(d, iouHeadHiddenDim ?? d, NumMaskTokens, iouHeadDepth);
+        // 1 + D/8 input channels: never a multiple of oneDNN's channel block, see ChannelAlignedConv2d.
         mask_refiner = nn.Sequential(
-            nn.Conv2d(1 + d / 8, d / 8, kernel_size: 3, padding: 1),
+            new ChannelAlignedConv2d(1 + d / 8, d / 8, kernelSize: 3, padding: 1),
             nn.GELU(),
             nn.Conv2d(d / 8, 1, kernel_size: 1));
         RegisterComponents();
