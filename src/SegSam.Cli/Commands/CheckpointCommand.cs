@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using SegSam.Checkpoints;
-using SegSam.Modeling;
 
 namespace SegSam.Cli.Commands;
 

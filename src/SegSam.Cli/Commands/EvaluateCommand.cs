@@ -2,6 +2,8 @@ using System.CommandLine;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Evaluation;
+using SegSam.IO;
+using SegSam.Text;
 
 namespace SegSam.Cli.Commands;
 
@@ -51,7 +53,7 @@ public static class EvaluateCommand
                     if (parse.GetValue(output) is not { } outDir) throw new UsageException("--protocol synapse --model writes the predicted volumes: give --out DIR");
                     if (!PgSamModelCheckpoint.IsPgSamModel(modelPath))
                         throw new UsageException($"{modelPath}: --protocol synapse --model needs a PG-SAM model (prompt-free); score a SEG-SAM model's volumes with --predictions");
-                    predicted = PgSamCli.PredictSynapse(modelPath, imageDir, truth, outDir, parse.GetValue(intensity), parse.GetValue(imageDescriptions));
+                    predicted = PredictSynapse(modelPath, imageDir, truth, outDir, parse.GetValue(intensity), parse.GetValue(imageDescriptions));
                 }
                 else if (parse.GetValue(intensity) is not null || parse.GetValue(imageDescriptions) is not null)
                     throw new UsageException("--intensity and --image-descriptions apply when a --model predicts the volumes");
@@ -64,7 +66,7 @@ public static class EvaluateCommand
             {
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
                     throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
-                return PgSamCli.Evaluate(parse.GetValue(model)!, LoadTestSet(folder), parse.GetValue(compare), parse.GetValue(imageDescriptions),
+                return EvaluatePgSam(parse.GetValue(model)!, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
                     !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
             }
             if (parse.GetValue(compare) is not null || parse.GetValue(imageDescriptions) is not null)
@@ -76,7 +78,7 @@ public static class EvaluateCommand
             using var segsam = SegSamCheckpoint.Load(parse.GetValue(model)!);
             var test = (parse.GetValue(data), parse.GetValue(image), parse.GetValue(labels)) switch
             {
-                ({ } folder, null, null) => LoadTestSet(folder),
+                ({ } folder, null, null) => SliceDataset.LoadSplit(folder, "test"),
                 (null, { } img, { } lbl) => PairSet(img, lbl, parse.GetValue(names), segsam.Config.Sam.ImageEncoder.ImgSize),
                 _ => throw new UsageException("give either --data DIR or --image X --labels Y"),
             };
@@ -124,10 +126,66 @@ public static class EvaluateCommand
     static SliceDataset PairSet(string image, string labels, string? names, int size) =>
         Data.Datasets.GenericPairDataset.Prepare(image, labels, new Data.Datasets.LayoutOptions { Size = size, Names = names }).Test;
 
-    /// <summary>The held-out set: DIR/test when it exists, else DIR itself.</summary>
-    static SliceDataset LoadTestSet(string dir)
+    /// <summary>
+    /// Evaluates a PG-SAM model prompt-free on the held-out slices (regrouped to the model's lobes
+    /// when it was trained on them) and, with <paramref name="segsamPath"/>, a SEG-SAM model
+    /// prompted on the same slices; writes each report and the comparison table.
+    /// </summary>
+    static int EvaluatePgSam(string modelPath, SliceDataset test, string? segsamPath, string? descriptionsPath, bool surface, string? outDir, bool json)
     {
-        string test = Path.Combine(dir, "test");
-        return SliceDataset.Load(Directory.Exists(test) ? test : dir);
+        using var model = PgSamModelCheckpoint.Load(modelPath);
+        var fine = test;
+        (test, var groupOfLabel) = ClassGrouping.ForModel(fine, model.Config.Categories);
+        var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
+        var methods = new List<(string, MetricsReport)>();
+        var pgsam = ConsoleProgress.Run($"PG-SAM on {test.Name}", progress =>
+            PgSamEvaluator.Evaluate(model, test, descriptions, surface, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
+        methods.Add(("pgsam", pgsam));
+        if (segsamPath is not null)
+        {
+            using var segsam = SegSamCheckpoint.Load(segsamPath);
+            var prompted = ConsoleProgress.Run($"SEG-SAM prompted on {fine.Name}", progress =>
+                PgSamEvaluator.EvaluatePrompted(segsam, fine, test, groupOfLabel, surface, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
+            methods.Add(("segsam_prompted", prompted));
+        }
+        var comparison = new MethodComparison(test.Categories, methods);
+        if (outDir is not null)
+        {
+            foreach (var (name, report) in methods)
+            {
+                string dir = Path.Combine(outDir, name);
+                Directory.CreateDirectory(dir);
+                report.WriteJson(Path.Combine(dir, "metrics.json"));
+                report.WriteObjectsCsv(Path.Combine(dir, "objects.csv"));
+                report.WriteCategoriesCsv(Path.Combine(dir, "categories.csv"));
+            }
+            AtomicFile.WriteAllText(Path.Combine(outDir, "comparison.md"), comparison.Markdown());
+            AtomicFile.WriteAllText(Path.Combine(outDir, "comparison.csv"), comparison.Csv());
+        }
+        if (json)
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(methods.ToDictionary(m => m.Item1, m => new
+            {
+                mean_dice = comparison.MeanDice(m.Item2), mean_hd95_mm = comparison.MeanHd95(m.Item2),
+                per_category = m.Item2.PerCategory.ToDictionary(g => g.Group, g => g.Dice.Mean),
+            }), new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        else
+            Console.WriteLine(comparison.Markdown());
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// `evaluate --protocol synapse --model`: predicts the test images of <paramref name="imagesDir"/>
+    /// that have ground truth in <paramref name="labelsDir"/> into OUT/predictions; returns that folder.
+    /// </summary>
+    static string PredictSynapse(string modelPath, string imagesDir, string labelsDir, string outDir, string? intensityName, string? descriptionsPath)
+    {
+        var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.Parse(intensityName ?? VolumeIntensity.CtName), "--intensity");
+        var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
+        using var model = PgSamModelCheckpoint.Load(modelPath);
+        string predictions = Path.Combine(outDir, "predictions");
+        ConsoleProgress.Run("PG-SAM on the Synapse volumes", progress =>
+            SynapseFolderPredictor.Predict(model, imagesDir, labelsDir, predictions, intensity, descriptions,
+                new SyncProgress<(int Done, int Total, string Case)>(p => progress(p.Done, p.Total, p.Case))));
+        return predictions;
     }
 }

@@ -63,7 +63,7 @@ public static class SegmentCommand
             if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
 
             using var segsam = SegSamCheckpoint.Load(modelPath);
-            using var session = Usage(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
+            using var session = ValueParsing.LibraryCall(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
             var (sliceAxis, index) = session.DefaultSlice;
             if (parse.GetValue(slice) is { } spec)
             {
@@ -76,7 +76,7 @@ public static class SegmentCommand
             if (limits is not null && !doPropagate) throw new UsageException("--range bounds --propagate; give both");
             foreach (var prompt in prompts)
             {
-                var answer = Usage(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
+                var answer = ValueParsing.LibraryCall(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
                 session.Accept(doPropagate ? session.Propagate(answer, limits) : SegmentedObject.OnOneSlice(sliceAxis, index, answer.Prediction));
             }
             var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts));
@@ -100,10 +100,10 @@ public static class SegmentCommand
     static int SegmentAll(string modelPath, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
                           string? descriptionsPath, bool json)
     {
-        int? sliceAxis = axisName is null ? null : Usage(() => SliceAxis.Parse(axisName), "--axis");
+        int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
         using var model = PgSamModelCheckpoint.Load(modelPath);
         using var session = SegmentationSession.Open(input, null, model);
-        var intensity = Usage(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
+        var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
         ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(input)}", progress =>
             session.SegmentAll(sliceAxis, intensity, descriptions, CaseIds.Of(input),
@@ -142,18 +142,5 @@ public static class SegmentCommand
         if (index < first || index > last)
             throw new UsageException($"--range {text} does not contain the prompted slice {index}");
         return (first, last);
-    }
-
-    /// <summary>A library argument error as a usage error of <paramref name="option"/>.</summary>
-    static T Usage<T>(Func<T> call, string option)
-    {
-        try
-        {
-            return call();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"{option}: {e.Message}");
-        }
     }
 }

@@ -53,4 +53,17 @@ public static class ValueParsing
             throw new UsageException($"{option} expects two positive whole numbers H,W, got '{text}'");
         return ((int)v[0], (int)v[1]);
     }
+
+    /// <summary>A library argument error as a usage error of <paramref name="option"/>.</summary>
+    public static T LibraryCall<T>(Func<T> call, string option)
+    {
+        try
+        {
+            return call();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
 }

@@ -36,4 +36,18 @@ public static class ClassGrouping
             throw new InvalidDataException($"--classes lobes needs the built-in AAL dataset ({data.Name}: {e.Message})", e);
         }
     }
+
+    /// <summary>
+    /// Held-out slices in a model's classes: the data itself when its categories are the model's,
+    /// the AAL data regrouped into lobes for a model trained on <see cref="AalLobes.Names"/>
+    /// (with, per original label value, its lobe's), anything else refused as bad input.
+    /// </summary>
+    public static (SliceDataset Data, int[] GroupOfLabel) ForModel(SliceDataset data, IReadOnlyList<string> modelCategories)
+    {
+        if (data.Categories.SequenceEqual(modelCategories))
+            return (data, Enumerable.Range(0, data.Categories.Length + 1).ToArray());
+        if (!modelCategories.SequenceEqual(AalLobes.Names))
+            throw new InvalidDataException($"{data.Name}: categories differ from the model's ({data.Categories.Length} vs {modelCategories.Count})");
+        return (ToLobes(data), AalLobes.LabelMap(data.Categories));
+    }
 }
