@@ -2,6 +2,7 @@ using System.CommandLine;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Evaluation;
+using SegSam.Modeling;
 using SegSam.IO;
 using SegSam.Text;
 
@@ -34,12 +35,14 @@ public static class EvaluateCommand
         var noSurface = new Option<bool>("--no-surface") { Description = "Skip HD95 and NSD" };
         var tolerance = new Option<double>("--nsd-tolerance") { Description = "NSD tolerance in mm", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
+        var precision = PrecisionOption.Create();
         var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, precision, json,
         };
         command.SetAction(parse =>
         {
+            var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
             if (parse.GetValue(protocol) is { } name)
             {
                 if (name != "synapse") throw new UsageException($"--protocol: the only protocol is synapse, got '{name}'");
@@ -53,7 +56,7 @@ public static class EvaluateCommand
                     if (parse.GetValue(output) is not { } outDir) throw new UsageException("--protocol synapse --model writes the predicted volumes: give --out DIR");
                     if (!PgSamModelCheckpoint.IsPgSamModel(modelPath))
                         throw new UsageException($"{modelPath}: --protocol synapse --model needs a PG-SAM model (prompt-free); score a SEG-SAM model's volumes with --predictions");
-                    predicted = PredictSynapse(modelPath, imageDir, truth, outDir, parse.GetValue(intensity), parse.GetValue(imageDescriptions));
+                    predicted = PredictSynapse(modelPath, encoderPrecision, imageDir, truth, outDir, parse.GetValue(intensity), parse.GetValue(imageDescriptions));
                 }
                 else if (parse.GetValue(intensity) is not null || parse.GetValue(imageDescriptions) is not null)
                     throw new UsageException("--intensity and --image-descriptions apply when a --model predicts the volumes");
@@ -66,7 +69,7 @@ public static class EvaluateCommand
             {
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
                     throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
-                return EvaluatePgSam(parse.GetValue(model)!, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
+                return EvaluatePgSam(parse.GetValue(model)!, encoderPrecision, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
                     !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
             }
             if (parse.GetValue(compare) is not null || parse.GetValue(imageDescriptions) is not null)
@@ -75,7 +78,7 @@ public static class EvaluateCommand
             if (kinds.Length == 0 || kinds.Any(k => k is not ("box" or "point")))
                 throw new UsageException($"--prompts expects box, point or box,point, got '{parse.GetValue(prompts)}'");
             if (parse.GetValue(tolerance) is var t && !(t > 0)) throw new UsageException("--nsd-tolerance must be positive");
-            using var segsam = SegSamCheckpoint.Load(parse.GetValue(model)!);
+            using var segsam = SegSamCheckpoint.Load(parse.GetValue(model)!, encoderPrecision);
             var test = (parse.GetValue(data), parse.GetValue(image), parse.GetValue(labels)) switch
             {
                 ({ } folder, null, null) => SliceDataset.LoadSplit(folder, "test"),
@@ -131,9 +134,9 @@ public static class EvaluateCommand
     /// when it was trained on them) and, with <paramref name="segsamPath"/>, a SEG-SAM model
     /// prompted on the same slices; writes each report and the comparison table.
     /// </summary>
-    static int EvaluatePgSam(string modelPath, SliceDataset test, string? segsamPath, string? descriptionsPath, bool surface, string? outDir, bool json)
+    static int EvaluatePgSam(string modelPath, EncoderPrecision precision, SliceDataset test, string? segsamPath, string? descriptionsPath, bool surface, string? outDir, bool json)
     {
-        using var model = PgSamModelCheckpoint.Load(modelPath);
+        using var model = PgSamModelCheckpoint.Load(modelPath, precision);
         var fine = test;
         (test, var groupOfLabel) = ClassGrouping.ForModel(fine, model.Config.Categories);
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
@@ -143,7 +146,7 @@ public static class EvaluateCommand
         methods.Add(("pgsam", pgsam));
         if (segsamPath is not null)
         {
-            using var segsam = SegSamCheckpoint.Load(segsamPath);
+            using var segsam = SegSamCheckpoint.Load(segsamPath, precision);
             var prompted = ConsoleProgress.Run($"SEG-SAM prompted on {fine.Name}", progress =>
                 PgSamEvaluator.EvaluatePrompted(segsam, fine, test, groupOfLabel, surface, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
             methods.Add(("segsam_prompted", prompted));
@@ -177,11 +180,11 @@ public static class EvaluateCommand
     /// `evaluate --protocol synapse --model`: predicts the test images of <paramref name="imagesDir"/>
     /// that have ground truth in <paramref name="labelsDir"/> into OUT/predictions; returns that folder.
     /// </summary>
-    static string PredictSynapse(string modelPath, string imagesDir, string labelsDir, string outDir, string? intensityName, string? descriptionsPath)
+    static string PredictSynapse(string modelPath, EncoderPrecision precision, string imagesDir, string labelsDir, string outDir, string? intensityName, string? descriptionsPath)
     {
         var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.Parse(intensityName ?? VolumeIntensity.CtName), "--intensity");
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
-        using var model = PgSamModelCheckpoint.Load(modelPath);
+        using var model = PgSamModelCheckpoint.Load(modelPath, precision);
         string predictions = Path.Combine(outDir, "predictions");
         ConsoleProgress.Run("PG-SAM on the Synapse volumes", progress =>
             SynapseFolderPredictor.Predict(model, imagesDir, labelsDir, predictions, intensity, descriptions,

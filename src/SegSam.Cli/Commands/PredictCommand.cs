@@ -28,11 +28,12 @@ public static class PredictCommand
         var outLowres = new Option<string?>("--out-lowres") { Description = ".npy of low-res logits, 1×M×4g×4g float32" };
         var outEmbedding = new Option<string?>("--out-embedding") { Description = ".npy of the image embedding, 1×C×g×g float32" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var precision = PrecisionOption.Create();
 
         var command = new Command("predict", "Segment an object in a 2D image from point/box/mask prompts with a SAM-family model.")
         {
             checkpoint, config, modelType, image, preResized, points, box, maskInput, multimask,
-            outMask, outLogits, outIou, outLowres, outEmbedding, json,
+            outMask, outLogits, outIou, outLowres, outEmbedding, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -48,7 +49,8 @@ public static class PredictCommand
                 throw new UsageException($"--model-type '{type}' is unknown; known: {string.Join(", ", SamConfig.PresetNames)}");
 
             var raster = RasterImage.Load(parse.GetValue(image)!);
-            using var model = SamCheckpoint.Load(parse.GetValue(checkpoint)!, samConfig, type);
+            var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
+            using var model = SamCheckpoint.Load(parse.GetValue(checkpoint)!, samConfig, type, precision: encoderPrecision);
             using var predictor = new SamPredictor(model);
             if (original is { } size) predictor.SetPreResizedImage(raster, size);
             else predictor.SetImage(raster);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SegSam.Checkpoints;
 using SegSam.Data;
 using SegSam.Inference;
+using SegSam.Modeling;
 using SegSam.Text;
 
 namespace SegSam.Cli.Commands;
@@ -34,9 +35,10 @@ public static class SegmentCommand
         var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −100 HU exist, else mr. Use the rule the model's training data were prepared with" };
         var descriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM: per-slice descriptions (JSON id → text, or a folder of ID.txt), ids <file name>-<axis>-<index:000>; needed when the model was trained with them" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var precision = PrecisionOption.Create();
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, slice, boxes, points, propagate, range, model, output, modality, windowOption, axis, intensity, descriptions, json,
+            image, slice, boxes, points, propagate, range, model, output, modality, windowOption, axis, intensity, descriptions, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -48,6 +50,7 @@ public static class SegmentCommand
             string outDir = parse.GetValue(output)!;
             string input = parse.GetValue(image)!;
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
+            var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
             if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
             {
                 if (prompts.Count > 0)
@@ -56,13 +59,13 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                return SegmentAll(modelPath, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
+                return SegmentAll(modelPath, encoderPrecision, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
             }
             if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
                 throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
             if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
 
-            using var segsam = SegSamCheckpoint.Load(modelPath);
+            using var segsam = SegSamCheckpoint.Load(modelPath, encoderPrecision);
             using var session = ValueParsing.LibraryCall(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
             var (sliceAxis, index) = session.DefaultSlice;
             if (parse.GetValue(slice) is { } spec)
@@ -97,11 +100,11 @@ public static class SegmentCommand
     /// With a PG-SAM model: every slice of <paramref name="input"/> across the axis labelled
     /// prompt-free, written as DIR/labels.nii.gz on the input's grid with DIR/segmentation.json.
     /// </summary>
-    static int SegmentAll(string modelPath, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
+    static int SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
                           string? descriptionsPath, bool json)
     {
         int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
-        using var model = PgSamModelCheckpoint.Load(modelPath);
+        using var model = PgSamModelCheckpoint.Load(modelPath, precision);
         using var session = SegmentationSession.Open(input, null, model);
         var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;

@@ -63,7 +63,9 @@ public static class ValueParsing
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"{option}: {e.Message}");
+            // ArgumentException appends " (Parameter 'x')": the parameter is the option here.
+            string message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            throw new UsageException($"{option}: {message}");
         }
     }
 }

@@ -15,7 +15,13 @@ public static class PgSamModelCheckpoint
     public static void Save(PgSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
         ConfiguredCheckpoint.Save(model, model.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
-    public static PgSamModel Load(string path) => ConfiguredCheckpoint.LoadInto(path, new PgSamModel(ReadConfig(path)));
+    /// <summary>Loads a model saved by <see cref="Save"/>, its SAM image encoder in <paramref name="precision"/>.</summary>
+    public static PgSamModel Load(string path, EncoderPrecision precision = EncoderPrecision.Float32)
+    {
+        var model = ConfiguredCheckpoint.LoadInto(path, new PgSamModel(ReadConfig(path)));
+        model.ImageEncoder.SetPrecision(precision);
+        return model;
+    }
 
     /// <summary>The model config from the metadata, or from a sidecar JSON that is a whole-model config (not a head's).</summary>
     public static PgSamModelConfig ReadConfig(string path) =>

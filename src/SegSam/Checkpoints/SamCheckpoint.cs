@@ -18,9 +18,11 @@ public static class SamCheckpoint
     /// Loads a model. The config is, in order: <paramref name="config"/>, the preset
     /// <paramref name="modelType"/>, the checkpoint's own metadata, a sidecar
     /// <c>&lt;checkpoint&gt;.json</c>. Weights trained at another input size are adapted
-    /// (position embeddings resized); other mismatches fail with a readable diff.
+    /// (position embeddings resized); other mismatches fail with a readable diff. The image
+    /// encoder computes in <paramref name="precision"/>.
     /// </summary>
-    public static SamModel Load(string path, SamConfig? config = null, string? modelType = null, bool strict = true)
+    public static SamModel Load(string path, SamConfig? config = null, string? modelType = null, bool strict = true,
+                                EncoderPrecision precision = EncoderPrecision.Float32)
     {
         config ??= modelType is not null ? SamConfig.Preset(modelType) : ConfigFromCheckpoint(path)
             ?? throw new InvalidDataException(
@@ -30,6 +32,7 @@ public static class SamCheckpoint
         try
         {
             LoadWeights(model, weights, path, strict);
+            model.ImageEncoder.SetPrecision(precision);
         }
         catch
         {

@@ -16,8 +16,16 @@ public static class SegSamCheckpoint
     public static void Save(SegSamModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
         ConfiguredCheckpoint.Save(model, model.Config.ToJson(), ConfigMetadataKey, path, extraMetadata);
 
-    /// <summary>Loads a model saved by <see cref="Save"/> (config from the metadata or sidecar JSON).</summary>
-    public static SegSamModel Load(string path) => ConfiguredCheckpoint.LoadInto(path, new SegSamModel(ReadConfig(path)));
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/> (config from the metadata or sidecar JSON), its
+    /// image encoder in <paramref name="precision"/>.
+    /// </summary>
+    public static SegSamModel Load(string path, EncoderPrecision precision = EncoderPrecision.Float32)
+    {
+        var model = ConfiguredCheckpoint.LoadInto(path, new SegSamModel(ReadConfig(path)));
+        model.Sam.ImageEncoder.SetPrecision(precision);
+        return model;
+    }
 
     /// <summary>The SEG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
     public static SegSamConfig ReadConfig(string path) =>

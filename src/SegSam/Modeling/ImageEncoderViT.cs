@@ -21,6 +21,9 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
     /// <summary>The ViT blocks, in order.</summary>
     public IReadOnlyList<VitBlock> Blocks => [.. blocks];
 
+    /// <summary>The format the encoder computes in (its weights'); its input and output are float32 either way.</summary>
+    public EncoderPrecision Precision { get; private set; } = EncoderPrecision.Float32;
+
     public ImageEncoderViT(ImageEncoderConfig config) : base(nameof(ImageEncoderViT))
     {
         Config = config;
@@ -43,6 +46,17 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Converts the encoder's weights to <paramref name="precision"/> (inference only: a bf16
+    /// encoder is not trained). Converting back to float32 restores the format, not the digits lost.
+    /// </summary>
+    public void SetPrecision(EncoderPrecision precision)
+    {
+        if (precision == Precision) return;
+        this.to(precision == EncoderPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        Precision = precision;
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -50,9 +64,12 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
         if (x.dim() != 4 || x.shape[1] != Config.InChans || x.shape[2] != expected || x.shape[3] != expected)
             throw new ArgumentException(
                 $"image encoder expects B×{Config.InChans}×{expected}×{expected}, got {Shapes.Format(x.shape)}");
+        if (Precision == EncoderPrecision.BFloat16) x = x.to(ScalarType.BFloat16);
         var tokens = patch_embed.forward(x);
         if (pos_embed is not null) tokens = tokens.Plus(pos_embed);
         foreach (var block in blocks) tokens = block.forward(tokens);
-        return neck.forward(tokens.permute(0, 3, 1, 2)).MoveToOuterDisposeScope();
+        var features = neck.forward(tokens.permute(0, 3, 1, 2));
+        if (features.dtype != ScalarType.Float32) features = features.to(ScalarType.Float32);
+        return features.MoveToOuterDisposeScope();
     }
 }

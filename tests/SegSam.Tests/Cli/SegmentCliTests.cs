@@ -75,6 +75,25 @@ public class SegmentCliTests
         Assert.True(File.Exists(Path.Combine(output, "labels.nii.gz")));
     }
 
+    [Fact]
+    public void A_bf16_encoder_segments_the_same_object()
+    {
+        using var dir = new TempDir();
+        string model = TinyModel(dir), volume = Volume(dir);
+        string[] Args(string precision, string output) =>
+            ["segment", "--image", volume, "--model", model, "--slice", "axial:6", "--box", "3,3,14,16", "--precision", precision, "--out", dir.File(output), "--json"];
+        var float32 = Support.Cli.Run(Args("fp32", "a"));
+        var bf16 = Support.Cli.Run(Args("bf16", "b"));
+        Assert.True(float32.ExitCode == 0, float32.ToString());
+        Assert.True(bf16.ExitCode == 0, bf16.ToString());
+        var a = MedicalImage.Load(dir.File("a/labels.nii.gz"));
+        var b = MedicalImage.Load(dir.File("b/labels.nii.gz"));
+        Assert.Equal(a.Dims, b.Dims);
+        Assert.True(a.Data.Count(v => v != 0) > 0);
+        int differ = a.Data.Zip(b.Data).Count(p => (p.First != 0) != (p.Second != 0));
+        Assert.True(differ <= a.Data.Count(v => v != 0) / 10, $"{differ} voxels differ");
+    }
+
     public static TheoryData<string[], int, string> Failures() => new()
     {
         { ["segment", "--image", "/no/such.nii.gz", "--model", "MODEL", "--box", "1,1,5,5", "--out", "OUT"], 3, "/no/such.nii.gz" },
@@ -86,6 +105,7 @@ public class SegmentCliTests
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "/no/model.safetensors", "--box", "3,3,14,16"], 3, "/no/model.safetensors" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "9:2"], 2, "--range 9:2" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "8:11"], 2, "prompted slice 6" },
+        { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--precision", "fp8"], 2, "--precision: unknown precision 'fp8'; known: fp32, bf16" },
     };
 
     [Theory]
