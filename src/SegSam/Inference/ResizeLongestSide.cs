@@ -20,19 +20,20 @@ public sealed class ResizeLongestSide(int targetLength)
     }
 
     /// <summary>
-    /// 1×C×h×w float pixels of the resized image. Bilinear with antialiasing approximates PIL's
-    /// BILINEAR resize used by the reference; byte images are rounded back to bytes like PIL.
+    /// 1×C×h×w float pixels of the resized image. A uint8 image is resized by Pillow's 8-bit
+    /// BILINEAR resize to the byte (<see cref="PillowBilinearResize"/>), the reference's
+    /// torchvision resize of a PIL image, before its channels are made up; other images
+    /// (16-bit, float) by libtorch's bilinear interpolation with antialiasing, its float analogue.
     /// </summary>
     public Tensor ApplyImage(RasterImage image, int channels, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var pixels = ToChannels(image, channels, device);
         var (h, w) = PreprocessShape(image.Height, image.Width, TargetLength);
-        if (h != image.Height || w != image.Width)
-        {
+        bool resize = h != image.Height || w != image.Width;
+        if (resize && image.IsUInt8) return ToChannels(PillowBilinearResize.Resize(image, h, w), channels, device).MoveToOuterDisposeScope();
+        var pixels = ToChannels(image, channels, device);
+        if (resize)
             pixels = nn.functional.interpolate(pixels, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-            if (image.IsUInt8) pixels = pixels.round().Clamped(0, 255);
-        }
         return pixels.MoveToOuterDisposeScope();
     }
 

@@ -19,15 +19,19 @@ public class PredictCliTests
         using var dir = new TempDir();
         foreach (var c in fixture.Prompts)
         {
-            var args = new List<string>
-            {
+            // Odd cases start from the raw original (our Pillow resize, the reference's set_image),
+            // even ones from the reference's resized image (its set_torch_image): one process each.
+            string[] image = c.Index % 2 == 1
+                ? ["--image", fixture.File("image.npy")]
+                : ["--image", fixture.File("image_resized.npy"), "--pre-resized", $"{fixture.OriginalSize.H},{fixture.OriginalSize.W}"];
+            List<string> args =
+            [
                 "predict", "--checkpoint", fixture.File("model.pth"), "--config", fixture.File("config.json"),
-                "--image", fixture.File("image_resized.npy"),
-                "--pre-resized", $"{fixture.OriginalSize.H},{fixture.OriginalSize.W}",
+                .. image,
                 "--out-logits", dir.File($"{c.Index}_masks.npy"), "--out-iou", dir.File($"{c.Index}_iou.npy"),
                 "--out-lowres", dir.File($"{c.Index}_lowres.npy"), "--out-embedding", dir.File("embedding.npy"),
                 "--out-mask", dir.File($"{c.Index}_mask.png"),
-            };
+            ];
             foreach (var p in c.Prompt.Points) args.AddRange(["--point", $"{Invariant(p.X)},{Invariant(p.Y)},{p.Label}"]);
             if (c.Prompt.Box is { } b) args.AddRange(["--box", $"{Invariant(b.X0)},{Invariant(b.Y0)},{Invariant(b.X1)},{Invariant(b.Y1)}"]);
             if (c.MaskInputFile is { } m) args.AddRange(["--mask-input", fixture.File(m)]);
