@@ -3,9 +3,10 @@
 #   python3-torch, -numpy, -scipy, -nibabel, -pydicom, -pil, -h5py, dcmtk, libopenblas0-pthread:
 #     independent reference implementations the tests compare against
 #   mricron-data: the built-in MRI dataset (Colin27 + AAL atlas)
+#   gcc: builds libsegsam_mklcpu.so, MKL's fast path on AMD CPUs (build/MklFastPath.targets)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libopenblas0-pthread mricron-data)
+packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libopenblas0-pthread mricron-data gcc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

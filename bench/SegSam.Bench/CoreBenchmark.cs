@@ -32,6 +32,10 @@ public static class CoreBenchmark
         double matmul2048 = MatmulGflops(2048, repeats);
         double matmul = Math.Max(matmul1024, matmul2048);
         Console.WriteLine($"matmul float32:               {matmul1024,8:F1} GFLOP/s at 1024³, {matmul2048:F1} at 2048³ (reference rate {matmul:F1})");
+        var here = MklFastPathBenchmark.Here(matmul2048);
+        var off = MklFastPathBenchmark.WithoutFastPath(threads, repeats);
+        Console.WriteLine($"matmul 2048³, MKL fast path:  {here.Gflops,8:F1} GFLOP/s here (fast path {here.Status}; MKL branch {here.Branch}), " +
+                          $"{off.Gflops:F1} in a child with {MklFastPath.Switch}=0 (branch {off.Branch}) → ×{here.Gflops / off.Gflops:F2}");
 
         manual_seed(0);
         using var model = new SamModel(SamConfig.Preset(preset));
@@ -53,6 +57,7 @@ public static class CoreBenchmark
                 preset, threads, repeats, cores = Environment.ProcessorCount,
                 matmul_gflops = matmul, matmul_1024_gflops = matmul1024, matmul_2048_gflops = matmul2048, encoder_ms = encoderMs, encoder_gflop = encoderFlops / 1e9,
                 encoder_gflops = encoderGflops, encoder_fraction_of_matmul = encoderGflops / matmul,
+                mkl_fast_path = here.FastPath, mkl_code_branch = here.Branch, matmul_2048_gflops_mkl_fast_path_off = off.Gflops, mkl_code_branch_off = off.Branch,
                 decoder_ms_per_prompt = decoderOnly, predict_ms_per_prompt_512 = perPrompt, predict_ms_per_prompt_batched16 = batched,
             };
             AtomicFile.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));

@@ -6,6 +6,8 @@ using SegSam.Bench;
 //        dotnet run -c Release --project bench/SegSam.Bench -- --precision [--model vit_b_256,vit_b --segsam M --data D --out results.json]   (bf16 against float32)
 //        dotnet run -c Release --project bench/SegSam.Bench -- --volume [--pgsam M --ct-size 512,512,200 --pth F --out results.json]   (propagation, PG-SAM volume, .pth load)
 //        dotnet run -c Release --project bench/SegSam.Bench -- --sam-predict --checkpoint F.pth --image F.png --box x0,y0,x1,y1   (the SegSam side of bench/reference/speed.py)
+// The core benchmark starts itself again with MklFastPathBenchmark.ChildOption for its row without MKL's fast path.
+if (args.Contains(MklFastPathBenchmark.ChildOption)) return MklFastPathBenchmark.Child(args);
 return args.Contains("--clip") ? ClipBenchmark.Run(args)
      : args.Contains("--sam-predict") ? PredictBenchmark.Run(args)
      : args.Contains("--volume") ? VolumeBenchmark.Run(args)

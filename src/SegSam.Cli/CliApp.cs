@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Runtime.CompilerServices;
 using SegSam.Checkpoints;
 using SegSam.Cli.Commands;
 
@@ -14,6 +15,33 @@ public static class CliApp
         Recursive = true,
     };
 
+    /// <summary>Read by Program before SegSam loads (the fast path is chosen then); declared here for parsing and help.</summary>
+    public const string NoMklFastPathName = "--no-mkl-fast-path";
+
+    public static readonly Option<bool> NoMklFastPath = new(NoMklFastPathName)
+    {
+        Description = $"Leave libtorch's MKL on its generic path on AMD CPUs (same as {MklFastPath.Switch}=0)",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// The process entry. MKL's fast path is chosen when SegSam's assembly is first touched, before
+    /// libtorch loads (SegSam.MklFastPath), and the runtime may do that as soon as it compiles a
+    /// method that uses SegSam; so this method uses none, and sets the switch for --no-mkl-fast-path first.
+    /// </summary>
+    public static int Start(string[] args)
+    {
+        if (args.Contains(NoMklFastPathName)) Environment.SetEnvironmentVariable(MklFastPath.Switch, "0");
+        return RunApplyingMklFastPath(args);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int RunApplyingMklFastPath(string[] args)
+    {
+        MklFastPath.Apply();
+        return Run(args);
+    }
+
     public static int Run(string[] args)
     {
         // A plain command named like the ./segsam script, so usage lines read "segsam …"
@@ -21,6 +49,7 @@ public static class CliApp
         var root = new Command("segsam", "SegSam: prompt-guided semantic segmentation of medical images (SAM, SEG-SAM, PG-SAM) in C#.")
         {
             Threads,
+            NoMklFastPath,
             new HelpOption(),
             new VersionOption(),
         };
@@ -33,6 +62,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(RuntimeCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -43,6 +73,8 @@ public static class CliApp
         }
         try
         {
+            MklFastPath.ParseSwitch(Environment.GetEnvironmentVariable(MklFastPath.Switch)); // a bad value is a usage error
+            if (Environment.GetEnvironmentVariable("SEGSAM_DEBUG") == "1") Console.Error.WriteLine($"segsam: MKL fast path {MklFastPath.Status}");
             if (parsed.GetValue(Threads) is { } threads) TorchRuntime.SetThreads(threads);
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }

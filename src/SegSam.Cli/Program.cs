@@ -1,1 +1,1 @@
-return SegSam.Cli.CliApp.Run(args);
+return SegSam.Cli.CliApp.Start(args);
