@@ -52,7 +52,14 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
                 $"image encoder expects B×{Config.InChans}×{expected}×{expected}, got {Shapes.Format(x.shape)}");
         var tokens = patch_embed.forward(x);
         if (pos_embed is not null) tokens = tokens.Plus(pos_embed);
-        foreach (var block in blocks) tokens = block.forward(tokens);
+        foreach (var block in blocks)
+        {
+            // Each block's input is released once the next exists (autograd keeps what it needs),
+            // so at most two token grids are alive rather than one per block.
+            var next = block.forward(tokens);
+            tokens.Dispose();
+            tokens = next;
+        }
         return neck.forward(tokens.permute(0, 3, 1, 2)).MoveToOuterDisposeScope();
     }
 }
