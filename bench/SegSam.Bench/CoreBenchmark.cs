@@ -12,8 +12,9 @@ using SegSam.Data;
 namespace SegSam.Bench;
 
 /// <summary>
-/// Machine matmul rate, image-encoder time and rate, and decoder time per prompt on a cached
-/// embedding, all measured in one process so that the ratios are comparable.
+/// Machine matmul rate, then per preset (--model, comma-separated, e.g. vit_b_256,vit_b): the
+/// image encoder's time, rate and peak resident memory, and decoder time per prompt on a cached
+/// embedding, single and batched; all measured in one process so that the ratios are comparable.
 /// </summary>
 public static class CoreBenchmark
 {
@@ -21,11 +22,11 @@ public static class CoreBenchmark
     {
         int threads = Arg(args, "--threads", Environment.ProcessorCount);
         int repeats = Arg(args, "--repeats", 5);
-        string preset = ArgString(args, "--model", "vit_b_256")!;
+        string[] presets = ArgString(args, "--model", "vit_b_256")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string? output = ArgString(args, "--out", null);
         TorchRuntime.EnsureInitialized();
         TorchRuntime.SetThreads(threads);
-        Console.WriteLine($"SegSam core benchmark: {preset}, {threads} thread(s), {repeats} repeats (median), {Environment.ProcessorCount} cores");
+        Console.WriteLine($"SegSam core benchmark: {string.Join(", ", presets)}, {threads} thread(s), {repeats} repeats (median), {Environment.ProcessorCount} cores");
 
         // The machine's rate: the better of two square float32 GEMMs (larger ones run closer to peak).
         double matmul1024 = MatmulGflops(1024, repeats);
@@ -37,33 +38,49 @@ public static class CoreBenchmark
         Console.WriteLine($"matmul 2048³, MKL fast path:  {here.Gflops,8:F1} GFLOP/s here (fast path {here.Status}; MKL branch {here.Branch}), " +
                           $"{off.Gflops:F1} in a child with {MklFastPath.Switch}=0 (branch {off.Branch}) → ×{here.Gflops / off.Gflops:F2}");
 
-        manual_seed(0);
-        using var model = new SamModel(SamConfig.Preset(preset));
-        var enc = model.Config.ImageEncoder;
-        double encoderFlops = EncoderFlops.Forward(enc);
-        double encoderMs = EncoderMs(model, repeats);
-        double encoderGflops = encoderFlops / (encoderMs * 1e6);
-        Console.WriteLine($"image encoder {enc.ImgSize}×{enc.ImgSize}:       {encoderMs,8:F1} ms  ({encoderFlops / 1e9:F1} GFLOP → {encoderGflops:F1} GFLOP/s, {encoderGflops / matmul:P0} of matmul)");
-
-        var (decoderOnly, perPrompt, batched) = DecoderMs(model, repeats);
-        Console.WriteLine($"decoder, 1 point → low-res:   {decoderOnly,8:F2} ms per prompt (prompt encoder + mask decoder on the cached embedding, 3 masks)");
-        Console.WriteLine($"predict, 1 point, 512×512:    {perPrompt,8:F2} ms per prompt (+ upsampling 3 masks to the original and copying them out)");
-        Console.WriteLine($"predict, 16 boxes batched:    {batched,8:F2} ms per prompt (1 mask each, tensors kept)");
-
+        var models = presets.Select(preset => (object)Model(preset, repeats, matmul)).ToList();
         if (output is not null)
         {
             var result = new
             {
-                preset, threads, repeats, cores = Environment.ProcessorCount,
-                matmul_gflops = matmul, matmul_1024_gflops = matmul1024, matmul_2048_gflops = matmul2048, encoder_ms = encoderMs, encoder_gflop = encoderFlops / 1e9,
-                encoder_gflops = encoderGflops, encoder_fraction_of_matmul = encoderGflops / matmul,
+                threads, repeats, cores = Environment.ProcessorCount,
+                matmul_gflops = matmul, matmul_1024_gflops = matmul1024, matmul_2048_gflops = matmul2048,
                 mkl_fast_path = here.FastPath, mkl_code_branch = here.Branch, matmul_2048_gflops_mkl_fast_path_off = off.Gflops, mkl_code_branch_off = off.Branch,
-                decoder_ms_per_prompt = decoderOnly, predict_ms_per_prompt_512 = perPrompt, predict_ms_per_prompt_batched16 = batched,
+                models,
             };
             AtomicFile.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"wrote {output}");
         }
         return 0;
+    }
+
+    /// <summary>One preset's rows: the encoder's time, rate and peak memory, then the decoder's per-prompt times.</summary>
+    static object Model(string preset, int repeats, double matmul)
+    {
+        manual_seed(0);
+        using var model = new SamModel(SamConfig.Preset(preset));
+        var enc = model.Config.ImageEncoder;
+        double encoderFlops = EncoderFlops.Forward(enc);
+        PeakRss.Reset();
+        double encoderMs = EncoderMs(model, repeats);
+        double encoderPeak = PeakRss.MiB();
+        double encoderGflops = encoderFlops / (encoderMs * 1e6);
+        Console.WriteLine($"[{preset}] image encoder {enc.ImgSize}×{enc.ImgSize}: {encoderMs,8:F1} ms  ({encoderFlops / 1e9:F1} GFLOP → {encoderGflops:F1} GFLOP/s, {encoderGflops / matmul:P0} of matmul), peak RSS {encoderPeak:F0} MiB (model included)");
+
+        PeakRss.Reset();
+        var (decoderOnly, perPrompt, batched) = DecoderMs(model, repeats);
+        double predictPeak = PeakRss.MiB();
+        Console.WriteLine($"[{preset}] decoder, 1 point → low-res:   {decoderOnly,8:F2} ms per prompt (prompt encoder + mask decoder on the cached embedding, 3 masks)");
+        Console.WriteLine($"[{preset}] predict, 1 point, 512×512:    {perPrompt,8:F2} ms per prompt (+ upsampling 3 masks to the original and copying them out)");
+        Console.WriteLine($"[{preset}] predict, 16 boxes batched:    {batched,8:F2} ms per prompt (1 mask each, tensors kept) = {batched / perPrompt:F2}× the single prompt");
+        Console.WriteLine($"[{preset}] SetImage + predictions:       peak RSS {predictPeak:F0} MiB (model included)");
+        return new
+        {
+            preset, encoder_ms = encoderMs, encoder_gflop = encoderFlops / 1e9, encoder_gflops = encoderGflops,
+            encoder_fraction_of_matmul = encoderGflops / matmul, encoder_peak_rss_mib = encoderPeak,
+            decoder_ms_per_prompt = decoderOnly, predict_ms_per_prompt_512 = perPrompt, predict_ms_per_prompt_batched16 = batched,
+            batched16_over_single = batched / perPrompt, predict_peak_rss_mib = predictPeak,
+        };
     }
 
     internal static double MatmulGflops(int n, int repeats)

@@ -1,7 +1,7 @@
 using SegSam.Bench;
 
 // Benchmarks of SegSam; figures are ratios taken in one run on one machine.
-// Usage: dotnet run -c Release --project bench/SegSam.Bench [-- --threads N --repeats N --model vit_b_256 --out results.json]
+// Usage: dotnet run -c Release --project bench/SegSam.Bench [-- --threads N --repeats N --model vit_b_256[,vit_b,…] --out results.json]
 //        dotnet run -c Release --project bench/SegSam.Bench -- --clip [--threads N --repeats N --out results.json]   (CLIP ViT-B/32 towers)
 //        dotnet run -c Release --project bench/SegSam.Bench -- --precision [--model vit_b_256,vit_b --segsam M --data D --out results.json]   (bf16 against float32)
 //        dotnet run -c Release --project bench/SegSam.Bench -- --volume [--pgsam M --ct-size 512,512,200 --pth F --out results.json]   (propagation, PG-SAM volume, .pth load)

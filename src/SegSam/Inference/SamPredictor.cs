@@ -123,12 +123,14 @@ public sealed class SamPredictor : IDisposable
     /// coords B×N×2 with labels B×N, boxes B×4, mask input B×1×4g×4g; any may be null.
     /// Returns masks B×M×H×W (logits, or 0/1 when <paramref name="returnLogits"/> is false),
     /// IoU B×M and low-res logits B×M×4g×4g, created in the caller's dispose scope.
+    /// The prompts are decoded and post-processed a few at a time (<see cref="PromptsPerPass"/>);
+    /// each prompt's computation is independent of the others', so the result is the batch's.
     /// </summary>
     public SamBatchOutput PredictTorch(Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput,
                                        bool multimaskOutput = true, bool returnLogits = false)
     {
         var (embedding, original, input) = RequireImage();
-        ValidateBatch(coords, labels, boxes, maskInput);
+        long batch = ValidateBatch(coords, labels, boxes, maskInput);
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         var device = model.Device;
@@ -137,12 +139,40 @@ public sealed class SamPredictor : IDisposable
         var modelBoxes = boxes is null ? null : transform.ApplyCoords(boxes.to(device).reshape(-1, 2, 2), original).reshape(-1, 4);
         var modelMask = maskInput?.to(ScalarType.Float32, device);
 
-        var (sparse, dense) = model.PromptEncoder.forward(modelCoords, modelLabels, modelBoxes, modelMask);
-        var (lowRes, iou) = model.MaskDecoder.forward(embedding, model.PromptEncoder.GetDensePe(), sparse, dense, multimaskOutput);
-        var masks = model.PostprocessMasks(lowRes, input, original);
-        if (!returnLogits) masks = masks.GreaterThan(SamModel.MaskThreshold).to(ScalarType.Float32);
-        return new SamBatchOutput(masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope(), lowRes.MoveToOuterDisposeScope());
+        int masksPerPrompt = multimaskOutput ? model.MaskDecoder.NumMultimaskOutputs : 1;
+        var masks = new List<Tensor>();
+        var ious = new List<Tensor>();
+        var lowRes = new List<Tensor>();
+        foreach (var (start, count) in DecodePasses.Ranges(batch, PromptsPerPass(masksPerPrompt, original)))
+        {
+            using var pass = NewDisposeScope();
+            Tensor? Rows(Tensor? t) => t?.narrow(0, start, count);
+            var (sparse, dense) = model.PromptEncoder.forward(Rows(modelCoords), Rows(modelLabels), Rows(modelBoxes), Rows(modelMask));
+            var (low, iou) = model.MaskDecoder.forward(embedding, model.PromptEncoder.GetDensePe(), sparse, dense, multimaskOutput);
+            var upscaled = model.PostprocessMasks(low, input, original);
+            masks.Add((returnLogits ? upscaled : upscaled.GreaterThan(SamModel.MaskThreshold).to(ScalarType.Float32)).MoveToOuterDisposeScope());
+            ious.Add(iou.MoveToOuterDisposeScope());
+            lowRes.Add(low.MoveToOuterDisposeScope());
+        }
+        return new SamBatchOutput(DecodePasses.Join(masks).MoveToOuterDisposeScope(), DecodePasses.Join(ious).MoveToOuterDisposeScope(),
+            DecodePasses.Join(lowRes).MoveToOuterDisposeScope());
     }
+
+    /// <summary>Bound on the largest per-pass tensor of <see cref="PredictTorch"/> (<see cref="DecodePasses.DefaultBytes"/>).</summary>
+    public long PassBytes
+    {
+        get => passBytes;
+        init => passBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(PassBytes), "the pass bound must be positive");
+    }
+    readonly long passBytes = DecodePasses.DefaultBytes;
+
+    /// <summary>
+    /// Prompts that <see cref="PredictTorch"/> decodes per pass: within <see cref="PassBytes"/>
+    /// for the decoder's features and the M masks at the encoder size and at the original size.
+    /// </summary>
+    public long PromptsPerPass(int masksPerPrompt, (int H, int W) original) =>
+        DecodePasses.PromptsPerPass(model.Config,
+            (long)masksPerPrompt * Math.Max((long)model.ImgSize * model.ImgSize, (long)original.H * original.W), passBytes);
 
     (Tensor features, (int H, int W) original, (int H, int W) input) RequireImage()
     {
@@ -180,7 +210,8 @@ public sealed class SamPredictor : IDisposable
     }
 
     // Shape checks in managed code: a bad shape reaching libtorch's matmul can end the process.
-    void ValidateBatch(Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput)
+    // Returns the batch size (1 when no prompt is given: the decoder's no-prompt case).
+    long ValidateBatch(Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput)
     {
         long? batch = null;
         void Batch(long b, string what)
@@ -212,6 +243,7 @@ public sealed class SamPredictor : IDisposable
                 throw new ArgumentException($"mask input must be B×1×{mh}×{mw}, got {Shapes.Format(maskInput.shape)}");
             Batch(maskInput.shape[0], "mask input");
         }
+        return batch ?? 1;
     }
 
     public void Dispose() => ResetImage();

@@ -76,23 +76,22 @@ public sealed class SegSamPredictor : IDisposable
         using (output)
         {
             var frame = slice.Frame;
-            var binary = Threshold(logits);
-            var semantic = output.SemanticMask is { } s ? Threshold(ToSlice(s, frame)) : null;
+            var binary = logits.GreaterThan(0);
+            var semantic = output.SemanticMask is { } s ? ToSlice(s, frame).GreaterThan(0) : null;
             var probabilities = output.ClassLogits?.softmax(1);
             var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
             var iou = TensorData.ToFloatArray(BestIou(output));
-            var lowResValues = TensorData.ToFloatArray(lowRes);
-            int plane = frame.Height * frame.Width, side = (int)lowRes.shape[^1], lowPlane = side * side;
+            int side = (int)lowRes.shape[^1];
             var result = new List<SemanticPrediction>(prompts.Count);
             for (int i = 0; i < prompts.Count; i++)
             {
                 int? cls = classes?[i];
                 float[]? all = probabilities is null ? null : TensorData.ToFloatArray(probabilities[i]);
-                result.Add(new SemanticPrediction(frame.Height, frame.Width, binary.AsSpan(i * plane, plane).ToArray(), iou[i],
-                    semantic?.AsSpan(i * plane, plane).ToArray(), cls, cls is { } c ? model.Config.Categories[c] : null, cls is { } k ? all![k] : null)
+                result.Add(new SemanticPrediction(frame.Height, frame.Width, TensorData.ToByteArray(binary[i]), iou[i],
+                    semantic is null ? null : TensorData.ToByteArray(semantic[i]), cls, cls is { } c ? model.Config.Categories[c] : null, cls is { } k ? all![k] : null)
                 {
                     ClassProbabilities = all,
-                    LowResLogits = lowResValues.AsSpan(i * lowPlane, lowPlane).ToArray(),
+                    LowResLogits = TensorData.ToFloatArray(lowRes[i]),
                     LowResSide = side,
                 });
             }
@@ -129,14 +128,64 @@ public sealed class SegSamPredictor : IDisposable
         }
         // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does.
         bool multimask = boxes is null && clicks == 1;
-        var output = model.Decode(slice.Embedding, points, labels, boxes, masks, multimask, slice.HighRes);
-        var lowRes = output.BinaryMasks;
-        if (lowRes.shape[1] > 1)
+        var frame = slice.Frame;
+        long perPass = PromptsPerPass(multimask, frame.Side);
+        var sliceLogits = new List<Tensor>();
+        var lowResParts = new List<Tensor>();
+        var outputs = new List<SegSamOutput>();
+        foreach (var (start, n) in DecodePasses.Ranges(count, perPass))
         {
-            var best = output.Iou.argmax(1, keepdim: true);
-            lowRes = lowRes.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, lowRes.shape[2], lowRes.shape[3]));
+            using var pass = NewDisposeScope();
+            Tensor? Rows(Tensor? t) => t?.narrow(0, start, n);
+            var output = model.Decode(slice.Embedding, Rows(points), Rows(labels), Rows(boxes), Rows(masks), multimask, slice.HighRes);
+            var lowRes = output.BinaryMasks;
+            if (lowRes.shape[1] > 1)
+            {
+                var best = output.Iou.argmax(1, keepdim: true);
+                lowRes = lowRes.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, lowRes.shape[2], lowRes.shape[3]));
+            }
+            sliceLogits.Add(ToSlice(lowRes, frame).MoveToOuterDisposeScope());
+            lowResParts.Add(lowRes.MoveToOuterDisposeScope());
+            outputs.Add(Moved(output));
         }
-        return (ToSlice(lowRes, slice.Frame), lowRes, output);
+        return (DecodePasses.Join(sliceLogits), DecodePasses.Join(lowResParts), outputs.Count == 1 ? outputs[0] : Joined(outputs));
+    }
+
+    /// <summary>Bound on the largest per-pass tensor of a batched decode (<see cref="DecodePasses.DefaultBytes"/>).</summary>
+    public long PassBytes
+    {
+        get => passBytes;
+        init => passBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(PassBytes), "the pass bound must be positive");
+    }
+    readonly long passBytes = DecodePasses.DefaultBytes;
+
+    /// <summary>
+    /// Prompts a batched decode takes per pass on a slice padded to a square of
+    /// <paramref name="squareSide"/>: within <see cref="PassBytes"/> for the decoder's features,
+    /// SAM's masks at the decoder's size and on the square (three per prompt with
+    /// <paramref name="multimask"/>), and the SAWD's per-category maps.
+    /// </summary>
+    public long PromptsPerPass(bool multimask, int squareSide)
+    {
+        long decoderSide = model.Sam.PromptEncoder.MaskInputSize.H;
+        long masks = multimask ? model.Sam.MaskDecoder.NumMultimaskOutputs : 1;
+        long outputFloats = Math.Max(masks * Math.Max((long)squareSide * squareSide, decoderSide * decoderSide),
+            Math.Max(1, model.Config.NumClasses) * decoderSide * decoderSide);
+        return DecodePasses.PromptsPerPass(model.Config.Sam, outputFloats, passBytes);
+    }
+
+    static SegSamOutput Moved(SegSamOutput o) => new(o.BinaryMasks.MoveToOuterDisposeScope(), o.Iou.MoveToOuterDisposeScope(),
+        o.ClassLogits?.MoveToOuterDisposeScope(), o.SemanticMask?.MoveToOuterDisposeScope(), o.PresenceLogits?.MoveToOuterDisposeScope(),
+        o.CategoryMasks?.MoveToOuterDisposeScope());
+
+    /// <summary>The passes' outputs as one; the parts are released.</summary>
+    static SegSamOutput Joined(List<SegSamOutput> parts)
+    {
+        Tensor? Join(Func<SegSamOutput, Tensor?> field) => field(parts[0]) is null ? null : cat([.. parts.Select(p => field(p)!)], 0);
+        var joined = new SegSamOutput(Join(o => o.BinaryMasks)!, Join(o => o.Iou)!, Join(o => o.ClassLogits), Join(o => o.SemanticMask),
+            Join(o => o.PresenceLogits), Join(o => o.CategoryMasks));
+        foreach (var part in parts) part.Dispose();
+        return joined;
     }
 
     static Tensor BestIou(SegSamOutput output) =>
@@ -152,8 +201,6 @@ public sealed class SegSamPredictor : IDisposable
             ? square
             : square[.., .., frame.Top..(frame.Top + frame.Height), frame.Left..(frame.Left + frame.Width)];
     }
-
-    static byte[] Threshold(Tensor logits) => TensorData.ToFloatArray(logits).Select(v => v > 0 ? (byte)1 : (byte)0).ToArray();
 
     void Validate(SamPrompt prompt, SquareFrame frame)
     {

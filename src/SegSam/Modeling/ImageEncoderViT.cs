@@ -67,7 +67,14 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
         if (Precision == EncoderPrecision.BFloat16) x = x.to(ScalarType.BFloat16);
         var tokens = patch_embed.forward(x);
         if (pos_embed is not null) tokens = tokens.Plus(pos_embed);
-        foreach (var block in blocks) tokens = block.forward(tokens);
+        foreach (var block in blocks)
+        {
+            // Each block's input is released once the next exists (autograd keeps what it needs),
+            // so at most two token grids are alive rather than one per block.
+            var next = block.forward(tokens);
+            tokens.Dispose();
+            tokens = next;
+        }
         var features = neck.forward(tokens.permute(0, 3, 1, 2));
         if (features.dtype != ScalarType.Float32) features = features.to(ScalarType.Float32);
         return features.MoveToOuterDisposeScope();

@@ -40,13 +40,29 @@ public static class RelativePosition
     public static Tensor DecomposedBias(Tensor q, Tensor relPosH, Tensor relPosW, (long H, long W) qSize, (long H, long W) kSize)
     {
         using var scope = NewDisposeScope();
+        var (relH, relW) = DecomposedTerms(q, relPosH, relPosW, qSize, kSize);
+        return SumTerms(relH, relW).reshape(q.shape[0], qSize.H * qSize.W, kSize.H * kSize.W).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The two factors of <see cref="DecomposedBias"/> before they are summed (reference
+    /// add_decomposed_rel_pos: rel_h, rel_w): queries q ((B·heads)×(qh·qw)×C) contracted with the
+    /// per-axis tables, (B·heads)×qh×qw×kh and (B·heads)×qh×qw×kw, contiguous. They are
+    /// kh + kw values per query where the bias holds kh·kw, so a caller that attends over the
+    /// queries in chunks can build the bias chunk by chunk (<see cref="SumTerms"/>).
+    /// </summary>
+    public static (Tensor RelH, Tensor RelW) DecomposedTerms(Tensor q, Tensor relPosH, Tensor relPosW, (long H, long W) qSize, (long H, long W) kSize)
+    {
+        using var scope = NewDisposeScope();
         var rh = GetRelPos(qSize.H, kSize.H, relPosH);
         var rw = GetRelPos(qSize.W, kSize.W, relPosW);
         long b = q.shape[0], dim = q.shape[2];
         var rq = q.reshape(b, qSize.H, qSize.W, dim);
-        var relH = einsum("bhwc,hkc->bhwk", rq, rh);
-        var relW = einsum("bhwc,wkc->bhwk", rq, rw);
-        var bias = relH.unsqueeze(4).Plus(relW.unsqueeze(3));
-        return bias.reshape(b, qSize.H * qSize.W, kSize.H * kSize.W).MoveToOuterDisposeScope();
+        var relH = einsum("bhwc,hkc->bhwk", rq, rh).contiguous();
+        var relW = einsum("bhwc,wkc->bhwk", rq, rw).contiguous();
+        return (relH.MoveToOuterDisposeScope(), relW.MoveToOuterDisposeScope());
     }
+
+    /// <summary>rel_h[..., None] + rel_w[..., None, :]: B×rows×qw×kh×kw from B×rows×qw×kh and B×rows×qw×kw.</summary>
+    public static Tensor SumTerms(Tensor relH, Tensor relW) => relH.unsqueeze(4).Plus(relW.unsqueeze(3));
 }

@@ -85,6 +85,35 @@ public class PredictorTests
     }
 
     [Fact]
+    public void PromptsDecodedInSeveralPassesGiveTheOnePassResult()
+    {
+        using var model = TinyModels.Create();
+        using var whole = new SamPredictor(model);
+        // Two prompts' masks at the encoder size (2 × 64×64 floats) fit, three do not: passes of
+        // 2, 2, 1 with one mask per prompt, of 1 with three.
+        using var passes = new SamPredictor(model) { PassBytes = 2 * 64 * 64 * sizeof(float) };
+        var image = RandomImage(48, 64, 3, 5);
+        whole.SetImage(image);
+        passes.SetImage(image);
+        Assert.True(whole.PromptsPerPass(3, (48, 64)) >= 5);
+        Assert.Equal(2, passes.PromptsPerPass(1, (48, 64)));
+        Assert.Equal(1, passes.PromptsPerPass(3, (48, 64)));
+        using var scope = NewDisposeScope();
+        var boxes = tensor(new double[] { 5, 6, 30, 40, 10, 10, 60, 40, 0, 0, 64, 48, 20, 5, 50, 30, 1, 2, 9, 9 }, [5, 4]);
+        var coords = tensor(new double[] { 10, 12, 30, 30, 32, 32, 40, 20, 5, 5 }, [5, 1, 2]);
+        var labels = tensor(new[] { 1, 0, 1, 1, 0 }, [5, 1]);
+        foreach (bool multimask in new[] { false, true })
+        {
+            using var expected = whole.PredictTorch(coords, labels, boxes, null, multimask, returnLogits: true);
+            using var actual = passes.PredictTorch(coords, labels, boxes, null, multimask, returnLogits: true);
+            Assert.Equal(new long[] { 5, multimask ? 3 : 1, 48, 64 }, actual.Masks.shape);
+            Assert.True(expected.Masks.allclose(actual.Masks, rtol: 0, atol: 1e-5), "masks");
+            Assert.True(expected.IouPredictions.allclose(actual.IouPredictions, rtol: 0, atol: 1e-5), "IoU");
+            Assert.True(expected.LowResLogits.allclose(actual.LowResLogits, rtol: 0, atol: 1e-5), "low-res logits");
+        }
+    }
+
+    [Fact]
     public void LowResOutputFeedsBackAsMaskPrompt()
     {
         using var model = TinyModels.Create();

@@ -114,4 +114,38 @@ public sealed class VolumeSegmenterTests
         Assert.Equal(2, predictor.PredictBatch(clicks).Count);
         Assert.Throws<ArgumentException>(() => predictor.PredictBatch([boxes[0], clicks[0]]));
     }
+
+    [Theory]
+    [InlineData("sawd")]
+    [InlineData("sawd_sem")]
+    public void A_batch_decoded_in_several_passes_gives_the_one_pass_answers(string variant)
+    {
+        manual_seed(3);
+        using var model = new SegSamModel(TinySegSam.Config(variant));
+        using var whole = new SegSamPredictor(model);
+        // Two prompts' category maps (2 × 3 categories × 32² floats) fit, three do not: passes of 2 and 1.
+        using var passes = new SegSamPredictor(model) { PassBytes = 2 * 3 * 32 * 32 * sizeof(float) };
+        Assert.True(whole.PromptsPerPass(multimask: true, 32) >= 3);
+        Assert.Equal(2, passes.PromptsPerPass(multimask: false, 32));
+        Assert.Equal(2, passes.PromptsPerPass(multimask: true, 32));
+        var data = TinySegSam.Dataset(1);
+        whole.SetSlice(data.Slices[0].Image, 32, 32);
+        passes.SetSlice(data.Slices[0].Image, 32, 32);
+        SamPrompt[] boxes = [new() { Box = new BoxPrompt(1, 1, 12, 12) }, new() { Box = new BoxPrompt(10, 4, 30, 20) }, new() { Box = new BoxPrompt(0, 20, 16, 31) }];
+        SamPrompt[] clicks = [new() { Points = [new PointPrompt(5, 5, 1)] }, new() { Points = [new PointPrompt(20, 20, 1)] }, new() { Points = [new PointPrompt(28, 9, 1)] }];
+        foreach (var prompts in new[] { boxes, clicks })
+        {
+            var expected = whole.PredictBatch(prompts);
+            var actual = passes.PredictBatch(prompts);
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                Assert.Equal(expected[i].Mask, actual[i].Mask);
+                Assert.Equal(expected[i].SemanticMask, actual[i].SemanticMask);
+                Assert.Equal(expected[i].ClassIndex, actual[i].ClassIndex);
+                Assert.Equal(expected[i].Iou, actual[i].Iou, 5);
+                Assert.Equal(expected[i].ClassProbabilities!, actual[i].ClassProbabilities!, (a, b) => Math.Abs(a - b) < 1e-5);
+                Assert.Equal(expected[i].LowResLogits!, actual[i].LowResLogits!, (a, b) => Math.Abs(a - b) < 1e-5);
+            }
+        }
+    }
 }
