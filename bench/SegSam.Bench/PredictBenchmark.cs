@@ -25,7 +25,7 @@ public static class PredictBenchmark
         string imagePath = CoreBenchmark.ArgString(args, "--image", null) ?? throw new ArgumentException("--image F.png is required");
         string modelType = CoreBenchmark.ArgString(args, "--model-type", "vit_b")!;
         var precision = EncoderPrecisions.Parse(CoreBenchmark.ArgString(args, "--precision", "fp32")!);
-        double[] box = CoreBenchmark.ArgString(args, "--box", null)!.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        double[] box = (CoreBenchmark.ArgString(args, "--box", null) ?? throw new ArgumentException("--box x0,y0,x1,y1 is required")).Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         string? logitsPath = CoreBenchmark.ArgString(args, "--out-logits", null);
         TorchRuntime.EnsureInitialized();
         TorchRuntime.SetThreads(threads);
