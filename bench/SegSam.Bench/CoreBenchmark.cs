@@ -93,12 +93,13 @@ public static class CoreBenchmark
         return 2.0 * n * n * n / (ms * 1e6);
     }
 
-    static double EncoderMs(SamModel model, int repeats)
+    /// <summary>Median time of the image encoder on one random image (after a warm-up), in its current precision.</summary>
+    internal static double EncoderMs(SamModel model, int repeats)
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         int size = model.ImgSize;
-        var input = randn(1, 3, size, size);
+        var input = randn(1, model.Config.ImageEncoder.InChans, size, size);
         model.ImageEncoder.forward(input).Dispose(); // warm-up
         return Median(repeats, () => model.ImageEncoder.forward(input).Dispose());
     }

@@ -37,11 +37,9 @@ public static class PrecisionBenchmark
             model.eval();
             int size = model.ImgSize;
             double flops = EncoderFlops.Forward(model.Config.ImageEncoder);
-            using var input = randn(1, 3, size, size);
-            double fp32 = EncoderMs(model, input, repeats);
-            long fp32Rss = Environment.WorkingSet;
+            double fp32 = CoreBenchmark.EncoderMs(model, repeats);
             model.ImageEncoder.SetPrecision(EncoderPrecision.BFloat16);
-            double bf16 = EncoderMs(model, input, repeats);
+            double bf16 = CoreBenchmark.EncoderMs(model, repeats);
             Console.WriteLine($"encoder {preset,-10} {size,4}²: float32 {fp32,9:F1} ms ({flops / (fp32 * 1e6),6:F1} GFLOP/s), bf16 {bf16,9:F1} ms ({flops / (bf16 * 1e6),6:F1} GFLOP/s); bf16/float32 = {bf16 / fp32:F2}");
             speed.Add(new { preset, size, float32_ms = fp32, bf16_ms = bf16, ratio = bf16 / fp32, gflop = flops / 1e9 });
         }
@@ -55,13 +53,6 @@ public static class PrecisionBenchmark
             Console.WriteLine($"wrote {output}");
         }
         return 0;
-    }
-
-    static double EncoderMs(SamModel model, Tensor input, int repeats)
-    {
-        using var inference = inference_mode();
-        model.ImageEncoder.forward(input).Dispose(); // warm-up
-        return CoreBenchmark.Median(repeats, () => model.ImageEncoder.forward(input).Dispose());
     }
 
     /// <summary>How the bf16 encoder's answers compare with float32's.</summary>
