@@ -1,0 +1,21 @@
+using SegSam.Checkpoints;
+
+namespace SegSam.Server;
+
+/// <summary>
+/// The status of an exception, the way the CLI maps them to exit codes: bad arguments are 400,
+/// bad input data 422; anything else is a bug, answered 500 without its details.
+/// </summary>
+public static class Problems
+{
+    public static (int Status, string Detail) Of(Exception e) => e switch
+    {
+        ApiProblem p => (p.Status, p.Message),
+        BadHttpRequestException b => (b.StatusCode, b.Message),
+        ArgumentException a => (StatusCodes.Status400BadRequest, a.ParamName is { } name ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : a.Message),
+        FileNotFoundException or DirectoryNotFoundException or InvalidDataException or CheckpointFormatException or EndOfStreamException
+            => (StatusCodes.Status422UnprocessableEntity, e.Message),
+        System.Text.Json.JsonException => (StatusCodes.Status400BadRequest, "the request body is not valid JSON for this endpoint"),
+        _ => (StatusCodes.Status500InternalServerError, "internal error; the server's log has the details"),
+    };
+}

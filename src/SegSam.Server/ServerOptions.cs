@@ -1,0 +1,34 @@
+namespace SegSam.Server;
+
+/// <summary>
+/// What `segsam serve` is started with. Binding to anything but the loopback address requires a
+/// token, because the API reads uploads and runs models for whoever can reach it.
+/// </summary>
+public sealed record ServerOptions
+{
+    /// <summary>SEG-SAM checkpoints to load at start; the first is the default for new volumes.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Address Kestrel binds to (ignored under a test server).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 8080;
+
+    /// <summary>Bearer token every request must carry; required when <see cref="Host"/> is not loopback.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Largest upload accepted; a larger body is answered 413 before it fills the disk.</summary>
+    public long MaxUploadBytes { get; init; } = 1024L << 20;
+
+    /// <summary>Each volume session's embedding cache bound (<see cref="SegSam.Inference.SessionOptions.EmbeddingCacheBytes"/>).</summary>
+    public long CacheBytes { get; init; } = 256L << 20;
+
+    /// <summary>A volume unused this long is closed and its memory released.</summary>
+    public TimeSpan SessionTtl { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Where POST /volumes/builtin finds the built-in MRI (Debian's mricron-data).</summary>
+    public string BuiltinVolume { get; init; } = Path.Combine(SegSam.Data.AtlasDataset.DefaultTemplates, "ch2.nii.gz");
+
+    /// <summary>True when <see cref="Host"/> is a loopback name or address.</summary>
+    public bool IsLoopback => Host is "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+}

@@ -1,0 +1,211 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using SegSam.Data;
+using SegSam.Imaging;
+using SegSam.Inference;
+
+namespace SegSam.Server;
+
+/// <summary>
+/// The /api/v1 endpoints. Each parses the request, calls the library's
+/// <see cref="SegmentationSession"/> and serialises its answer; the messages are the library's.
+/// </summary>
+public static class VolumeApi
+{
+    static readonly string UploadFolder = Path.Combine(Path.GetTempPath(), "segsam-uploads");
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/info", (ServerOptions options, ModelSet models) => Results.Ok(new
+        {
+            models = models.All.Select(m => new { name = m.Name, kind = "SEG-SAM", categories = m.Model.Config.Categories }),
+            limits = new { maxUploadBytes = options.MaxUploadBytes, cacheBytes = options.CacheBytes, sessionTtlSeconds = options.SessionTtl.TotalSeconds },
+        }));
+
+        api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        {
+            string suffix = Upload.SuffixOf(name);
+            var loaded = models.Get(model);
+            string path = await Upload.SaveAsync(request, suffix, options.MaxUploadBytes, UploadFolder, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                return Open(registry, options, loaded, path, Path.GetFileName(name!));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        });
+
+        api.MapPost("/volumes/builtin", (string? model, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        {
+            var loaded = models.Get(model);
+            if (!File.Exists(options.BuiltinVolume))
+                throw new ApiProblem(StatusCodes.Status404NotFound, $"the built-in MRI needs Debian's mricron-data package ({options.BuiltinVolume} is missing)");
+            return Open(registry, options, loaded, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
+        });
+
+        api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry) =>
+        {
+            registry.Close(id);
+            return Results.NoContent();
+        });
+
+        api.MapGet("/volumes/{id}/slices/{axis}/{index:int}.png", (string id, string axis, int index, VolumeRegistry registry) =>
+        {
+            var session = registry.Get(id).Session;
+            int a = Axis(axis);
+            CheckIndex(session, a, index);
+            var view = session.Slice(a, index);
+            var pixels = view.Pixels.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray();
+            return Results.File(PixelFile.EncodePng(view.Height, view.Width, 1, pixels), "image/png");
+        });
+
+        api.MapPost("/volumes/{id}/prompts", (string id, PromptRequest body, VolumeRegistry registry, HttpContext context) =>
+        {
+            var entry = registry.Get(id);
+            var session = entry.Session;
+            var points = (body.Points ?? []).Select(Point).ToList();
+            SlicePrediction answer;
+            if (body.Refine is { } previous)
+            {
+                if (body.Box is not null) throw new ApiProblem(StatusCodes.Status400BadRequest, "a refinement adds points; give a new prompt for another box");
+                if (points.Count == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "give the points that refine the object");
+                answer = session.Refine(entry.Answer(previous), points, context.RequestAborted);
+            }
+            else
+            {
+                if (body.Axis is null || body.Index is null) throw new ApiProblem(StatusCodes.Status400BadRequest, "give the slice: axis (axial, coronal or sagittal) and index");
+                int a = Axis(body.Axis);
+                CheckIndex(session, a, body.Index.Value);
+                if (body.Box is null && points.Count == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "give a box or at least one point");
+                var prompt = new SamPrompt { Box = body.Box is null ? null : Box(body.Box), Points = points };
+                answer = session.Prompt(new SlicePrompt(a, body.Index.Value, prompt), context.RequestAborted);
+            }
+            int objectId = entry.Add(answer);
+            return Results.Ok(Answer(objectId, answer, session.Categories, body.Mask));
+        });
+
+        api.MapPut("/volumes/{id}/objects/{oid:int}", (string id, int oid, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ObjectUpdate? update, VolumeRegistry registry) =>
+        {
+            var entry = registry.Get(id);
+            var answer = entry.Answer(oid);
+            AcceptedObject kept;
+            lock (entry)
+            {
+                if (entry.Accepted.TryGetValue(oid, out int acceptedId))
+                {
+                    if (update?.Label is not { } label) throw new ApiProblem(StatusCodes.Status400BadRequest, $"object {oid} is accepted already; give a label to relabel it");
+                    kept = entry.Session.Relabel(acceptedId, label);
+                }
+                else
+                {
+                    kept = entry.Session.Accept(answer, update?.Label);
+                    entry.Accepted[oid] = kept.Id;
+                }
+            }
+            return Results.Ok(new { objectId = oid, label = kept.Label, category = answer.Prediction.ClassName });
+        });
+
+        api.MapDelete("/volumes/{id}/objects/{oid:int}", (string id, int oid, VolumeRegistry registry) =>
+        {
+            var entry = registry.Get(id);
+            entry.Answer(oid);
+            lock (entry)
+            {
+                if (entry.Accepted.TryRemove(oid, out int acceptedId)) entry.Session.Remove(acceptedId);
+                entry.Answers.TryRemove(oid, out _);
+            }
+            return Results.NoContent();
+        });
+
+        api.MapGet("/volumes/{id}/labels.json", (string id, VolumeRegistry registry) =>
+        {
+            var entry = registry.Get(id);
+            var accepted = entry.Session.Objects.ToDictionary(o => o.Id);
+            var objects = entry.Accepted.OrderBy(a => a.Key).Where(a => accepted.ContainsKey(a.Value)).Select(a =>
+            {
+                var o = accepted[a.Value];
+                return new
+                {
+                    objectId = a.Key, label = o.Label, category = o.Object.Start.ClassName, axis = SliceAxis.Name(o.Object.Axis),
+                    firstSlice = o.Object.FirstSlice, lastSlice = o.Object.LastSlice, voxels = o.Object.VoxelCount,
+                };
+            });
+            return Results.Ok(new
+            {
+                categories = entry.Session.Categories.Select((c, i) => new { label = i + 1, name = c }),
+                objects,
+            });
+        });
+
+        api.MapGet("/volumes/{id}/labels.nii.gz", (string id, VolumeRegistry registry) =>
+        {
+            var entry = registry.Get(id);
+            string dir = Path.Combine(UploadFolder, Guid.NewGuid().ToString("N"));
+            try
+            {
+                entry.Session.ExportObjects(dir);
+                return Results.File(File.ReadAllBytes(Path.Combine(dir, "labels.nii.gz")), "application/gzip", "labels.nii.gz");
+            }
+            finally
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        });
+    }
+
+    /// <summary>Opens <paramref name="path"/> as a new volume; problems with the file are 422, named by <paramref name="name"/> (never the server's temp path).</summary>
+    static IResult Open(VolumeRegistry registry, ServerOptions options, LoadedModel model, string path, string name)
+    {
+        SegmentationSession session;
+        try
+        {
+            session = SegmentationSession.Open(path, model.Model, options: new SegSam.Inference.SessionOptions { EmbeddingCacheBytes = options.CacheBytes });
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException or IndexOutOfRangeException)
+        {
+            throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
+        }
+        var entry = registry.Add(id => new VolumeEntry(id, name, model.Name, session));
+        return Results.Created($"volumes/{entry.Id}", new
+        {
+            id = entry.Id, name, model = model.Name,
+            dims = session.Dims, spacing = session.Spacing, inputDims = session.Input.Dims,
+            orientation = Orientation.AxisCodes(session.Input.Affine),
+            modality = session.PromptIntensity?.Name,
+            slices = SliceAxis.Names.Select((n, a) => new { axis = n, count = session.Dims[a] }),
+            categories = session.Categories,
+        });
+    }
+
+    static PromptAnswer Answer(int objectId, SlicePrediction answer, IReadOnlyList<string> categories, string? mask)
+    {
+        var p = answer.Prediction;
+        bool rle = mask switch
+        {
+            null or "png" => false,
+            "rle" => true,
+            _ => throw new ApiProblem(StatusCodes.Status400BadRequest, $"mask: \"png\" or \"rle\", got \"{mask}\""),
+        };
+        return new PromptAnswer(objectId, SliceAxis.Name(answer.Axis), answer.Index, p.ClassName, p.ClassProbability,
+            answer.TopCategories(categories).Select(t => new ClassProbability(t.Category, t.Probability)).ToList(),
+            p.Iou, answer.AreaMm2, p.Height, p.Width, rle ? null : MaskEncoding.Png(p.Height, p.Width, p.Mask), rle ? MaskEncoding.Rle(p.Mask) : null);
+    }
+
+    static int Axis(string name) => SliceAxis.TryParse(name, out int axis) ? axis
+        : throw new ApiProblem(StatusCodes.Status400BadRequest, $"axis: axial, coronal or sagittal, got '{name}'");
+
+    static void CheckIndex(SegmentationSession session, int axis, int index)
+    {
+        if (index < 0 || index >= session.Dims[axis])
+            throw new ApiProblem(StatusCodes.Status400BadRequest, $"slice {index}: the volume has {session.Dims[axis]} {SliceAxis.Name(axis)} slices (0..{session.Dims[axis] - 1})");
+    }
+
+    static BoxPrompt Box(double[] box) => box.Length == 4 ? new BoxPrompt(box[0], box[1], box[2], box[3])
+        : throw new ApiProblem(StatusCodes.Status400BadRequest, $"box: [x0, y0, x1, y1], got {box.Length} numbers");
+
+    static PointPrompt Point(double[] point) => point.Length == 3 && point[2] is 0 or 1 ? new PointPrompt(point[0], point[1], (int)point[2])
+        : throw new ApiProblem(StatusCodes.Status400BadRequest, "points: each [x, y, label] with label 1 (object) or 0 (background)");
+}
