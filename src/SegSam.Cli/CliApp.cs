@@ -62,6 +62,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RuntimeCommand.Create());
 
         var parsed = root.Parse(args);
