@@ -42,6 +42,7 @@ public sealed class SegmentationSession : IDisposable
     readonly SliceEmbeddingCache cache;
     readonly CanonicalTransform transform;
     readonly Volume? slices; // RAS+ grid, the prompted model's 0–255 scale
+    Volume? rawSlices; // RAS+ grid, values as read; made by the first windowed Slice
     readonly List<AcceptedObject> objects = [];
     PgSamVolumePrediction? labelMap;
     string? labelMapIntensity;
@@ -118,6 +119,25 @@ public sealed class SegmentationSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Slice <paramref name="index"/> across <paramref name="axis"/> of the values as read, through
+    /// a CT <paramref name="window"/> (level, width in HU) onto 0–255 (<see cref="Intensity.Window"/>):
+    /// for display only, the prompted model still sees its own scale. Needs no model. The first call
+    /// keeps the input on the RAS+ grid (one more copy of the volume) because a viewer pages through many slices.
+    /// </summary>
+    public SliceView Slice(int axis, int index, (double Level, double Width) window)
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            CheckSlice(axis, index);
+            rawSlices ??= transform.Apply(Input);
+            var (values, h, w) = SliceGeometry.Extract(rawSlices, axis, index);
+            int[] inPlane = InPlaneAxes(axis);
+            return new SliceView(axis, index, h, w, Intensity.Window(values, window.Level, window.Width), Spacing[inPlane[0]], Spacing[inPlane[1]]);
+        }
+    }
+
     /// <summary>Answers one prompt: the object's mask on the slice, its category and class probabilities, predicted IoU and area.</summary>
     public SlicePrediction Prompt(SlicePrompt prompt, CancellationToken cancel = default)
     {
@@ -180,16 +200,60 @@ public sealed class SegmentationSession : IDisposable
     {
         lock (gate)
         {
-            ThrowIfDisposed();
-            var model = promptFree ?? throw new InvalidOperationException("this session has no PG-SAM model to label slices prompt-free");
             intensity ??= VolumeIntensity.ForPgSam(Input, null, null);
-            string id = caseId ?? (Input.Source.Length > 0 ? CaseIds.Of(Input.Source) : "image");
-            PgSamVolumePrediction prediction;
-            lock (model) prediction = new PgSamVolumePredictor(model).Predict(Input, intensity, id, axis, descriptions, progress, cancel);
+            var prediction = PredictPromptFree(axis, intensity, descriptions, caseId, progress, cancel);
             labelMap = prediction;
             labelMapIntensity = intensity.ToString();
             return prediction;
         }
+    }
+
+    /// <summary>
+    /// Labels every slice as <see cref="SegmentAll"/> does, but answers one object per class found
+    /// (its masks on the slices across the axis, on the RAS+ grid) instead of keeping the map, so
+    /// that each structure can be accepted, relabelled or removed on its own. Each object's start
+    /// slice is the one where it is largest; PG-SAM predicts no IoU, so its IoU reads 0.
+    /// </summary>
+    public IReadOnlyList<SegmentedObject> SegmentStructures(int? axis = null, VolumeIntensity? intensity = null, SliceDescriptions? descriptions = null,
+                                                            string? caseId = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
+    {
+        lock (gate)
+        {
+            var prediction = PredictPromptFree(axis, intensity ?? VolumeIntensity.ForPgSam(Input, null, null), descriptions, caseId, progress, cancel);
+            var canonical = transform.Apply(prediction.Labels);
+            int along = prediction.Axis;
+            var masks = new SortedDictionary<int, Dictionary<int, byte[]>>();
+            int height = 0, width = 0;
+            for (int k = 0; k < Dims[along]; k++)
+            {
+                var (codes, h, w) = SliceGeometry.Extract(canonical, along, k);
+                (height, width) = (h, w);
+                for (int i = 0; i < codes.Length; i++)
+                {
+                    int c = (int)codes[i];
+                    if (c <= 0) continue;
+                    if (!masks.TryGetValue(c, out var slices)) masks[c] = slices = [];
+                    if (!slices.TryGetValue(k, out var mask)) slices[k] = mask = new byte[h * w];
+                    mask[i] = 1;
+                }
+            }
+            var names = promptFree!.Config.Categories;
+            return [.. masks.Select(m =>
+            {
+                var (start, startMask) = m.Value.MaxBy(s => s.Value.Count(v => v != 0));
+                var answer = new SemanticPrediction(height, width, startMask, 0f, startMask, m.Key - 1, names[m.Key - 1], null);
+                return new SegmentedObject(along, start, m.Value, answer);
+            })];
+        }
+    }
+
+    PgSamVolumePrediction PredictPromptFree(int? axis, VolumeIntensity intensity, SliceDescriptions? descriptions, string? caseId,
+                                            IProgress<(int Done, int Total)>? progress, CancellationToken cancel)
+    {
+        ThrowIfDisposed();
+        var model = promptFree ?? throw new InvalidOperationException("this session has no PG-SAM model to label slices prompt-free");
+        string id = caseId ?? (Input.Source.Length > 0 ? CaseIds.Of(Input.Source) : "image");
+        lock (model) return new PgSamVolumePredictor(model).Predict(Input, intensity, id, axis, descriptions, progress, cancel);
     }
 
     /// <summary>The objects kept, in the order they were accepted (later ones are drawn over earlier ones).</summary>

@@ -189,6 +189,37 @@ public sealed class SegmentationSessionTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => session.SegmentAll(cancel: cancelled.Token));
     }
 
+    [Fact]
+    public void Segment_structures_gives_one_object_per_class_that_together_paint_the_prompt_free_map()
+    {
+        using var pgsam = TinyPgSam.Model();
+        using var session = new SegmentationSession(volume, null, pgsam);
+        var intensity = VolumeIntensity.SynapseCt;
+        var direct = new PgSamVolumePredictor(pgsam).Predict(volume, intensity, "case");
+        var structures = session.SegmentStructures(intensity: intensity, caseId: "case");
+        Assert.True(structures.Count > 1, "the tiny model's map should hold several classes");
+        Assert.Equal(direct.Labels.Data.Where(v => v != 0).Select(v => (int)v).Distinct().Order(), structures.Select(o => o.Start.ClassIndex!.Value + 1));
+        Assert.All(structures, o => Assert.Equal(SliceAxis.Axial, o.Axis));
+        Assert.All(structures, o => Assert.Equal(pgsam.Config.Categories[o.Start.ClassIndex!.Value], o.Start.ClassName));
+        // Nothing is kept by the call itself; accepted with their class numbers, they rebuild the map on the input's grid.
+        Assert.All(session.Labels().Data, v => Assert.Equal(0f, v));
+        foreach (var o in structures) session.Accept(o);
+        Assert.Equal(direct.Labels.Data, session.Labels().Data);
+    }
+
+    [Fact]
+    public void A_windowed_slice_shows_the_values_as_read_through_the_window()
+    {
+        using var session = new SegmentationSession(volume, model);
+        var (level, width) = Intensity.CtWindows["lung"];
+        var windowed = session.Slice(SliceAxis.Axial, 2, (level, width));
+        var modelView = session.Slice(SliceAxis.Axial, 2);
+        Assert.Equal((modelView.Height, modelView.Width), (windowed.Height, windowed.Width));
+        using var lungModel = new SegmentationSession(volume, model, options: new SessionOptions { Window = (level, width) });
+        Assert.Equal(lungModel.Slice(SliceAxis.Axial, 2).Pixels, windowed.Pixels);
+        Assert.NotEqual(modelView.Pixels, windowed.Pixels);
+    }
+
     /// <summary>Collects progress reports synchronously.</summary>
     sealed class SyncProgressFor(List<(int, int)> into) : IProgress<(int Done, int Total)>
     {
