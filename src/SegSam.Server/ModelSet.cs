@@ -4,7 +4,9 @@ namespace SegSam.Server;
 
 /// <summary>
 /// The models the server was started with, loaded once: a session owns its cache, not its
-/// models, so they live as long as the server and are disposed with it.
+/// models, so they live as long as the server and are disposed with it. A file is a PG-SAM model
+/// when <see cref="PgSamModelCheckpoint.IsPgSamModel"/> says so (the rule `segsam segment` uses),
+/// otherwise a SEG-SAM model.
 /// </summary>
 public sealed class ModelSet : IDisposable
 {
@@ -14,20 +16,29 @@ public sealed class ModelSet : IDisposable
         foreach (var path in paths)
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"model not found: {path}", path);
-            models.Add(new LoadedModel(UniqueName(models, Path.GetFileNameWithoutExtension(path)), SegSamCheckpoint.Load(path)));
+            string name = UniqueName(models, Path.GetFileNameWithoutExtension(path));
+            models.Add(PgSamModelCheckpoint.IsPgSamModel(path)
+                ? new LoadedModel(name, null, PgSamModelCheckpoint.Load(path))
+                : new LoadedModel(name, SegSamCheckpoint.Load(path), null));
         }
         All = models;
     }
 
     public IReadOnlyList<LoadedModel> All { get; }
 
-    /// <summary>The named model, or the first when <paramref name="name"/> is null; 400 when there is none such.</summary>
-    public LoadedModel Get(string? name)
+    /// <summary>The SEG-SAM model named <paramref name="name"/>, or the first one (null when none is loaded); 400 for an unknown name.</summary>
+    public LoadedModel? Prompted(string? name) => Pick(name, LoadedModel.SegSamKind);
+
+    /// <summary>The PG-SAM model named <paramref name="name"/>, or the first one (null when none is loaded); 400 for an unknown name.</summary>
+    public LoadedModel? PromptFree(string? name) => Pick(name, LoadedModel.PgSamKind);
+
+    LoadedModel? Pick(string? name, string kind)
     {
-        if (All.Count == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "the server has no SEG-SAM model: start it with --model");
-        if (name is null) return All[0];
-        return All.FirstOrDefault(m => m.Name == name)
-            ?? throw new ApiProblem(StatusCodes.Status400BadRequest, $"no model named '{name}'; loaded: {string.Join(", ", All.Select(m => m.Name))}");
+        var candidates = All.Where(m => m.Kind == kind).ToList();
+        if (name is null) return candidates.FirstOrDefault();
+        return candidates.FirstOrDefault(m => m.Name == name)
+            ?? throw new ApiProblem(StatusCodes.Status400BadRequest,
+                $"no {kind} model named '{name}'; loaded {kind} models: {(candidates.Count == 0 ? "none" : string.Join(", ", candidates.Select(m => m.Name)))}");
     }
 
     static string UniqueName(List<LoadedModel> models, string name)
@@ -39,6 +50,10 @@ public sealed class ModelSet : IDisposable
 
     public void Dispose()
     {
-        foreach (var m in All) m.Model.Dispose();
+        foreach (var m in All)
+        {
+            m.SegSam?.Dispose();
+            m.PgSam?.Dispose();
+        }
     }
 }

@@ -14,6 +14,7 @@ public static class Problems
         BadHttpRequestException b => (b.StatusCode, b.Message),
         ArgumentException a => (StatusCodes.Status400BadRequest, a.ParamName is { } name ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : a.Message),
         FileNotFoundException or DirectoryNotFoundException or InvalidDataException or CheckpointFormatException or EndOfStreamException
+            or SegSam.Imaging.Dicom.DicomFormatException
             => (StatusCodes.Status422UnprocessableEntity, e.Message),
         System.Text.Json.JsonException => (StatusCodes.Status400BadRequest, "the request body is not valid JSON for this endpoint"),
         _ => (StatusCodes.Status500InternalServerError, "internal error; the server's log has the details"),

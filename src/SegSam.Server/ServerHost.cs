@@ -22,6 +22,9 @@ public static class ServerHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => new ModelSet(options.Models));
         builder.Services.AddSingleton<VolumeRegistry>();
+        builder.Services.AddSingleton<InferenceQueue>();
+        builder.Services.AddSingleton<JobRegistry>();
+        builder.Services.AddOpenApi();
         builder.Services.AddHostedService<RegistrySweeper>();
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
@@ -45,6 +48,7 @@ public static class ServerHost
                 var (status, detail) = Problems.Of(e);
                 if (status == StatusCodes.Status500InternalServerError) log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
                 context.Response.Clear();
+                if (e is ApiProblem { RetryAfterSeconds: { } seconds }) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Results.Problem(detail, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
@@ -64,7 +68,10 @@ public static class ServerHost
             });
         }
         app.UseStatusCodePages();
-        VolumeApi.Map(app.MapGroup("/api/v1"));
+        app.MapOpenApi();
+        var api = app.MapGroup("/api/v1");
+        VolumeApi.Map(api);
+        JobApi.Map(api);
         // The container disposes the registry (closing every session) and then the models when the app stops.
         return app;
     }

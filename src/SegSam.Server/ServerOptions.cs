@@ -6,7 +6,7 @@ namespace SegSam.Server;
 /// </summary>
 public sealed record ServerOptions
 {
-    /// <summary>SEG-SAM checkpoints to load at start; the first is the default for new volumes.</summary>
+    /// <summary>SEG-SAM and PG-SAM model files to load at start; the first of each kind is the default for new volumes.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
     /// <summary>Address Kestrel binds to (ignored under a test server).</summary>
@@ -22,6 +22,20 @@ public sealed record ServerOptions
 
     /// <summary>Each volume session's embedding cache bound (<see cref="SegSam.Inference.SessionOptions.EmbeddingCacheBytes"/>).</summary>
     public long CacheBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Model calls (prompts, propagate and segment-all jobs) running at once; see <see cref="InferenceQueue"/> for why 2.
+    /// </summary>
+    public int InferenceSlots { get; init; } = 2;
+
+    /// <summary>Model calls that may wait for a slot; one more is answered 429.</summary>
+    public int MaxQueuedInferences { get; init; } = 16;
+
+    /// <summary>Most bytes a zipped DICOM series may unpack to (counted as it unpacks).</summary>
+    public long MaxUnzippedBytes { get; init; } = 4L << 30;
+
+    /// <summary>Most entries a zipped DICOM series may hold.</summary>
+    public int MaxZipEntries { get; init; } = 10_000;
 
     /// <summary>A volume unused this long is closed and its memory released.</summary>
     public TimeSpan SessionTtl { get; init; } = TimeSpan.FromMinutes(30);

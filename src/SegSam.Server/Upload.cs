@@ -6,8 +6,11 @@ namespace SegSam.Server;
 /// </summary>
 public static class Upload
 {
-    /// <summary>The single-file formats accepted (formats needing a second file or a folder are not, yet).</summary>
-    public static readonly string[] Suffixes = [".nii.gz", ".nii", ".mha", ".nrrd", ".png", ".jpg", ".jpeg", ".npy"];
+    /// <summary>A zip of a DICOM series (unpacked flat by <see cref="SegSam.IO.FlatZip"/>).</summary>
+    public const string ZipSuffix = ".zip";
+
+    /// <summary>The formats accepted: single files, and a zipped DICOM series (formats needing a second file are not, yet).</summary>
+    public static readonly string[] Suffixes = [".nii.gz", ".nii", ".mha", ".nrrd", ".png", ".jpg", ".jpeg", ".npy", ZipSuffix];
 
     /// <summary>The suffix of <paramref name="name"/> the server accepts; 415 otherwise.</summary>
     public static string SuffixOf(string? name)

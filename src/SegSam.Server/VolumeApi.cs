@@ -19,31 +19,50 @@ public static class VolumeApi
     {
         api.MapGet("/info", (ServerOptions options, ModelSet models) => Results.Ok(new
         {
-            models = models.All.Select(m => new { name = m.Name, kind = "SEG-SAM", categories = m.Model.Config.Categories }),
-            limits = new { maxUploadBytes = options.MaxUploadBytes, cacheBytes = options.CacheBytes, sessionTtlSeconds = options.SessionTtl.TotalSeconds },
+            models = models.All.Select(m => new { name = m.Name, kind = m.Kind, categories = m.Categories }),
+            limits = new
+            {
+                maxUploadBytes = options.MaxUploadBytes, cacheBytes = options.CacheBytes, sessionTtlSeconds = options.SessionTtl.TotalSeconds,
+                inferenceSlots = options.InferenceSlots, maxQueuedInferences = options.MaxQueuedInferences,
+            },
         }));
 
-        api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, string? pgsamModel, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
         {
             string suffix = Upload.SuffixOf(name);
-            var loaded = models.Get(model);
+            var (prompted, promptFree) = Models(models, model, pgsamModel);
             string path = await Upload.SaveAsync(request, suffix, options.MaxUploadBytes, UploadFolder, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            string? unpacked = null;
             try
             {
-                return Open(registry, options, loaded, path, Path.GetFileName(name!));
+                if (suffix == Upload.ZipSuffix)
+                {
+                    // A zipped DICOM series: its files go flat into a folder of the server's naming, which the library reads as a series.
+                    unpacked = Path.Combine(UploadFolder, Guid.NewGuid().ToString("N"));
+                    try
+                    {
+                        SegSam.IO.FlatZip.Extract(path, unpacked, options.MaxUnzippedBytes, options.MaxZipEntries);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, $"{Path.GetFileName(name!)}: {e.Message}");
+                    }
+                }
+                return Open(registry, options, prompted, promptFree, unpacked ?? path, Path.GetFileName(name!));
             }
             finally
             {
                 File.Delete(path);
+                if (unpacked is not null && Directory.Exists(unpacked)) Directory.Delete(unpacked, recursive: true);
             }
         });
 
-        api.MapPost("/volumes/builtin", (string? model, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        api.MapPost("/volumes/builtin", (string? model, string? pgsamModel, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
         {
-            var loaded = models.Get(model);
+            var (prompted, promptFree) = Models(models, model, pgsamModel);
             if (!File.Exists(options.BuiltinVolume))
                 throw new ApiProblem(StatusCodes.Status404NotFound, $"the built-in MRI needs Debian's mricron-data package ({options.BuiltinVolume} is missing)");
-            return Open(registry, options, loaded, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
+            return Open(registry, options, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
         });
 
         api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry) =>
@@ -52,27 +71,36 @@ public static class VolumeApi
             return Results.NoContent();
         });
 
-        api.MapGet("/volumes/{id}/slices/{axis}/{index:int}.png", (string id, string axis, int index, VolumeRegistry registry) =>
+        api.MapGet("/volumes/{id}/slices/{axis}/{index:int}.png", (string id, string axis, int index, string? window, VolumeRegistry registry) =>
         {
-            var session = registry.Get(id).Session;
+            using var lease = registry.Lease(id);
+            var entry = lease.Entry;
             int a = Axis(axis);
-            CheckIndex(session, a, index);
-            var view = session.Slice(a, index);
+            CheckIndex(entry.Session, a, index);
+            SliceView view;
+            if (window is not null) view = entry.Session.Slice(a, index, Intensity.ParseWindow(window));
+            else if (entry.Model is null)
+                throw new ApiProblem(StatusCodes.Status400BadRequest, $"volume {id} has no SEG-SAM model whose view a slice shows: give ?window=NAME or LEVEL,WIDTH");
+            else view = entry.Session.Slice(a, index);
             var pixels = view.Pixels.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray();
             return Results.File(PixelFile.EncodePng(view.Height, view.Width, 1, pixels), "image/png");
         });
 
-        api.MapPost("/volumes/{id}/prompts", (string id, PromptRequest body, VolumeRegistry registry, HttpContext context) =>
+        api.MapPost("/volumes/{id}/prompts", async (string id, PromptRequest body, VolumeRegistry registry, InferenceQueue queue, HttpContext context) =>
         {
-            var entry = registry.Get(id);
+            using var lease = registry.Lease(id);
+            var entry = lease.Entry;
             var session = entry.Session;
+            if (entry.Model is null)
+                throw new ApiProblem(StatusCodes.Status400BadRequest, $"volume {id} was opened without a SEG-SAM model: prompts need one (load one with --model)");
             var points = (body.Points ?? []).Select(Point).ToList();
-            SlicePrediction answer;
-            if (body.Refine is { } previous)
+            SlicePrediction? previous = null;
+            SlicePrompt? prompt = null;
+            if (body.Refine is { } refined)
             {
                 if (body.Box is not null) throw new ApiProblem(StatusCodes.Status400BadRequest, "a refinement adds points; give a new prompt for another box");
                 if (points.Count == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "give the points that refine the object");
-                answer = session.Refine(entry.Answer(previous), points, context.RequestAborted);
+                previous = entry.Answer(refined);
             }
             else
             {
@@ -80,20 +108,25 @@ public static class VolumeApi
                 int a = Axis(body.Axis);
                 CheckIndex(session, a, body.Index.Value);
                 if (body.Box is null && points.Count == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "give a box or at least one point");
-                var prompt = new SamPrompt { Box = body.Box is null ? null : Box(body.Box), Points = points };
-                answer = session.Prompt(new SlicePrompt(a, body.Index.Value, prompt), context.RequestAborted);
+                prompt = new SlicePrompt(a, body.Index.Value, new SamPrompt { Box = body.Box is null ? null : Box(body.Box), Points = points });
             }
-            int objectId = entry.Add(answer);
-            return Results.Ok(Answer(objectId, answer, session.Categories, body.Mask));
+            bool rle = MaskIsRle(body.Mask);
+            SlicePrediction answer;
+            using (await queue.EnterAsync(context.RequestAborted).ConfigureAwait(false))
+                answer = previous is not null ? session.Refine(previous, points, context.RequestAborted) : session.Prompt(prompt!, context.RequestAborted);
+            int objectId = entry.Add(TrackedObject.Prompted(answer));
+            return Results.Ok(Answer(objectId, answer, session.Categories, rle));
         });
 
         api.MapPut("/volumes/{id}/objects/{oid:int}", (string id, int oid, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ObjectUpdate? update, VolumeRegistry registry) =>
         {
-            var entry = registry.Get(id);
-            var answer = entry.Answer(oid);
+            using var lease = registry.Lease(id);
+            var entry = lease.Entry;
             AcceptedObject kept;
+            TrackedObject tracked;
             lock (entry)
             {
+                tracked = entry.Object(oid);
                 if (entry.Accepted.TryGetValue(oid, out int acceptedId))
                 {
                     if (update?.Label is not { } label) throw new ApiProblem(StatusCodes.Status400BadRequest, $"object {oid} is accepted already; give a label to relabel it");
@@ -101,28 +134,30 @@ public static class VolumeApi
                 }
                 else
                 {
-                    kept = entry.Session.Accept(answer, update?.Label);
+                    kept = entry.Session.Accept(tracked.Segmented, update?.Label);
                     entry.Accepted[oid] = kept.Id;
                 }
             }
-            return Results.Ok(new { objectId = oid, label = kept.Label, category = answer.Prediction.ClassName });
+            return Results.Ok(new { objectId = oid, label = kept.Label, category = tracked.Segmented.Start.ClassName });
         });
 
         api.MapDelete("/volumes/{id}/objects/{oid:int}", (string id, int oid, VolumeRegistry registry) =>
         {
-            var entry = registry.Get(id);
-            entry.Answer(oid);
+            using var lease = registry.Lease(id);
+            var entry = lease.Entry;
             lock (entry)
             {
+                entry.Object(oid);
                 if (entry.Accepted.TryRemove(oid, out int acceptedId)) entry.Session.Remove(acceptedId);
-                entry.Answers.TryRemove(oid, out _);
+                entry.Objects.TryRemove(oid, out _);
             }
             return Results.NoContent();
         });
 
         api.MapGet("/volumes/{id}/labels.json", (string id, VolumeRegistry registry) =>
         {
-            var entry = registry.Get(id);
+            using var lease = registry.Lease(id);
+            var entry = lease.Entry;
             var accepted = entry.Session.Objects.ToDictionary(o => o.Id);
             var objects = entry.Accepted.OrderBy(a => a.Key).Where(a => accepted.ContainsKey(a.Value)).Select(a =>
             {
@@ -132,7 +167,7 @@ public static class VolumeApi
                     objectId = a.Key, label = o.Label, category = o.Object.Start.ClassName, axis = SliceAxis.Name(o.Object.Axis),
                     firstSlice = o.Object.FirstSlice, lastSlice = o.Object.LastSlice, voxels = o.Object.VoxelCount,
                 };
-            });
+            }).ToList();
             return Results.Ok(new
             {
                 categories = entry.Session.Categories.Select((c, i) => new { label = i + 1, name = c }),
@@ -142,11 +177,11 @@ public static class VolumeApi
 
         api.MapGet("/volumes/{id}/labels.nii.gz", (string id, VolumeRegistry registry) =>
         {
-            var entry = registry.Get(id);
+            using var lease = registry.Lease(id);
             string dir = Path.Combine(UploadFolder, Guid.NewGuid().ToString("N"));
             try
             {
-                entry.Session.ExportObjects(dir);
+                lease.Entry.Session.ExportObjects(dir);
                 return Results.File(File.ReadAllBytes(Path.Combine(dir, "labels.nii.gz")), "application/gzip", "labels.nii.gz");
             }
             finally
@@ -156,22 +191,32 @@ public static class VolumeApi
         });
     }
 
+    /// <summary>The SEG-SAM model (for prompts) and PG-SAM model (for segment-all) a new volume is opened with: the named ones, or the first loaded of each kind.</summary>
+    static (LoadedModel? Prompted, LoadedModel? PromptFree) Models(ModelSet models, string? model, string? pgsamModel)
+    {
+        var prompted = models.Prompted(model);
+        var promptFree = models.PromptFree(pgsamModel);
+        if (prompted is null && promptFree is null) throw new ApiProblem(StatusCodes.Status400BadRequest, "the server has no model: start it with --model");
+        return (prompted, promptFree);
+    }
+
     /// <summary>Opens <paramref name="path"/> as a new volume; problems with the file are 422, named by <paramref name="name"/> (never the server's temp path).</summary>
-    static IResult Open(VolumeRegistry registry, ServerOptions options, LoadedModel model, string path, string name)
+    static IResult Open(VolumeRegistry registry, ServerOptions options, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
     {
         SegmentationSession session;
         try
         {
-            session = SegmentationSession.Open(path, model.Model, options: new SegSam.Inference.SessionOptions { EmbeddingCacheBytes = options.CacheBytes });
+            session = SegmentationSession.Open(path, prompted?.SegSam, promptFree?.PgSam, new SegSam.Inference.SessionOptions { EmbeddingCacheBytes = options.CacheBytes });
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException or IndexOutOfRangeException)
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException
+                                       or IndexOutOfRangeException or SegSam.Imaging.Dicom.DicomFormatException)
         {
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
-        var entry = registry.Add(id => new VolumeEntry(id, name, model.Name, session));
+        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session));
         return Results.Created($"volumes/{entry.Id}", new
         {
-            id = entry.Id, name, model = model.Name,
+            id = entry.Id, name, model = prompted?.Name, pgsamModel = promptFree?.Name,
             dims = session.Dims, spacing = session.Spacing, inputDims = session.Input.Dims,
             orientation = Orientation.AxisCodes(session.Input.Affine),
             modality = session.PromptIntensity?.Name,
@@ -180,21 +225,22 @@ public static class VolumeApi
         });
     }
 
-    static PromptAnswer Answer(int objectId, SlicePrediction answer, IReadOnlyList<string> categories, string? mask)
+    static bool MaskIsRle(string? mask) => mask switch
+    {
+        null or "png" => false,
+        "rle" => true,
+        _ => throw new ApiProblem(StatusCodes.Status400BadRequest, $"mask: \"png\" or \"rle\", got \"{mask}\""),
+    };
+
+    static PromptAnswer Answer(int objectId, SlicePrediction answer, IReadOnlyList<string> categories, bool rle)
     {
         var p = answer.Prediction;
-        bool rle = mask switch
-        {
-            null or "png" => false,
-            "rle" => true,
-            _ => throw new ApiProblem(StatusCodes.Status400BadRequest, $"mask: \"png\" or \"rle\", got \"{mask}\""),
-        };
         return new PromptAnswer(objectId, SliceAxis.Name(answer.Axis), answer.Index, p.ClassName, p.ClassProbability,
             answer.TopCategories(categories).Select(t => new ClassProbability(t.Category, t.Probability)).ToList(),
             p.Iou, answer.AreaMm2, p.Height, p.Width, rle ? null : MaskEncoding.Png(p.Height, p.Width, p.Mask), rle ? MaskEncoding.Rle(p.Mask) : null);
     }
 
-    static int Axis(string name) => SliceAxis.TryParse(name, out int axis) ? axis
+    internal static int Axis(string name) => SliceAxis.TryParse(name, out int axis) ? axis
         : throw new ApiProblem(StatusCodes.Status400BadRequest, $"axis: axial, coronal or sagittal, got '{name}'");
 
     static void CheckIndex(SegmentationSession session, int axis, int index)

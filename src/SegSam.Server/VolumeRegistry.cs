@@ -5,7 +5,7 @@ namespace SegSam.Server;
 /// <summary>
 /// The open volumes by id. Ids are random (never derived from the request), so a path-like id
 /// simply finds nothing; volumes idle longer than the TTL are removed and disposed, which frees
-/// their embedding caches.
+/// their embedding caches — but only when no request or job holds a lease on them.
 /// </summary>
 public sealed class VolumeRegistry(ServerOptions options) : IDisposable
 {
@@ -21,29 +21,29 @@ public sealed class VolumeRegistry(ServerOptions options) : IDisposable
         return entry;
     }
 
-    /// <summary>The volume <paramref name="id"/>, marked as used now; 404 when unknown or expired.</summary>
-    public VolumeEntry Get(string id)
+    /// <summary>A lease on volume <paramref name="id"/> (dispose it when done), marking it used now; 404 when unknown, closed or expired.</summary>
+    public VolumeLease Lease(string id)
     {
-        if (!volumes.TryGetValue(id, out var entry)) throw new ApiProblem(StatusCodes.Status404NotFound, $"no volume '{id}' (unknown, or closed after {options.SessionTtl} unused)");
-        entry.Touch();
-        return entry;
+        if (!volumes.TryGetValue(id, out var entry) || !entry.TryLease())
+            throw new ApiProblem(StatusCodes.Status404NotFound, $"no volume '{id}' (unknown, or closed after {options.SessionTtl} unused)");
+        return new VolumeLease(entry);
     }
 
-    /// <summary>Closes volume <paramref name="id"/> now, releasing its memory; 404 when unknown.</summary>
+    /// <summary>Closes volume <paramref name="id"/>: gone for new requests now, its memory released when the last lease ends; 404 when unknown.</summary>
     public void Close(string id)
     {
         if (!volumes.TryRemove(id, out var entry)) throw new ApiProblem(StatusCodes.Status404NotFound, $"no volume '{id}'");
-        entry.Dispose();
+        entry.Retire();
     }
 
-    /// <summary>Removes and disposes the volumes last used before <paramref name="now"/> − TTL; returns how many.</summary>
+    /// <summary>Removes and disposes the volumes without leases last used before <paramref name="now"/> − TTL; returns how many.</summary>
     public int Expire(DateTime now)
     {
         int removed = 0;
         foreach (var (id, entry) in volumes)
-            if (now - entry.LastUsed > options.SessionTtl && volumes.TryRemove(id, out var gone))
+            if (entry.TryExpire(now, options.SessionTtl))
             {
-                gone.Dispose();
+                volumes.TryRemove(id, out _);
                 removed++;
             }
         return removed;
@@ -52,6 +52,6 @@ public sealed class VolumeRegistry(ServerOptions options) : IDisposable
     public void Dispose()
     {
         foreach (var id in volumes.Keys)
-            if (volumes.TryRemove(id, out var entry)) entry.Dispose();
+            if (volumes.TryRemove(id, out var entry)) entry.Retire();
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using SegSam.Checkpoints;
 using SegSam.Modeling;
 using SegSam.Server;
@@ -12,7 +13,8 @@ namespace SegSam.Tests.Server;
 
 /// <summary>
 /// The `segsam serve` application in process on a test server, with a tiny (untrained) SEG-SAM
-/// model and a small LPS volume written by nibabel, so that each request runs the real library.
+/// model (and, when asked, a tiny random PG-SAM model) and a small LPS volume written by nibabel,
+/// so that each request runs the real library.
 /// </summary>
 public sealed class ApiServer : IAsyncDisposable
 {
@@ -22,11 +24,14 @@ public sealed class ApiServer : IAsyncDisposable
     public string Model { get; }
     public string Volume { get; }
 
-    ApiServer(Func<ServerOptions, ServerOptions>? tweak)
+    ApiServer(Func<ServerOptions, ServerOptions>? tweak, bool segsam, bool pgsam)
     {
         manual_seed(4);
         using (var model = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true }))
             SegSamCheckpoint.Save(model, Model = Dir.File("tiny.safetensors"));
+        var models = new List<string>();
+        if (segsam) models.Add(Model);
+        if (pgsam) models.Add(TinyPgSam.Save(Dir.File("tiny-pgsam.safetensors")));
         Volume = Dir.File("volume.nii.gz");
         Python.Run($$"""
             import numpy as np, nibabel as nib
@@ -35,13 +40,40 @@ public sealed class ApiServer : IAsyncDisposable
             affine = np.array([[-0.8, 0, 0, 10], [0, -0.9, 0, -5], [0, 0, 2.5, 3], [0, 0, 0, 1]])
             nib.save(nib.Nifti1Image(data, affine), r'{{Volume}}')
             """);
-        var options = new ServerOptions { Models = [Model] };
+        var options = new ServerOptions { Models = models };
         App = ServerHost.Build(tweak?.Invoke(options) ?? options, b => b.WebHost.UseTestServer());
         App.StartAsync().GetAwaiter().GetResult();
         Client = App.GetTestClient();
     }
 
-    public static ApiServer Start(Func<ServerOptions, ServerOptions>? tweak = null) => new(tweak);
+    /// <summary>A server with the tiny SEG-SAM model (<paramref name="segsam"/>) and/or the tiny PG-SAM model "tiny-pgsam" (<paramref name="pgsam"/>).</summary>
+    public static ApiServer Start(Func<ServerOptions, ServerOptions>? tweak = null, bool segsam = true, bool pgsam = false) => new(tweak, segsam, pgsam);
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    /// <summary>Polls job <paramref name="location"/> until it is finished (30 s at most); returns its last state.</summary>
+    public async Task<JsonElement> Finished(string location)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var job = await Json(await Client.GetAsync(location));
+            if (job.GetProperty("state").GetString() is "done" or "failed" or "cancelled") return job;
+            Assert.True(DateTime.UtcNow < deadline, $"job {location} still {job.GetProperty("state").GetString()} after 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits (5 s at most) until <paramref name="condition"/> holds.</summary>
+    public static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
 
     /// <summary>Uploads <paramref name="path"/> under the client file name <paramref name="name"/>.</summary>
     public Task<HttpResponseMessage> Upload(string path, string name) =>
