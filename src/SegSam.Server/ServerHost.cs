@@ -19,6 +19,10 @@ public static class ServerHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
+        // Six information lines per request on stdout would bury the server's own messages, and once a
+        // pipe that nobody reads is full (plus the console logger's 2,500-message queue) every request
+        // would block on logging; warnings and errors are kept.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => new ModelSet(options.Models));
         builder.Services.AddSingleton<VolumeRegistry>();
