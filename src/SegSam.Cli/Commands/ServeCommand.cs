@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Hosting;
 using SegSam.Server;
 
 namespace SegSam.Cli.Commands;
@@ -14,7 +15,7 @@ public static class ServeCommand
     {
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 };
         var host = new Option<string>("--host") { Description = "Address to bind; anything but localhost/127.0.0.1/::1 requires --token", DefaultValueFactory = _ => "127.0.0.1" };
-        var models = new Option<string[]>("--model") { Description = "SEG-SAM model(s) to load; the first is the default (default: the bundled models/segsam-atlas.safetensors); repeatable" };
+        var models = new Option<string[]>("--model") { Description = "SEG-SAM model(s) for prompts and PG-SAM model(s) for segment-all (told apart as `segsam segment` does); the first of each kind is the default (default: the bundled models/segsam-atlas.safetensors); repeatable" };
         var token = new Option<string?>("--token") { Description = "Bearer token every request must carry (Authorization: Bearer T)" };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest upload accepted, in MiB (larger: 413)", DefaultValueFactory = _ => 1024 };
         var cache = new Option<int>("--cache-mb") { Description = "Embedding cache bound per open volume, in MiB", DefaultValueFactory = _ => 256 };
@@ -36,8 +37,10 @@ public static class ServeCommand
             if (!options.IsLoopback && string.IsNullOrEmpty(options.Token))
                 throw new UsageException($"--host {options.Host} is reachable from other machines: give --token so that requests must carry it");
             using var app = ServerHost.Build(options);
+            // Started first, so that the line below means the port is listening.
+            app.Start();
             Console.WriteLine($"serving {string.Join(", ", paths)} on http://{options.Host}:{options.Port}/api/v1 (Ctrl+C stops)");
-            app.Run();
+            app.WaitForShutdown();
             return ExitCodes.Success;
         });
         return command;
