@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -7,36 +8,52 @@ namespace SegSam.Server;
 
 /// <summary>
 /// Builds the `segsam serve` application: Kestrel on <see cref="ServerOptions.Host"/>, the models,
-/// the volume registry and the /api/v1 endpoints (<see cref="VolumeApi"/>), with every error
-/// answered as RFC 7807 problem+json. Tests pass <c>configure</c> to swap Kestrel for a test server.
+/// the volume registry and the /api/v1 endpoints (<see cref="VolumeApi"/>, <see cref="JobApi"/>),
+/// with every error answered as RFC 7807 problem+json. <see cref="AddServices"/> and
+/// <see cref="UsePipeline"/> are the two halves, so that a test host (WebApplicationFactory) builds
+/// the same application without an entry point.
 /// </summary>
 public static class ServerHost
 {
     public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
     {
-        if (!options.IsLoopback && string.IsNullOrEmpty(options.Token))
-            throw new ArgumentException($"--host {options.Host} is reachable from other machines: give --token so that requests must carry it", nameof(options));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
+        AddServices(builder.Services, options);
         // Six information lines per request on stdout would bury the server's own messages, and once a
         // pipe that nobody reads is full (plus the console logger's 2,500-message queue) every request
         // would block on logging; warnings and errors are kept.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => new ModelSet(options.Models));
-        builder.Services.AddSingleton<VolumeRegistry>();
-        builder.Services.AddSingleton<InferenceQueue>();
-        builder.Services.AddSingleton<JobRegistry>();
-        builder.Services.AddOpenApi();
-        builder.Services.AddHostedService<RegistrySweeper>();
-        builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
         var app = builder.Build();
-        // Load the models now, so that a missing or broken checkpoint stops the start, not the first request.
-        _ = app.Services.GetRequiredService<ModelSet>();
+        UsePipeline(app);
+        return app;
+    }
 
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SegSam.Server");
+    /// <summary>The server's services; refuses a non-loopback host without a token.</summary>
+    public static void AddServices(IServiceCollection services, ServerOptions options)
+    {
+        if (!options.IsLoopback && string.IsNullOrEmpty(options.Token))
+            throw new ArgumentException($"--host {options.Host} is reachable from other machines: give --token so that requests must carry it", nameof(options));
+        services.AddSingleton(options);
+        services.AddSingleton(_ => new ModelSet(options.Models));
+        services.AddSingleton<VolumeRegistry>();
+        services.AddSingleton<InferenceQueue>();
+        services.AddSingleton<JobRegistry>();
+        services.AddRouting();
+        services.AddOpenApi();
+        services.AddHostedService<RegistrySweeper>();
+        services.AddProblemDetails();
+    }
+
+    /// <summary>The middleware (problem+json errors, bearer token, status pages) and the endpoints.</summary>
+    public static void UsePipeline(IApplicationBuilder app)
+    {
+        // Load the models now, so that a missing or broken checkpoint stops the start, not the first request.
+        _ = app.ApplicationServices.GetRequiredService<ModelSet>();
+        var options = app.ApplicationServices.GetRequiredService<ServerOptions>();
+        var log = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("SegSam.Server");
         app.Use(async (context, next) =>
         {
             try
@@ -72,11 +89,14 @@ public static class ServerHost
             });
         }
         app.UseStatusCodePages();
-        app.MapOpenApi();
-        var api = app.MapGroup("/api/v1");
-        VolumeApi.Map(api);
-        JobApi.Map(api);
+        app.UseRouting();
+        app.UseEndpoints(endpoints =>
+        {
+            endpoints.MapOpenApi();
+            var api = endpoints.MapGroup("/api/v1");
+            VolumeApi.Map(api);
+            JobApi.Map(api);
+        });
         // The container disposes the registry (closing every session) and then the models when the app stops.
-        return app;
     }
 }

@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.TestHost;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using SegSam.Checkpoints;
 using SegSam.Modeling;
 using SegSam.Server;
@@ -12,14 +14,19 @@ using static TorchSharp.torch;
 namespace SegSam.Tests.Server;
 
 /// <summary>
-/// The `segsam serve` application in process on a test server, with a tiny (untrained) SEG-SAM
-/// model (and, when asked, a tiny random PG-SAM model) and a small LPS volume written by nibabel,
-/// so that each request runs the real library.
+/// The `segsam serve` application in process (WebApplicationFactory on a test server), with a tiny
+/// (untrained) SEG-SAM model (and, when asked, a tiny random PG-SAM model) and a small LPS volume
+/// written by nibabel, so that each request runs the real library. The server is a library without
+/// an entry point; the factory's type is the CLI's Program (which hosts it as `segsam serve`, and
+/// whose assembly has the entry point and deps file the factory checks for), but the host is built here
+/// from <see cref="ServerHost.AddServices"/> and <see cref="ServerHost.UsePipeline"/>, the halves
+/// <see cref="ServerHost.Build"/> uses for Kestrel, so the CLI's Main never runs.
 /// </summary>
-public sealed class ApiServer : IAsyncDisposable
+public sealed class ApiServer : WebApplicationFactory<Program>
 {
+    readonly ServerOptions options;
+
     public TempDir Dir { get; } = new();
-    public WebApplication App { get; }
     public HttpClient Client { get; }
     public string Model { get; }
     public string Volume { get; }
@@ -40,16 +47,21 @@ public sealed class ApiServer : IAsyncDisposable
             affine = np.array([[-0.8, 0, 0, 10], [0, -0.9, 0, -5], [0, 0, 2.5, 3], [0, 0, 0, 1]])
             nib.save(nib.Nifti1Image(data, affine), r'{{Volume}}')
             """);
-        var options = new ServerOptions { Models = models };
-        App = ServerHost.Build(tweak?.Invoke(options) ?? options, b => b.WebHost.UseTestServer());
-        App.StartAsync().GetAwaiter().GetResult();
-        Client = App.GetTestClient();
+        var defaults = new ServerOptions { Models = models };
+        options = tweak?.Invoke(defaults) ?? defaults;
+        Client = CreateClient();
     }
+
+    /// <summary>A generic host with the server's services and pipeline; the factory adds the test server.</summary>
+    protected override IHostBuilder CreateHostBuilder() =>
+        Host.CreateDefaultBuilder().ConfigureWebHost(web => web
+            .ConfigureServices(services => ServerHost.AddServices(services, options))
+            .Configure(ServerHost.UsePipeline));
 
     /// <summary>A server with the tiny SEG-SAM model (<paramref name="segsam"/>) and/or the tiny PG-SAM model "tiny-pgsam" (<paramref name="pgsam"/>).</summary>
     public static ApiServer Start(Func<ServerOptions, ServerOptions>? tweak = null, bool segsam = true, bool pgsam = false) => new(tweak, segsam, pgsam);
 
-    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>Polls job <paramref name="location"/> until it is finished (30 s at most); returns its last state.</summary>
     public async Task<JsonElement> Finished(string location)
@@ -102,11 +114,10 @@ public sealed class ApiServer : IAsyncDisposable
         return doc.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "";
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
+        await base.DisposeAsync();
         Dir.Dispose();
     }
 }

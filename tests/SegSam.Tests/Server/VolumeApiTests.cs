@@ -111,7 +111,7 @@ public sealed class VolumeApiTests
     {
         await using var server = ApiServer.Start();
         string first = await server.OpenVolume(), second = await server.OpenVolume();
-        var registry = server.App.Services.GetRequiredService<VolumeRegistry>();
+        var registry = server.Service<VolumeRegistry>();
         Assert.Equal(0, registry.Expire(DateTime.UtcNow));
         Assert.Equal(HttpStatusCode.NoContent, (await server.Client.DeleteAsync($"/api/v1/volumes/{first}")).StatusCode);
         await ApiServer.Problem(await server.Client.GetAsync($"/api/v1/volumes/{first}/labels.json"), 404);
