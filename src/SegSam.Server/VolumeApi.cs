@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using SegSam.Data;
 using SegSam.Imaging;
 using SegSam.Inference;
+using SessionOptions = SegSam.Inference.SessionOptions;
 
 namespace SegSam.Server;
 
@@ -27,10 +28,12 @@ public static class VolumeApi
             },
         }));
 
-        api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, string? pgsamModel, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, string? pgsamModel, string? modality, string? window,
+            ServerOptions options, ModelSet models, VolumeRegistry registry) =>
         {
             string suffix = Upload.SuffixOf(name);
             var (prompted, promptFree) = Models(models, model, pgsamModel);
+            var sessionOptions = SessionOptionsOf(options, modality, window);
             string path = await Upload.SaveAsync(request, suffix, options.MaxUploadBytes, UploadFolder, request.HttpContext.RequestAborted).ConfigureAwait(false);
             string? unpacked = null;
             try
@@ -48,7 +51,7 @@ public static class VolumeApi
                         throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, $"{Path.GetFileName(name!)}: {e.Message}");
                     }
                 }
-                return Open(registry, options, prompted, promptFree, unpacked ?? path, Path.GetFileName(name!));
+                return Open(registry, sessionOptions, prompted, promptFree, unpacked ?? path, Path.GetFileName(name!));
             }
             finally
             {
@@ -57,12 +60,13 @@ public static class VolumeApi
             }
         });
 
-        api.MapPost("/volumes/builtin", (string? model, string? pgsamModel, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
+        api.MapPost("/volumes/builtin", (string? model, string? pgsamModel, string? modality, string? window, ServerOptions options, ModelSet models, VolumeRegistry registry) =>
         {
             var (prompted, promptFree) = Models(models, model, pgsamModel);
+            var sessionOptions = SessionOptionsOf(options, modality, window);
             if (!File.Exists(options.BuiltinVolume))
                 throw new ApiProblem(StatusCodes.Status404NotFound, $"the built-in MRI needs Debian's mricron-data package ({options.BuiltinVolume} is missing)");
-            return Open(registry, options, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
+            return Open(registry, sessionOptions, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
         });
 
         api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry) =>
@@ -200,19 +204,32 @@ public static class VolumeApi
         return (prompted, promptFree);
     }
 
-    /// <summary>Opens <paramref name="path"/> as a new volume; problems with the file are 422, named by <paramref name="name"/> (never the server's temp path).</summary>
-    static IResult Open(VolumeRegistry registry, ServerOptions options, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    /// <summary>The session's options: the cache bound, and how the prompted model sees intensities (?modality=CT|MR, ?window=NAME or LEVEL,WIDTH).</summary>
+    static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
     {
-        SegmentationSession session;
+        EmbeddingCacheBytes = options.CacheBytes,
+        Modality = modality,
+        Window = window is null ? null : Intensity.ParseWindow(window),
+    };
+
+    /// <summary>
+    /// Opens <paramref name="path"/> as a new volume. Problems with the file are 422, named by
+    /// <paramref name="name"/> (never the server's temp path); the library's refusal of the
+    /// options (an unknown modality, a window with MR) is 400, so the file is read first, on its own.
+    /// </summary>
+    static IResult Open(VolumeRegistry registry, SessionOptions options, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    {
+        Volume input;
         try
         {
-            session = SegmentationSession.Open(path, prompted?.SegSam, promptFree?.PgSam, new SegSam.Inference.SessionOptions { EmbeddingCacheBytes = options.CacheBytes });
+            input = MedicalImage.Load(path);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException
                                        or IndexOutOfRangeException or SegSam.Imaging.Dicom.DicomFormatException)
         {
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
+        var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options);
         var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session));
         return Results.Created($"volumes/{entry.Id}", new
         {

@@ -5,7 +5,7 @@ using SegSam.Tests.Support;
 
 namespace SegSam.Tests.Server;
 
-/// <summary>A zipped DICOM series on POST /volumes (zip slip impossible, bombs and crowds refused) and ?window= on slice PNGs.</summary>
+/// <summary>A zipped DICOM series on POST /volumes (zip slip impossible, bombs and crowds refused), ?modality= and ?window= when opening, ?window= on slice PNGs.</summary>
 public sealed class UploadFormatTests
 {
     static string DicomSlice(TempDir dir) =>
@@ -76,5 +76,23 @@ public sealed class UploadFormatTests
         Assert.Equal(HttpStatusCode.OK, named.StatusCode);
         Assert.Contains("neither a window name", await ApiServer.Problem(await server.Client.GetAsync($"/api/v1/volumes/{id}/slices/axial/6.png?window=lungs"), 400));
         Assert.Contains("width must be positive", await ApiServer.Problem(await server.Client.GetAsync($"/api/v1/volumes/{id}/slices/axial/6.png?window=40,0"), 400));
+    }
+
+    [Fact]
+    public async Task ModalityAndWindowChooseHowThePromptedModelSeesTheVolume()
+    {
+        await using var server = ApiServer.Start();
+        var response = await server.Upload(server.Volume, "scan.nii.gz");
+        Assert.Equal("mr", (await ApiServer.Json(response)).GetProperty("modality").GetString());
+        var ct = await server.Client.PostAsync($"/api/v1/volumes?name=scan.nii.gz&modality=CT&window=0,400", new ByteArrayContent(File.ReadAllBytes(server.Volume)));
+        var volume = await ApiServer.Json(ct);
+        Assert.Equal("ct", volume.GetProperty("modality").GetString());
+        // 30 and 200 through [−200, 200]: 146.6 and 255, as the model sees them.
+        var slice = PngDecoder.Decode(await server.Client.GetByteArrayAsync($"/api/v1/volumes/{volume.GetProperty("id").GetString()}/slices/axial/6.png"), "slice");
+        Assert.Equal(new float[] { 147, 255 }, slice.Data.Distinct().Order().ToArray());
+        var bytes = new ByteArrayContent(File.ReadAllBytes(server.Volume));
+        Assert.Contains("modality must be CT or MR", await ApiServer.Problem(await server.Client.PostAsync("/api/v1/volumes?name=scan.nii.gz&modality=XR", bytes), 400));
+        Assert.Contains("does not apply to MR", await ApiServer.Problem(await server.Client.PostAsync("/api/v1/volumes?name=scan.nii.gz&modality=MR&window=brain", bytes), 400));
+        Assert.Contains("neither a window name", await ApiServer.Problem(await server.Client.PostAsync("/api/v1/volumes/builtin?window=wide", null), 400));
     }
 }
