@@ -77,6 +77,13 @@ public sealed class JobRegistry
         }
     }
 
+    /// <summary>Cancels the unfinished jobs on volume <paramref name="volumeId"/> (it was closed: nobody can use their results).</summary>
+    public void CancelFor(string volumeId)
+    {
+        foreach (var job in jobs.Values)
+            if (job.VolumeId == volumeId && !job.IsFinished) job.Cancellation.Cancel();
+    }
+
     /// <summary>The job <paramref name="id"/>; 404 when unknown or forgotten.</summary>
     public Job Get(string id) =>
         jobs.TryGetValue(id, out var job) ? job : throw new ApiProblem(StatusCodes.Status404NotFound, $"no job '{id}'");

@@ -69,9 +69,10 @@ public static class VolumeApi
             return Open(registry, sessionOptions, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
         });
 
-        api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry) =>
+        api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry, JobRegistry jobs) =>
         {
             registry.Close(id);
+            jobs.CancelFor(id);
             return Results.NoContent();
         });
 

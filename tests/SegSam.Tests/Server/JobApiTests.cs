@@ -152,4 +152,18 @@ public sealed class JobApiTests
         held.Dispose();
         Assert.Equal(0, queue.Running);
     }
+
+    [Fact]
+    public async Task ClosingAVolumeCancelsItsJobs()
+    {
+        await using var server = ApiServer.Start(o => o with { InferenceSlots = 1 }, pgsam: true);
+        string id = await server.OpenVolume();
+        using (await server.Service<InferenceQueue>().EnterAsync(CancellationToken.None))
+        {
+            var (_, location) = await StartJob(server, $"/api/v1/volumes/{id}/segment-all");
+            Assert.Equal(HttpStatusCode.NoContent, (await server.Client.DeleteAsync($"/api/v1/volumes/{id}")).StatusCode);
+            Assert.Equal("cancelled", (await server.Finished(location)).GetProperty("state").GetString());
+        }
+        Assert.Equal(0, server.Service<VolumeRegistry>().Count);
+    }
 }
