@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <summary>Most entries a zipped DICOM series may hold.</summary>
     public int MaxZipEntries { get; init; } = 10_000;
 
+    /// <summary>Objects not accepted that each volume keeps for refine/propagate/accept; older ones are forgotten (see <see cref="VolumeEntry"/>).</summary>
+    public int MaxUnacceptedObjects { get; init; } = 256;
+
     /// <summary>A volume unused this long is closed and its memory released.</summary>
     public TimeSpan SessionTtl { get; init; } = TimeSpan.FromMinutes(30);
 

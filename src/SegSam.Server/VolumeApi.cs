@@ -51,7 +51,7 @@ public static class VolumeApi
                         throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, $"{Path.GetFileName(name!)}: {e.Message}");
                     }
                 }
-                return Open(registry, sessionOptions, prompted, promptFree, unpacked ?? path, Path.GetFileName(name!));
+                return Open(registry, sessionOptions, options.MaxUnacceptedObjects, prompted, promptFree, unpacked ?? path, Path.GetFileName(name!));
             }
             finally
             {
@@ -66,7 +66,7 @@ public static class VolumeApi
             var sessionOptions = SessionOptionsOf(options, modality, window);
             if (!File.Exists(options.BuiltinVolume))
                 throw new ApiProblem(StatusCodes.Status404NotFound, $"the built-in MRI needs Debian's mricron-data package ({options.BuiltinVolume} is missing)");
-            return Open(registry, sessionOptions, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
+            return Open(registry, sessionOptions, options.MaxUnacceptedObjects, prompted, promptFree, options.BuiltinVolume, Path.GetFileName(options.BuiltinVolume));
         });
 
         api.MapDelete("/volumes/{id}", (string id, VolumeRegistry registry, JobRegistry jobs) =>
@@ -218,7 +218,7 @@ public static class VolumeApi
     /// <paramref name="name"/> (never the server's temp path); the library's refusal of the
     /// options (an unknown modality, a window with MR) is 400, so the file is read first, on its own.
     /// </summary>
-    static IResult Open(VolumeRegistry registry, SessionOptions options, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
     {
         Volume input;
         try
@@ -231,7 +231,7 @@ public static class VolumeApi
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
         var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options);
-        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session));
+        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted));
         return Results.Created($"volumes/{entry.Id}", new
         {
             id = entry.Id, name, model = prompted?.Name, pgsamModel = promptFree?.Name,

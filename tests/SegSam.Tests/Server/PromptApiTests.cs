@@ -101,4 +101,21 @@ public sealed class PromptApiTests
         await ApiServer.Problem(await server.Client.DeleteAsync($"/api/v1/volumes/{id}/objects/1"), 404);
         await ApiServer.Problem(await server.Client.PutAsync($"/api/v1/volumes/{id}/objects/1", null), 404);
     }
+
+    [Fact]
+    public async Task OnlyTheLastUnacceptedObjectsAreKept()
+    {
+        await using var server = ApiServer.Start(o => o with { MaxUnacceptedObjects = 3 });
+        string id = await server.OpenVolume();
+        var box = new { axis = "axial", index = 6, box = new[] { 3, 3, 14, 16 } };
+        await Prompt(server, id, box);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.PutAsync($"/api/v1/volumes/{id}/objects/1", null)).StatusCode);
+        for (int i = 2; i <= 5; i++) Assert.Equal(i, (await ApiServer.Json(await Prompt(server, id, box))).GetProperty("objectId").GetInt32());
+        // 2 is the oldest of four unaccepted objects: forgotten; 3–5 and the accepted 1 are kept.
+        Assert.Contains("only the last 3 objects not accepted", await ApiServer.Problem(await server.Client.PutAsync($"/api/v1/volumes/{id}/objects/2", null), 404));
+        Assert.Equal(HttpStatusCode.OK, (await Prompt(server, id, new { refine = 3, points = new[] { new[] { 8, 9, 1 } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.PutAsync($"/api/v1/volumes/{id}/objects/4", null)).StatusCode);
+        var kept = (await ApiServer.Json(await server.Client.GetAsync($"/api/v1/volumes/{id}/labels.json"))).GetProperty("objects");
+        Assert.Equal([1, 4], kept.EnumerateArray().Select(o => o.GetProperty("objectId").GetInt32()));
+    }
 }
