@@ -314,12 +314,14 @@ public sealed class SegmentationSession : IDisposable
     /// Writes the accepted objects: DIR/labels.nii.gz on the input's grid, DIR/slice.png and
     /// DIR/overlay.png of <paramref name="view"/> (default: the first object's slice, or the default
     /// slice) with its prompts, and DIR/segmentation.json (<see cref="ObjectsExport"/>), each atomically.
+    /// Without a SEG-SAM model there is no prompted view to draw: the two pictures are left out.
     /// </summary>
     public ObjectsExport ExportObjects(string dir, ExportView? view = null)
     {
         lock (gate)
         {
-            var volume = PromptedSlices();
+            ThrowIfDisposed();
+            var volume = slices;
             view ??= objects.Count > 0 ? new ExportView(objects[0].Object.Axis, objects[0].Object.StartSlice, [])
                 : new ExportView(DefaultSlice.Axis, DefaultSlice.Index, []);
             CheckSlice(view.Axis, view.Index);
@@ -330,23 +332,26 @@ public sealed class SegmentationSession : IDisposable
             NiftiFile.Write(nifti, labels, objects.Count == 0 || objects.Max(o => o.Label) <= 255 ? "uint8" : "int16");
             files.Add(nifti);
 
-            var (pixels, h, w) = SliceGeometry.Extract(volume, view.Axis, view.Index);
-            string slicePng = Path.Combine(dir, "slice.png");
-            PixelFile.WritePng(slicePng, h, w, 1, pixels.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray());
-            files.Add(slicePng);
-            var union = new byte[h * w];
-            foreach (var o in objects.Where(o => o.Object.Axis == view.Axis))
-                if (o.Object.SliceMasks.TryGetValue(view.Index, out var m))
-                    for (int i = 0; i < union.Length; i++) union[i] |= m[i];
-            var overlay = OverlayRenderer.Render(new OverlaySlice(h, w, pixels)
+            if (volume is not null)
             {
-                Predicted = union,
-                Box = view.Prompts.Select(p => p.Box).FirstOrDefault(b => b is not null) is { } b ? new OverlayBox(b.X0, b.Y0, b.X1, b.Y1) : null,
-                Clicks = view.Prompts.SelectMany(p => p.Points).Select(p => new OverlayClick(p.X, p.Y, p.Label == 1)).ToList(),
-            }, scale: Math.Max(1, 512 / Math.Max(h, w)));
-            string overlayPng = Path.Combine(dir, "overlay.png");
-            AtomicFile.WriteAllBytes(overlayPng, overlay.ToPng());
-            files.Add(overlayPng);
+                var (pixels, h, w) = SliceGeometry.Extract(volume, view.Axis, view.Index);
+                string slicePng = Path.Combine(dir, "slice.png");
+                PixelFile.WritePng(slicePng, h, w, 1, pixels.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray());
+                files.Add(slicePng);
+                var union = new byte[h * w];
+                foreach (var o in objects.Where(o => o.Object.Axis == view.Axis))
+                    if (o.Object.SliceMasks.TryGetValue(view.Index, out var m))
+                        for (int i = 0; i < union.Length; i++) union[i] |= m[i];
+                var overlay = OverlayRenderer.Render(new OverlaySlice(h, w, pixels)
+                {
+                    Predicted = union,
+                    Box = view.Prompts.Select(p => p.Box).FirstOrDefault(b => b is not null) is { } b ? new OverlayBox(b.X0, b.Y0, b.X1, b.Y1) : null,
+                    Clicks = view.Prompts.SelectMany(p => p.Points).Select(p => new OverlayClick(p.X, p.Y, p.Label == 1)).ToList(),
+                }, scale: Math.Max(1, 512 / Math.Max(h, w)));
+                string overlayPng = Path.Combine(dir, "overlay.png");
+                AtomicFile.WriteAllBytes(overlayPng, overlay.ToPng());
+                files.Add(overlayPng);
+            }
 
             double voxelVolume = Spacing[0] * Spacing[1] * Spacing[2];
             var entries = objects.Select((o, i) =>

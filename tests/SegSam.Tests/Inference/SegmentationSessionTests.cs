@@ -205,6 +205,11 @@ public sealed class SegmentationSessionTests : IDisposable
         Assert.All(session.Labels().Data, v => Assert.Equal(0f, v));
         foreach (var o in structures) session.Accept(o);
         Assert.Equal(direct.Labels.Data, session.Labels().Data);
+        // Exported without a SEG-SAM model: the label volume and the table, no prompted view to draw.
+        using var dir = new TempDir();
+        var export = session.ExportObjects(dir.Path);
+        Assert.Equal([dir.File("labels.nii.gz"), dir.File("segmentation.json")], export.Files);
+        Assert.Equal(direct.Labels.Data, NiftiFile.Read(dir.File("labels.nii.gz")).Volume.Data);
     }
 
     [Fact]

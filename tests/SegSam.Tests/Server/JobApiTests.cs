@@ -125,6 +125,9 @@ public sealed class JobApiTests
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync($"/api/v1/volumes/{id}/slices/axial/6.png?window=0,400")).StatusCode);
         Assert.Contains("no SEG-SAM model named 'tiny-pgsam'", await ApiServer.Problem(await server.Client.PostAsync("/api/v1/volumes/builtin?model=tiny-pgsam", null), 400));
         Assert.Equal("done", (await server.Finished((await StartJob(server, $"/api/v1/volumes/{id}/segment-all?axis=coronal")).Location)).GetProperty("state").GetString());
+        var labels = await server.Client.GetAsync($"/api/v1/volumes/{id}/labels.nii.gz");
+        Assert.Equal(HttpStatusCode.OK, labels.StatusCode);
+        Assert.NotEmpty((await ApiServer.Json(await server.Client.GetAsync($"/api/v1/volumes/{id}/labels.json"))).GetProperty("objects").EnumerateArray());
     }
 
     [Fact]
