@@ -48,6 +48,8 @@ public static class ServerHost
                 await Results.Problem(detail, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
+        // The viewer's page and scripts hold no data, so they are served before the token check.
+        ViewerFiles.Use(app, log);
         if (options.Token is { Length: > 0 } token)
         {
             var bearer = new BearerToken(token);
@@ -65,6 +67,7 @@ public static class ServerHost
         }
         app.UseStatusCodePages();
         VolumeApi.Map(app.MapGroup("/api/v1"));
+        ViewerApi.Map(app.MapGroup("/api/v1"));
         // The container disposes the registry (closing every session) and then the models when the app stops.
         return app;
     }
