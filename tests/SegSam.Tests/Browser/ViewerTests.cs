@@ -11,8 +11,8 @@ namespace SegSam.Tests.Browser;
 /// built-in MRI (Colin27): a box dragged around the left thalamus of the AAL atlas (the atlas the
 /// model was trained on, on the same grid) must come back labelled, inside the box, refinable
 /// with a click, accepted into the label volume and downloaded as the same voxels.
-/// Set SEGSAM_VIEWER_PNG to a path (relative to the repository) to keep the screenshot there too,
-/// e.g. SEGSAM_VIEWER_PNG=docs/viewer.png.
+/// Set SEGSAM_VIEWER_PNG to a path (relative to the repository) for a screenshot of all views there,
+/// e.g. SEGSAM_VIEWER_PNG=docs/viewer.png (README's picture).
 /// </summary>
 public sealed class ViewerTests(ITestOutputHelper output)
 {
@@ -65,6 +65,22 @@ public sealed class ViewerTests(ITestOutputHelper output)
         Assert.Contains(mask, v => v[0] == s.Inside[0] && v[1] == s.Inside[1] && v[2] == s.Z);
         Log(watch, $"refined: {category}, {mask.Count} voxels");
 
+        // A shift-click (as a right click) adds a background point to the refined object.
+        int second = refined.GetProperty("objectId").GetInt32();
+        (x, y) = await b.PagePoint([s.X1 + 4, s.Inside[1], s.Z], Axial);
+        await b.Page.Mouse.MoveAsync(x, y);
+        await b.Page.Keyboard.DownAsync("Shift");
+        await b.Page.Mouse.ClickAsync(x, y);
+        await b.Page.Keyboard.UpAsync("Shift");
+        await b.Until($"segsam.state.object && segsam.state.object.objectId !== {second}");
+        var background = (await b.Js("() => segsam.state.lastPrompt")).GetProperty("points")[0];
+        Assert.Equal((second, 0), ((await b.Js("() => segsam.state.lastPrompt")).GetProperty("refine").GetInt32(), background[2].GetInt32()));
+        refined = await b.Js("() => segsam.state.object");
+        category = refined.GetProperty("category").GetString()!;
+        mask = await MaskVoxels(b);
+        Assert.Equal(RleArea(refined), mask.Count);
+        Log(watch, $"background point: {category}, {mask.Count} voxels");
+
         // Accept: the label volume holds it, drawn in its label's colour, with a legend entry.
         await b.Page.Keyboard.PressAsync("a");
         await b.Until("segsam.state.object.accepted && segsam.state.labels.objects.length === 1");
@@ -95,6 +111,17 @@ public sealed class ViewerTests(ITestOutputHelper output)
         Log(watch, "labels.nii.gz read back");
 
         await Screenshot(b, s);
+
+        // Open a file of one's own: an LPS volume, shown on its RAS+ grid.
+        string upload = dir.File("scan.nii.gz");
+        var data = new float[24 * 20 * 12];
+        for (int i = 0; i < data.Length; i++) data[i] = i % 24 is > 6 and < 16 ? 200 : 30;
+        NiftiFile.Write(upload, new Volume([24, 20, 12], data, new double[,] { { -0.8, 0, 0, 10 }, { 0, -0.9, 0, -5 }, { 0, 0, 2.5, 3 }, { 0, 0, 0, 1 } }), "int16");
+        await b.Page.SetInputFilesAsync("#file", upload);
+        await b.Until("segsam.state.volume && segsam.state.volume.name === 'scan.nii.gz' && segsam.state.labels && segsam.nv.volumes.length === 1");
+        Assert.Equal("LPS", (await b.Js("() => segsam.state.volume.orientation")).GetString());
+        Assert.Equal([3, 24, 20, 12], (await b.Js("() => Array.from(segsam.nv.volumes[0].dimsRAS)")).EnumerateArray().Select(d => d.GetInt32()));
+        Assert.Equal("none accepted yet", (await b.Page.TextContentAsync("#legend"))?.Trim());
         Assert.Empty(b.Errors);
         Log(watch, "done");
     }
@@ -174,40 +201,47 @@ public sealed class ViewerTests(ITestOutputHelper output)
         answer.GetProperty("maskRle").EnumerateArray().Select((run, i) => i % 2 == 1 ? run.GetInt32() : 0).Sum();
 
     /// <summary>The AAL atlas's left thalamus (value 77) on the RAS+ grid, which is Colin27's.</summary>
-    static Structure Thalamus(int[] dims)
+    static Structure Thalamus(int[] dims) => Aal(dims, 77);
+
+    /// <summary>AAL region <paramref name="value"/> (1–116) on the RAS+ grid, which is Colin27's, on axial slice <paramref name="slice"/> (default: where it is largest).</summary>
+    static Structure Aal(int[] dims, int value, int? slice = null)
     {
         string atlas = Path.Combine(SegSam.Data.AtlasDataset.DefaultTemplates, "aal.nii.gz");
         var aal = Orientation.Canonical(MedicalImage.Load(atlas)).Canonical;
         Assert.Equal(dims, aal.Dims);
         int nx = dims[0], ny = dims[1];
         var perSlice = new int[dims[2]];
-        for (int i = 0; i < aal.Data.Length; i++) if (aal.Data[i] == 77) perSlice[i / (nx * ny)]++;
-        int z = Array.IndexOf(perSlice, perSlice.Max());
+        for (int i = 0; i < aal.Data.Length; i++) if (aal.Data[i] == value) perSlice[i / (nx * ny)]++;
+        int z = slice ?? Array.IndexOf(perSlice, perSlice.Max());
         var voxels = new HashSet<(int, int)>();
         for (int y = 0; y < ny; y++)
             for (int x = 0; x < nx; x++)
-                if (aal.Data[x + nx * (y + ny * z)] == 77) voxels.Add((x, y));
+                if (aal.Data[x + nx * (y + ny * z)] == value) voxels.Add((x, y));
         double cx = voxels.Average(v => v.Item1), cy = voxels.Average(v => v.Item2);
         var inside = voxels.MinBy(v => Math.Pow(v.Item1 - cx, 2) + Math.Pow(v.Item2 - cy, 2));
         return new Structure(z, voxels.Min(v => v.Item1), voxels.Min(v => v.Item2), voxels.Max(v => v.Item1), voxels.Max(v => v.Item2),
             [inside.Item1, inside.Item2, z], voxels);
     }
 
-    /// <summary>The viewer in its multiplanar layout at the structure, saved next to the test assembly and where SEGSAM_VIEWER_PNG says.</summary>
+    /// <summary>
+    /// The viewer as it is (one axial tile) next to the test assembly; with SEGSAM_VIEWER_PNG set, also
+    /// with a second object prompted (the right thalamus, not accepted) in the multiplanar layout with
+    /// the 3D view (slower in software WebGL) at that path.
+    /// </summary>
     async Task Screenshot(ViewerBrowser b, Structure s)
     {
-        await b.Page.Keyboard.PressAsync("4");
-        await b.Js("v => segsam.goTo(v)", s.Inside);
-        await b.Page.WaitForTimeoutAsync(300);
         string path = Path.Combine(AppContext.BaseDirectory, "viewer.png");
         await b.Page.ScreenshotAsync(new() { Path = path });
         output.WriteLine($"screenshot: {path}");
-        if (Environment.GetEnvironmentVariable("SEGSAM_VIEWER_PNG") is { Length: > 0 } target)
-        {
-            target = Path.IsPathRooted(target) ? target : Path.Combine(Fixtures.RepoRoot, target);
-            File.Copy(path, target, overwrite: true);
-            output.WriteLine($"screenshot: {target}");
-        }
+        if (Environment.GetEnvironmentVariable("SEGSAM_VIEWER_PNG") is not { Length: > 0 } target) return;
+        target = Path.IsPathRooted(target) ? target : Path.Combine(Fixtures.RepoRoot, target);
+        var right = Aal([.. (await b.Js("() => segsam.state.volume.dims")).EnumerateArray().Select(d => d.GetInt32())], 78, s.Z);
+        await DragBox(b, right);
+        await b.Page.Keyboard.PressAsync("4");
+        await b.Js("v => segsam.goTo(v)", new[] { (s.Inside[0] + right.Inside[0]) / 2, s.Inside[1], s.Inside[2] });
+        await b.Page.WaitForTimeoutAsync(300);
+        await b.Page.ScreenshotAsync(new() { Path = target });
+        output.WriteLine($"screenshot: {target}");
     }
 
     void Log(Stopwatch watch, string what) => output.WriteLine($"{watch.Elapsed.TotalSeconds,6:F1} s  {what}");
