@@ -133,16 +133,24 @@ async function startNiiVue() {
     multiplanarShowRender: NV.SHOW_RENDER.ALWAYS, multiplanarLayout: NV.MULTIPLANAR_TYPE.GRID, loadingText: '',
   });
   await nv.attachToCanvas($('gl'));
-  const M = NV.DRAG_MODE;
-  nv.setMouseEventConfig({
-    leftButton: { primary: M.callbackOnly, withShift: M.callbackOnly, withCtrl: M.crosshair },
-    rightButton: M.callbackOnly,
-    centerButton: M.windowing,
-  });
+  mouseModes(false);
   nv.onIntensityChange = () => showWindow();
-  nv.opts.dragMode = M.callbackOnly;
+  nv.opts.dragMode = NV.DRAG_MODE.callbackOnly;
   setView('multi');
   wirePointer();
+}
+
+/**
+ * On 2D tiles the left and right buttons are the page's (prompts: NiiVue only reports the drag);
+ * on the 3D tile they are NiiVue's crosshair mode, which rotates the rendering.
+ */
+function mouseModes(inRender) {
+  const M = NV.DRAG_MODE, own = inRender ? M.crosshair : M.callbackOnly;
+  nv.setMouseEventConfig({
+    leftButton: { primary: own, withShift: own, withCtrl: M.crosshair },
+    rightButton: own,
+    centerButton: M.windowing,
+  });
 }
 
 function setView(name) {
@@ -309,10 +317,14 @@ function wirePointer() {
   const canvas = $('gl'), rubber = $('rubber');
   let down = null;
   canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  // Capture phase: runs before NiiVue's own listener on the canvas, so mouseModes applies to this press.
   canvas.addEventListener('mousedown', (e) => {
-    if (!state.volume || e.ctrlKey || e.button === 1) return;
     const rect = canvas.getBoundingClientRect();
     const x = e.clientX - rect.left, y = e.clientY - rect.top;
+    const dpr = nv.uiData.dpr || 1;
+    mouseModes(nv.inRenderTile(x * dpr, y * dpr) >= 0);
+    down = null;
+    if (!state.volume || e.ctrlKey || e.button === 1) return;
     const at = hit(x, y);
     down = at && { x, y, at, button: e.button, shift: e.shiftKey };
   }, true);

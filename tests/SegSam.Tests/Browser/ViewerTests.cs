@@ -122,6 +122,21 @@ public sealed class ViewerTests(ITestOutputHelper output)
         Assert.Equal("LPS", (await b.Js("() => segsam.state.volume.orientation")).GetString());
         Assert.Equal([3, 24, 20, 12], (await b.Js("() => Array.from(segsam.nv.volumes[0].dimsRAS)")).EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal("none accepted yet", (await b.Page.TextContentAsync("#legend"))?.Trim());
+
+        // Keys: ↑ steps the axial slice; 5 shows 3D, where a drag rotates the rendering instead of prompting.
+        await b.Page.Keyboard.PressAsync("1");
+        int z = (await b.Js("() => segsam.nv.frac2vox(segsam.nv.scene.crosshairPos)[2]")).GetInt32();
+        await b.Page.Keyboard.PressAsync("ArrowUp");
+        Assert.Equal(z + 1, (await b.Js("() => segsam.nv.frac2vox(segsam.nv.scene.crosshairPos)[2]")).GetInt32());
+        await b.Page.Keyboard.PressAsync("5");
+        double azimuth = (await b.Js("() => segsam.nv.scene.renderAzimuth")).GetDouble();
+        var centre = await b.Page.Locator("#gl").BoundingBoxAsync();
+        await b.Page.Mouse.MoveAsync(centre!.X + centre.Width / 2, centre.Y + centre.Height / 2);
+        await b.Page.Mouse.DownAsync();
+        await b.Page.Mouse.MoveAsync(centre.X + centre.Width / 2 + 80, centre.Y + centre.Height / 2, new() { Steps = 4 });
+        await b.Page.Mouse.UpAsync();
+        Assert.NotEqual(azimuth, (await b.Js("() => segsam.nv.scene.renderAzimuth")).GetDouble());
+        Assert.True((await b.Js("() => segsam.state.object === null && segsam.state.lastPrompt.refine !== undefined")).GetBoolean(), "the drag on the 3D view prompted");
         Assert.Empty(b.Errors);
         Log(watch, "done");
     }
