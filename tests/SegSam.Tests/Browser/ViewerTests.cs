@@ -123,6 +123,18 @@ public sealed class ViewerTests(ITestOutputHelper output)
         Assert.Equal([3, 24, 20, 12], (await b.Js("() => Array.from(segsam.nv.volumes[0].dimsRAS)")).EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal("none accepted yet", (await b.Page.TextContentAsync("#legend"))?.Trim());
 
+        // Window/level: the fields set NiiVue's display range, R (Auto) resets it.
+        await b.Page.FillAsync("#window", "100");
+        await b.Page.FillAsync("#level", "80");
+        await b.Page.Locator("#level").DispatchEventAsync("change");
+        var range = await b.Js("() => [segsam.nv.volumes[0].cal_min, segsam.nv.volumes[0].cal_max]");
+        Assert.Equal((30.0, 130.0), (range[0].GetDouble(), range[1].GetDouble()));
+        await b.Page.Locator("#gl").FocusAsync();
+        await b.Page.Keyboard.PressAsync("r");
+        range = await b.Js("() => [segsam.nv.volumes[0].cal_min, segsam.nv.volumes[0].cal_max]");
+        Assert.NotEqual((30.0, 130.0), (range[0].GetDouble(), range[1].GetDouble()));
+        Assert.Equal(range[1].GetDouble() - range[0].GetDouble(), double.Parse((await b.Page.InputValueAsync("#window"))!), 3);
+
         // Keys: ↑ steps the axial slice; 5 shows 3D, where a drag rotates the rendering instead of prompting.
         await b.Page.Keyboard.PressAsync("1");
         int z = (await b.Js("() => segsam.nv.frac2vox(segsam.nv.scene.crosshairPos)[2]")).GetInt32();
