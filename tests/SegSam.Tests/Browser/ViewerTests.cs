@@ -112,6 +112,12 @@ public sealed class ViewerTests(ITestOutputHelper output)
 
         await Screenshot(b, s);
 
+        // × in the legend removes the accepted object from the label volume.
+        await b.Page.ClickAsync($"#legend li[data-label='{label}'] button");
+        await b.Until("segsam.state.labels.objects.length === 0");
+        Assert.Equal(0, (await b.Js("v => segsam.drawnCount(v)", label)).GetInt32());
+        Assert.Equal("none accepted yet", (await b.Page.TextContentAsync("#legend"))?.Trim());
+
         // Open a file of one's own: an LPS volume, shown on its RAS+ grid.
         string upload = dir.File("scan.nii.gz");
         var data = new float[24 * 20 * 12];
