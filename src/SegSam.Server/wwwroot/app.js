@@ -487,8 +487,9 @@ function showLegend() {
 async function runJob(label, path) {
   const job = await call('POST', path);
   state.job = job;
+  $('job-name').textContent = label;
+  $('job-progress').value = 0;
   $('job').hidden = false;
-  $('object').hidden = false;
   updateButtons();
   try {
     for (;;) {
@@ -544,7 +545,7 @@ async function open(request) {
     await loadImage();
     await loadLabels();
     setView(volume.dims[2] === 1 ? 'axial' : state.view || 'multi');
-    status(`${volume.name}: ${volume.dims.join('×')} (${volume.orientation} read), ${volume.modality ?? ''}`);
+    status(`${volume.name}: ${volume.dims.join('×')} voxels (stored ${volume.orientation}), intensities: ${volume.modality ?? 'as read'}`);
   });
 }
 
