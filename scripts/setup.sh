@@ -4,9 +4,13 @@
 #     independent reference implementations the tests compare against
 #   mricron-data: the built-in MRI dataset (Colin27 + AAL atlas)
 #   gcc: builds libsegsam_mklcpu.so, MKL's fast path on AMD CPUs (build/MklFastPath.targets)
+#   chromium: the browser the viewer's tests drive (tests/SegSam.Tests/Browser, through Playwright's driver)
+#   npm: installs NiiVue for the viewer (src/SegSam.Server/package-lock.json), copied into wwwroot/ by the build
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libopenblas0-pthread mricron-data gcc)
+packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libopenblas0-pthread mricron-data gcc chromium)
+# npm: Debian's package (with its Node.js 18) only when no npm is on PATH (e.g. Node 20 from elsewhere).
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,5 +25,6 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+npm ci --prefix "$root/src/SegSam.Server" --no-audit --no-fund --loglevel=error
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
 dotnet build "$root/SegSam.slnx" -c Release --nologo -v quiet

@@ -73,6 +73,8 @@ public static class ServerHost
                 await Results.Problem(detail, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
+        // The viewer's page and scripts hold no data, so they are served before the token check.
+        ViewerFiles.Use(app, log);
         if (options.Token is { Length: > 0 } token)
         {
             var bearer = new BearerToken(token);
@@ -96,6 +98,7 @@ public static class ServerHost
             var api = endpoints.MapGroup("/api/v1");
             VolumeApi.Map(api);
             JobApi.Map(api);
+            ViewerApi.Map(api);
         });
         // The container disposes the registry (closing every session) and then the models when the app stops.
     }
