@@ -36,13 +36,15 @@ public static class ServerBenchmark
         int threads = CoreBenchmark.Arg(args, "--threads", Environment.ProcessorCount);
         string modelPath = CoreBenchmark.ArgString(args, "--model", "models/segsam-atlas.safetensors")!;
         int prompts = CoreBenchmark.Arg(args, "--prompts", 200);
-        int rounds = Math.Max(1, CoreBenchmark.Arg(args, "--rounds", 4));
+        int rounds = Math.Max(1, CoreBenchmark.Arg(args, "--rounds", Math.Max(1, prompts / 10))); // blocks of 10 by default
         int clients = CoreBenchmark.Arg(args, "--clients", 8);
         int perClient = CoreBenchmark.Arg(args, "--per-client", 50);
         int longRun = CoreBenchmark.Arg(args, "--long", 0);
         int every = CoreBenchmark.Arg(args, "--long-every", 1000);
         int jitter = CoreBenchmark.Arg(args, "--jitter", 3);
         int cacheMb = CoreBenchmark.Arg(args, "--cache-mb", 256);
+        int newSlices = Math.Max(1, CoreBenchmark.Arg(args, "--new-slices", 6));
+        bool longDelete = args.Contains("--long-delete");
         bool serveLogging = args.Contains("--serve-logging");
         string output = CoreBenchmark.ArgString(args, "--out", "bench/results/server.json")!;
         TorchRuntime.EnsureInitialized();
@@ -61,7 +63,7 @@ public static class ServerBenchmark
         var (volumeId, dims) = http.OpenBuiltin();
         double openMs = clock.Elapsed.TotalMilliseconds;
         int mid = dims[2] / 2;
-        int[] slices = [mid, mid - 5, mid - 10];
+        int[] slices = [.. Enumerable.Range(0, newSlices).Select(k => mid - 2 * k)];
         Console.WriteLine($"SegSam server benchmark: {threads} thread(s), {Path.GetFileName(modelPath)}, {Path.GetFileName(options.BuiltinVolume)} {string.Join('×', dims)}, "
             + $"box [{string.Join(", ", ThalamusBox)}] ±{jitter} px on axial {string.Join(", ", slices)}, server on {app.Urls.First()} (start {startMs:F0} ms, open {openMs:F0} ms)");
 
@@ -70,17 +72,31 @@ public static class ServerBenchmark
         SlicePrediction Local(int index, double[] box) =>
             session.Prompt(new SlicePrompt(SliceAxis.Axial, index, new SamPrompt { Box = new BoxPrompt(box[0], box[1], box[2], box[3]) }));
 
-        // First prompt on each slice: the encoder runs; the first of all also warms libtorch (in process) or the HTTP stack up.
+        // First prompt on each slice: the encoder runs; the first of all also warms libtorch (in
+        // process) or the HTTP stack up. Which side goes first alternates from slice to slice.
         var firstLocal = new List<double>();
         var firstHttp = new List<double>();
-        foreach (int index in slices)
+        foreach (var (index, k) in slices.Select((index, k) => (index, k)))
         {
-            firstLocal.Add(Time(() => Local(index, ThalamusBox)));
-            firstHttp.Add(Time(() => http.Prompt(volumeId, index, ThalamusBox)));
+            double LocalFirst() => Time(() => Local(index, ThalamusBox));
+            double HttpFirst() => Time(() => http.Prompt(volumeId, index, ThalamusBox));
+            if (k % 2 == 0)
+            {
+                firstLocal.Add(LocalFirst());
+                firstHttp.Add(HttpFirst());
+            }
+            else
+            {
+                firstHttp.Add(HttpFirst());
+                firstLocal.Add(LocalFirst());
+            }
         }
         long sliceBytes = session.CacheUse.Bytes / Math.Max(1, session.CacheUse.Slices);
         Console.WriteLine($"first prompt on a new slice (encoder + decoder), in process / HTTP: cold {firstLocal[0]:F1} / {firstHttp[0]:F1} ms, "
             + $"then {string.Join(", ", firstLocal.Skip(1).Zip(firstHttp.Skip(1), (l, h) => $"{l:F1} / {h:F1}"))} ms; one encoded slice {sliceBytes / 1024.0:F0} KiB");
+        var firstWarm = (InProcess: Latency.Of([.. firstLocal.Skip(1)]), Http: Latency.Of([.. firstHttp.Skip(1)]));
+        if (slices.Length > 1)
+            Console.WriteLine($"  warm: median in process {firstWarm.InProcess.P50:F1} ms, HTTP {firstWarm.Http.P50:F1} ms ({firstWarm.Http.P50 / firstWarm.InProcess.P50:F2}×)");
 
         // Prompts on an encoded slice, in alternating blocks; the same boxes on both sides.
         for (int i = 0; i < 10; i++)
@@ -115,29 +131,40 @@ public static class ServerBenchmark
         Console.WriteLine(Latency.Of(png).Row($"HTTP GET slices/axial/{mid}.png"));
         Console.WriteLine($"round trip / in process: p50 {remoteStats.P50 / localStats.P50:F2}×, p95 {remoteStats.P95 / localStats.P95:F2}× (target p50 ≤ 2×)");
 
-        var concurrent = clients > 0 ? Clients(http, volumeId, slices, clients, perClient, jitter) : null;
-        if (concurrent is not null)
+        // The same load on the library alone (threads on one session), to tell the server's share of any slowdown from the session lock's.
+        var concurrentLocal = clients > 0 ? Clients((index, box) => { Local(index, box); return "200"; }, slices, clients, perClient, jitter) : null;
+        var concurrent = clients > 0 ? Clients((index, box) => http.TryPrompt(volumeId, index, box), slices, clients, perClient, jitter) : null;
+        if (concurrent is not null && concurrentLocal is not null)
+        {
             Console.WriteLine($"{clients} clients × {perClient} prompts on encoded slices: {concurrent.PromptsPerSecond:F1} prompts/s "
-                + $"(one client: {1000 / remoteStats.P50:F1}/s), latency p50 {concurrent.Latency.P50:F1} ms p95 {concurrent.Latency.P95:F1} ms, "
+                + $"(one client: {1000 / remoteStats.P50:F1}/s; {clients} threads on an in-process session: {concurrentLocal.PromptsPerSecond:F1}/s), "
+                + $"latency p50 {concurrent.Latency.P50:F1} ms p95 {concurrent.Latency.P95:F1} ms, "
                 + $"statuses {string.Join(", ", concurrent.Statuses.Select(s => $"{s.Key}: {s.Value}"))}, RSS {concurrent.RssBeforeMib:F0} → {concurrent.RssAfterMib:F0} MiB");
+        }
 
         var registry = app.Services.GetRequiredService<VolumeRegistry>();
-        var longRows = longRun > 0 ? LongRun(http, registry, dims, longRun, every, jitter) : null;
+        var longRows = longRun > 0 ? LongRun(http, registry, dims, longRun, every, jitter, delete: false) : null;
+        var longDeleting = longRun > 0 && longDelete ? LongRun(http, registry, dims, longRun, every, jitter, delete: true) : null;
 
         var result = new
         {
             threads, processors = Environment.ProcessorCount, model = Path.GetFileName(modelPath), volume = options.BuiltinVolume, dims,
             box = ThalamusBox, jitter_px = jitter, slices, cache_mb = cacheMb, serve_logging = serveLogging,
             server_start_ms = startMs, open_builtin_ms = openMs, encoded_slice_bytes = sliceBytes,
-            first_prompt_ms = new { in_process = firstLocal, http = firstHttp },
+            first_prompt_ms = new
+            {
+                in_process = firstLocal, http = firstHttp, warm_in_process_p50 = firstWarm.InProcess.P50, warm_http_p50 = firstWarm.Http.P50,
+                warm_ratio_p50 = firstWarm.Http.P50 / firstWarm.InProcess.P50,
+            },
             encoded_slice = new
             {
                 rounds, in_process = localStats, http = remoteStats,
                 ratio_p50 = remoteStats.P50 / localStats.P50, ratio_p95 = remoteStats.P95 / localStats.P95,
                 get_info = Latency.Of(info), get_slice_png = Latency.Of(png),
             },
-            concurrent,
+            concurrent, concurrent_in_process = concurrentLocal,
             long_run = longRows,
+            long_run_deleting_each_object = longDeleting,
         };
         AtomicFile.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         Console.WriteLine($"wrote {output}");
@@ -156,8 +183,12 @@ public static class ServerBenchmark
         int Clients, int PromptsPerClient, double WallSeconds, int Ok, double PromptsPerSecond, Latency Latency,
         SortedDictionary<string, int> Statuses, double RssBeforeMib, double RssAfterMib, double PeakRssMib);
 
-    /// <summary><paramref name="clients"/> threads, each sending <paramref name="perClient"/> prompts on the encoded slices, all released at once.</summary>
-    static ConcurrentResult Clients(Client http, string volumeId, int[] slices, int clients, int perClient, int jitter)
+    /// <summary>
+    /// <paramref name="clients"/> threads, each sending <paramref name="perClient"/> prompts on the
+    /// encoded slices, all released at once; <paramref name="prompt"/> (slice, box) answers with a
+    /// status ("200" when answered).
+    /// </summary>
+    static ConcurrentResult Clients(Func<int, double[], string> prompt, int[] slices, int clients, int perClient, int jitter)
     {
         var statuses = new ConcurrentDictionary<string, int>();
         var times = new ConcurrentBag<double>();
@@ -169,7 +200,7 @@ public static class ServerBenchmark
             for (int i = 0; i < perClient; i++)
             {
                 var clock = Stopwatch.StartNew();
-                string status = http.TryPrompt(volumeId, slices[(c + i) % slices.Length], boxes.Next());
+                string status = prompt(slices[(c + i) % slices.Length], boxes.Next());
                 if (status == "200") times.Add(clock.Elapsed.TotalMilliseconds);
                 statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
             }
@@ -195,16 +226,18 @@ public static class ServerBenchmark
     /// <summary>
     /// <paramref name="count"/> prompts, one client, on a volume of their own: ten prompts on each
     /// axial slice in turn (slices visited in a scattered order, so the embedding cache fills to its
-    /// bound and then evicts), a row every <paramref name="every"/> prompts.
+    /// bound and then evicts), a row every <paramref name="every"/> prompts. With
+    /// <paramref name="delete"/> each answer's object is deleted after it (DELETE objects/{oid}),
+    /// so that the server keeps no answers.
     /// </summary>
-    static List<LongRow> LongRun(Client http, VolumeRegistry registry, int[] dims, int count, int every, int jitter)
+    static List<LongRow> LongRun(Client http, VolumeRegistry registry, int[] dims, int count, int every, int jitter, bool delete)
     {
         var (volumeId, _) = http.OpenBuiltin();
         var entry = registry.Get(volumeId);
         var boxes = new Jitter(ThalamusBox, jitter, seed: 7);
         int nz = dims[2], stride = Enumerable.Range(37, nz).First(s => Gcd(s, nz) == 1);
         var rows = new List<LongRow>();
-        Console.WriteLine($"long run: {count} prompts, 10 per axial slice, {nz} slices; every {every} prompts:");
+        Console.WriteLine($"long run{(delete ? ", each object deleted after its answer" : "")}: {count} prompts, 10 per axial slice, {nz} slices; every {every} prompts:");
         Console.WriteLine($"{"prompts",8} {"prompts/s",10} {"RSS MiB",8} {"heap MiB",9} {"tensors",8} {"after GC",9} {"answers",8} {"cached",7} {"cache MiB",9}");
         var clock = Stopwatch.StartNew(); // stopped while a row is taken
         double lastSeconds = 0;
@@ -228,7 +261,8 @@ public static class ServerBenchmark
                 if (i == count) break;
                 clock.Start();
             }
-            http.Prompt(volumeId, (int)((long)(i / 10) * stride % nz), boxes.Next());
+            int objectId = http.Prompt(volumeId, (int)((long)(i / 10) * stride % nz), boxes.Next());
+            if (delete) http.Delete($"/api/v1/volumes/{volumeId}/objects/{objectId}");
         }
         http.Delete($"/api/v1/volumes/{volumeId}");
         return rows;
