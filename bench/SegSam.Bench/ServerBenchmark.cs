@@ -28,7 +28,7 @@ public static class ServerBenchmark
 {
     const string Axial = "axial";
 
-    /// <summary>Thalamus_L on axial slice 90 of ch2 (`scripts/propagation_dice.py box Thalamus_L 90`); it is on 80 and 85 too.</summary>
+    /// <summary>Thalamus_L on axial slice 90 of ch2 (`scripts/propagation_dice.py box Thalamus_L 90`); the thalamus is on the slices down to 80 too.</summary>
     static readonly double[] ThalamusBox = [94, 99, 107, 114];
 
     public static int Run(string[] args)
@@ -43,7 +43,7 @@ public static class ServerBenchmark
         int every = CoreBenchmark.Arg(args, "--long-every", 1000);
         int jitter = CoreBenchmark.Arg(args, "--jitter", 3);
         int cacheMb = CoreBenchmark.Arg(args, "--cache-mb", 256);
-        int newSlices = Math.Max(1, CoreBenchmark.Arg(args, "--new-slices", 6));
+        int newSlices = Math.Max(1, CoreBenchmark.Arg(args, "--new-slices", 24));
         bool longDelete = args.Contains("--long-delete");
         bool serveLogging = args.Contains("--serve-logging");
         string output = CoreBenchmark.ArgString(args, "--out", "bench/results/server.json")!;
@@ -63,7 +63,7 @@ public static class ServerBenchmark
         var (volumeId, dims) = http.OpenBuiltin();
         double openMs = clock.Elapsed.TotalMilliseconds;
         int mid = dims[2] / 2;
-        int[] slices = [.. Enumerable.Range(0, newSlices).Select(k => mid - 2 * k)];
+        int[] slices = [.. Enumerable.Range(0, newSlices).Select(k => mid - k)];
         Console.WriteLine($"SegSam server benchmark: {threads} thread(s), {Path.GetFileName(modelPath)}, {Path.GetFileName(options.BuiltinVolume)} {string.Join('×', dims)}, "
             + $"box [{string.Join(", ", ThalamusBox)}] ±{jitter} px on axial {string.Join(", ", slices)}, server on {app.Urls.First()} (start {startMs:F0} ms, open {openMs:F0} ms)");
 
@@ -73,30 +73,34 @@ public static class ServerBenchmark
             session.Prompt(new SlicePrompt(SliceAxis.Axial, index, new SamPrompt { Box = new BoxPrompt(box[0], box[1], box[2], box[3]) }));
 
         // First prompt on each slice: the encoder runs; the first of all also warms libtorch (in
-        // process) or the HTTP stack up. Which side goes first alternates from slice to slice.
-        var firstLocal = new List<double>();
-        var firstHttp = new List<double>();
+        // process) or the HTTP stack up. Three sides, each with its own cache: the session above on
+        // this thread, a second session called from a thread-pool thread (as the server calls its
+        // session), and the server; which goes first rotates from slice to slice.
+        using var poolSession = SegmentationSession.Open(options.BuiltinVolume, model, options: new SessionOptions { EmbeddingCacheBytes = options.CacheBytes });
+        var first = new[] { new List<double>(), new List<double>(), new List<double>() };
         foreach (var (index, k) in slices.Select((index, k) => (index, k)))
         {
-            double LocalFirst() => Time(() => Local(index, ThalamusBox));
-            double HttpFirst() => Time(() => http.Prompt(volumeId, index, ThalamusBox));
-            if (k % 2 == 0)
+            var prompt = new SlicePrompt(SliceAxis.Axial, index, new SamPrompt { Box = new BoxPrompt(ThalamusBox[0], ThalamusBox[1], ThalamusBox[2], ThalamusBox[3]) });
+            Action[] sides =
+            [
+                () => Local(index, ThalamusBox),
+                () => Task.Run(() => poolSession.Prompt(prompt)).GetAwaiter().GetResult(),
+                () => http.Prompt(volumeId, index, ThalamusBox),
+            ];
+            for (int j = 0; j < sides.Length; j++)
             {
-                firstLocal.Add(LocalFirst());
-                firstHttp.Add(HttpFirst());
-            }
-            else
-            {
-                firstHttp.Add(HttpFirst());
-                firstLocal.Add(LocalFirst());
+                int side = (j + k) % sides.Length;
+                first[side].Add(Time(sides[side]));
             }
         }
+        var (firstLocal, firstPool, firstHttp) = (first[0], first[1], first[2]);
         long sliceBytes = session.CacheUse.Bytes / Math.Max(1, session.CacheUse.Slices);
-        Console.WriteLine($"first prompt on a new slice (encoder + decoder), in process / HTTP: cold {firstLocal[0]:F1} / {firstHttp[0]:F1} ms, "
-            + $"then {string.Join(", ", firstLocal.Skip(1).Zip(firstHttp.Skip(1), (l, h) => $"{l:F1} / {h:F1}"))} ms; one encoded slice {sliceBytes / 1024.0:F0} KiB");
-        var firstWarm = (InProcess: Latency.Of([.. firstLocal.Skip(1)]), Http: Latency.Of([.. firstHttp.Skip(1)]));
+        Console.WriteLine($"first prompt on a new slice (encoder + decoder), in process / on a pool thread / HTTP: cold {firstLocal[0]:F1} / {firstPool[0]:F1} / {firstHttp[0]:F1} ms; "
+            + $"one encoded slice {sliceBytes / 1024.0:F0} KiB");
+        var firstWarm = (InProcess: Latency.Of([.. firstLocal.Skip(1)]), Pool: Latency.Of([.. firstPool.Skip(1)]), Http: Latency.Of([.. firstHttp.Skip(1)]));
         if (slices.Length > 1)
-            Console.WriteLine($"  warm: median in process {firstWarm.InProcess.P50:F1} ms, HTTP {firstWarm.Http.P50:F1} ms ({firstWarm.Http.P50 / firstWarm.InProcess.P50:F2}×)");
+            Console.WriteLine($"  then, p50 of {slices.Length - 1}: in process {firstWarm.InProcess.P50:F1} ms, on a pool thread {firstWarm.Pool.P50:F1} ms, "
+                + $"HTTP {firstWarm.Http.P50:F1} ms ({firstWarm.Http.P50 / firstWarm.InProcess.P50:F2}×)");
 
         // Prompts on an encoded slice, in alternating blocks; the same boxes on both sides.
         for (int i = 0; i < 10; i++)
@@ -153,7 +157,8 @@ public static class ServerBenchmark
             server_start_ms = startMs, open_builtin_ms = openMs, encoded_slice_bytes = sliceBytes,
             first_prompt_ms = new
             {
-                in_process = firstLocal, http = firstHttp, warm_in_process_p50 = firstWarm.InProcess.P50, warm_http_p50 = firstWarm.Http.P50,
+                in_process = firstLocal, in_process_pool_thread = firstPool, http = firstHttp,
+                warm_in_process_p50 = firstWarm.InProcess.P50, warm_pool_thread_p50 = firstWarm.Pool.P50, warm_http_p50 = firstWarm.Http.P50,
                 warm_ratio_p50 = firstWarm.Http.P50 / firstWarm.InProcess.P50,
             },
             encoded_slice = new
