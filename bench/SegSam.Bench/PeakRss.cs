@@ -22,12 +22,17 @@ public static class PeakRss
     }
 
     /// <summary>The peak resident memory since the last <see cref="Reset"/> (or the process start), in MiB; NaN off Linux.</summary>
-    public static double MiB()
+    public static double MiB() => Status("VmHWM:");
+
+    /// <summary>The resident memory now (VmRSS), in MiB; NaN off Linux.</summary>
+    public static double CurrentMiB() => Status("VmRSS:");
+
+    static double Status(string field)
     {
         if (!File.Exists("/proc/self/status")) return double.NaN;
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
         if (line is null) return double.NaN;
-        var kib = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var kib = long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         return kib / 1024.0;
     }
 }
