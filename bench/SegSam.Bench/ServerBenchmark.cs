@@ -238,7 +238,9 @@ public static class ServerBenchmark
     static List<LongRow> LongRun(Client http, VolumeRegistry registry, int[] dims, int count, int every, int jitter, bool delete)
     {
         var (volumeId, _) = http.OpenBuiltin();
-        var entry = registry.Get(volumeId);
+        // Leased for the whole run, so the TTL sweeper leaves it alone while rows are read from it.
+        using var lease = registry.Lease(volumeId);
+        var entry = lease.Entry;
         var boxes = new Jitter(ThalamusBox, jitter, seed: 7);
         int nz = dims[2], stride = Enumerable.Range(37, nz).First(s => Gcd(s, nz) == 1);
         var rows = new List<LongRow>();
@@ -259,7 +261,7 @@ public static class ServerBenchmark
                 GC.Collect();
                 var cache = entry.Session.CacheUse;
                 var row = new LongRow(i, elapsed, i == 0 ? 0 : (i - lastCount) / (elapsed - lastSeconds), PeakRss.CurrentMiB(), GC.GetTotalMemory(false) / 1048576.0,
-                    tensorsBefore, TorchSharp.torch.Tensor.TotalCount, entry.Answers.Count, cache.Slices, cache.Bytes / 1048576.0);
+                    tensorsBefore, TorchSharp.torch.Tensor.TotalCount, entry.Objects.Count, cache.Slices, cache.Bytes / 1048576.0);
                 (lastSeconds, lastCount) = (elapsed, i);
                 rows.Add(row);
                 Console.WriteLine($"{row.Prompts,8} {row.PromptsPerSecond,10:F1} {row.RssMib,8:F0} {row.ManagedHeapMib,9:F1} {row.TensorsBeforeGc,8} {row.TensorsAfterGc,9} {row.AnswersHeld,8} {row.CachedSlices,7} {row.CacheMib,9:F1}");

@@ -17,7 +17,7 @@ public static class ViewerFiles
     /// <summary>NiiVue's self-contained module, which app.js imports.</summary>
     public static string NiiVue => Path.Combine(Root, "niivue", "niivue.js");
 
-    public static void Use(WebApplication app, ILogger log)
+    public static void Use(IApplicationBuilder app, ILogger log)
     {
         if (!File.Exists(Path.Combine(Root, "index.html")))
         {
