@@ -20,7 +20,7 @@ public static class ServeCommand
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest upload accepted, in MiB (larger: 413)", DefaultValueFactory = _ => 1024 };
         var cache = new Option<int>("--cache-mb") { Description = "Embedding cache bound per open volume, in MiB", DefaultValueFactory = _ => 256 };
         var ttl = new Option<string>("--session-ttl") { Description = "Close a volume unused this long: N followed by s, m or h", DefaultValueFactory = _ => "30m" };
-        var command = new Command("serve", "Serve the segmentation API (/api/v1) over HTTP for interactive clients.")
+        var command = new Command("serve", "Serve the browser viewer (/) and the segmentation API (/api/v1) over HTTP for interactive clients.")
         {
             port, host, models, token, maxUpload, cache, ttl,
         };
@@ -39,7 +39,8 @@ public static class ServeCommand
             using var app = ServerHost.Build(options);
             // Started first, so that the line below means the port is listening.
             app.Start();
-            Console.WriteLine($"serving {string.Join(", ", paths)} on http://{options.Host}:{options.Port}/api/v1 (Ctrl+C stops)");
+            string root = $"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}";
+            Console.WriteLine($"serving {string.Join(", ", paths)}: viewer {root}/, API {root}/api/v1 (Ctrl+C stops)");
             app.WaitForShutdown();
             return ExitCodes.Success;
         });
