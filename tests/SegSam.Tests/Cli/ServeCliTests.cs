@@ -66,12 +66,16 @@ public sealed class ServeCliTests
                 Assert.True(DateTime.UtcNow < deadline, $"segsam serve did not say it was serving within 60 s:\n{Log(output)}");
                 await Task.Delay(100);
             }
-            Assert.Contains($"on http://127.0.0.1:{port}/api/v1", Log(output));
+            Assert.Contains($"viewer http://127.0.0.1:{port}/, API http://127.0.0.1:{port}/api/v1", Log(output));
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var info = await client.GetAsync($"http://127.0.0.1:{port}/api/v1/info");
             Assert.Equal(HttpStatusCode.OK, info.StatusCode);
             using var json = JsonDocument.Parse(await info.Content.ReadAsStringAsync());
             Assert.Equal("tiny", json.RootElement.GetProperty("models")[0].GetProperty("name").GetString());
+            // The viewer's page is served at the URL printed for it.
+            var page = await client.GetAsync($"http://127.0.0.1:{port}/");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<title>", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         }
         finally
         {
