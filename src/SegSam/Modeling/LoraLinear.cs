@@ -11,7 +11,7 @@ namespace SegSam.Modeling;
 /// into the wrapped one; A and B are <c>linear_a.weight</c> and <c>linear_b.weight</c>, the only
 /// trainable parameters. <see cref="Merge"/> folds the update into W for inference.
 /// </summary>
-public sealed class LoraLinear : LoraModule
+internal sealed class LoraLinear : LoraModule
 {
     readonly Parameter weight;
     readonly Parameter? bias;
