@@ -43,6 +43,14 @@ public sealed class PackageTests
             string libTorchSharp = Directory.GetFiles(output, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
             Assert.True(WeakGlibcxx(libTorchSharp), $"{libTorchSharp}: GLIBCXX_3.4.32 is not weak (buildTransitive patch missing)");
 
+            var publish = Run(sample, "dotnet", "publish", "-c", "Release", "--no-build", "--nologo", $"-p:SegSamVersion={version}");
+            Assert.True(publish.ExitCode == 0, publish.ToString());
+            var publishedCopies = Directory.GetFiles(Path.Combine(output, "publish"), "libLibTorchSharp.so", SearchOption.AllDirectories);
+            Assert.NotEmpty(publishedCopies);
+            foreach (var published in publishedCopies)
+                Assert.True(WeakGlibcxx(published), $"{published}: GLIBCXX_3.4.32 is not weak after dotnet publish");
+            Assert.True(File.Exists(Path.Combine(output, "publish", "models", "segsam-atlas.safetensors")), "dotnet publish left out the bundled model");
+
             var run = Run(sample, "dotnet", Path.Combine(output, "QuickStart.dll"));
             Assert.True(run.ExitCode == 0, run.ToString());
             Assert.Contains("label:         Putamen_L", run.StdOut);
