@@ -12,7 +12,7 @@ namespace SegSam;
 /// either rooted for the process lifetime or disposed after the call that uses it. The
 /// SEGSAM001 analyzer (build/SegSam.Analyzers) rejects the unsafe forms at compile time.
 /// </summary>
-public static class SafeMath
+internal static class SafeMath
 {
     static readonly Scalar Zero = 0.ToScalar();
     static readonly Scalar One = 1.ToScalar();

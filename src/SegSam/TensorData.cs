@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SegSam;
 
 /// <summary>Fast copies between tensors and managed arrays (one memcpy instead of per-element access).</summary>
-public static class TensorData
+internal static class TensorData
 {
     /// <summary>The values of any tensor as float32, in row-major order.</summary>
     public static float[] ToFloatArray(Tensor t) => ToArray<float>(t, ScalarType.Float32);

@@ -40,7 +40,7 @@ public static class PrepareCommand
                 throw new UsageException($"--dataset '{kind}' is not supported; supported: atlas, {string.Join(", ", DatasetLayouts.Kinds.Keys)}");
             int s = parse.GetValue(size);
             if (s is < 32 or > 1024) throw new UsageException($"--size must lie in 32..1024, got {s}");
-            string dir = parse.GetValue(output) ?? (kind == "atlas" ? RepoPaths.DatasetCache(s) : Path.Combine(RepoPaths.Root, "data", "cache", $"{kind}-{s}"));
+            string dir = parse.GetValue(output) ?? (kind == "atlas" ? RepoPaths.DatasetCache(s) : Path.Combine(RepoPaths.CacheRoot, $"{kind}-{s}"));
             PreparationSummary summary;
             if (kind == "atlas") summary = DatasetPreparation.PrepareAtlas(s, dir, parse.GetValue(templates)!);
             else

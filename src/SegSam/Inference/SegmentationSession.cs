@@ -12,7 +12,7 @@ namespace SegSam.Inference;
 /// The one way to segment an image or volume: open it (a path any reader takes, or a
 /// <see cref="Volume"/>), prompt objects on its slices with a SEG-SAM model (<see cref="Prompt"/>,
 /// <see cref="Refine"/>, <see cref="Propagate"/>) or label every slice with a PG-SAM model
-/// (<see cref="SegmentAll"/>), keep what is right in one label volume (<see cref="Accept"/>,
+/// (<see cref="SegmentAll"/>), keep what is right in one label volume (<see cref="Accept(SegmentedObject, int?)"/>,
 /// <see cref="Relabel"/>, <see cref="Remove"/>), and export it on the input's own grid.
 /// <para>
 /// Internally the volume sits on its closest RAS+ grid (<see cref="Orientation.Canonical"/>), so

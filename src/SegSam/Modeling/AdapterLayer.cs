@@ -12,7 +12,7 @@ namespace SegSam.Modeling;
 /// the input and layer-normalised. The ViT block adds it next to its MLP:
 /// x + mlp(norm2(x)) + adapter(norm2(x)).
 /// </summary>
-public sealed class AdapterLayer : nn.Module<Tensor, Tensor>
+internal sealed class AdapterLayer : nn.Module<Tensor, Tensor>
 {
     readonly LayerNorm norm;
     readonly Sequential channel;

@@ -10,7 +10,7 @@ namespace SegSam.Modeling;
 /// layers as in SAM's two-way blocks. The prompts are not seen: these tokens look at the
 /// unprompted content of the image.
 /// </summary>
-public sealed class CategoryTokenBranch : nn.Module
+internal sealed class CategoryTokenBranch : nn.Module
 {
     readonly Embedding co_tokens;
     readonly TokenAttention self_attn;

@@ -29,7 +29,7 @@ namespace SegSam.Modeling;
 /// out NaN): PG-SAM trains with oneDNN off (<c>PgSamTrainer</c>).
 /// </para>
 /// </summary>
-public sealed class ChannelAlignedConv2d : nn.Module<Tensor, Tensor>
+internal sealed class ChannelAlignedConv2d : nn.Module<Tensor, Tensor>
 {
     /// <summary>Input channels are padded to a multiple of this (oneDNN's largest f32 channel block).</summary>
     public const long ChannelBlock = 16;

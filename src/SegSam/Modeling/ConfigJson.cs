@@ -9,7 +9,7 @@ namespace SegSam.Modeling;
 /// constructors' argument names), unknown keys rejected so that a typo is an error, comments and
 /// trailing commas allowed, enums as snake_case strings.
 /// </summary>
-public static class ConfigJson
+internal static class ConfigJson
 {
     public static JsonSerializerOptions Options { get; } = new()
     {

@@ -12,7 +12,7 @@ namespace SegSam.Modeling;
 /// decoders' 4× grid and projected to their upscaled width, are added to the upscaled features
 /// before the hypernetwork product: B×C×S×S → B×D/8×4g×4g.
 /// </summary>
-public sealed class HighResStem : nn.Module<Tensor, Tensor>
+internal sealed class HighResStem : nn.Module<Tensor, Tensor>
 {
     readonly Sequential convs;
     readonly AvgPool2d pool;

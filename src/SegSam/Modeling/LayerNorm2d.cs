@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SegSam.Modeling;
 
 /// <summary>LayerNorm over the channel axis of a B×C×H×W tensor (the reference common.LayerNorm2d).</summary>
-public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
+internal sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
     readonly Parameter bias;

@@ -9,9 +9,9 @@ namespace SegSam.Modeling;
 /// separate projection such as the q or v projection of a text-encoder block. W and b keep the
 /// wrapped layer's names (<c>weight</c>, <c>bias</c>), so a checkpoint of the plain model loads
 /// into the wrapped one; A and B are <c>linear_a.weight</c> and <c>linear_b.weight</c>, the only
-/// trainable parameters. <see cref="Merge"/> folds the update into W for inference.
+/// trainable parameters. <see cref="LoraModule.Merge"/> folds the update into W for inference.
 /// </summary>
-public sealed class LoraLinear : LoraModule
+internal sealed class LoraLinear : LoraModule
 {
     readonly Parameter weight;
     readonly Parameter? bias;

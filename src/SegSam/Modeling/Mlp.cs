@@ -8,7 +8,7 @@ namespace SegSam.Modeling;
 /// A stack of Linear layers with ReLU between them and an optional sigmoid at the end
 /// (the reference mask_decoder.MLP, used for the hypernetworks and the IoU head).
 /// </summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     readonly ModuleList<Linear> layers;
     readonly bool sigmoidOutput;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SegSam.Modeling;
 
 /// <summary>Two-layer feed-forward block lin2(act(lin1(x))) (the reference common.MLPBlock).</summary>
-public sealed class MlpBlock : nn.Module<Tensor, Tensor>
+internal sealed class MlpBlock : nn.Module<Tensor, Tensor>
 {
     readonly Linear lin1;
     readonly Linear lin2;

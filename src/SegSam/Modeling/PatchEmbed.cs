@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SegSam.Modeling;
 
 /// <summary>Image to patch tokens: a strided convolution, B×C×H×W → B×(H/p)×(W/p)×D.</summary>
-public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
+internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d proj;
 

@@ -7,7 +7,7 @@ namespace SegSam.Modeling;
 /// Positional encoding with random Gaussian spatial frequencies (Tancik et al. 2020), as SAM's
 /// prompt encoder uses it: [sin(2π·(2p−1)·G), cos(2π·(2p−1)·G)] for points p in [0,1]².
 /// </summary>
-public sealed class PositionEmbeddingRandom : nn.Module
+internal sealed class PositionEmbeddingRandom : nn.Module
 {
     readonly Tensor positional_encoding_gaussian_matrix;
 

@@ -7,7 +7,7 @@ namespace SegSam.Modeling;
 /// Decomposed relative positional bias of MViTv2 as the SAM image encoder uses it: one table per
 /// axis, looked up by query–key offset, contracted with the queries and added to the logits.
 /// </summary>
-public static class RelativePosition
+internal static class RelativePosition
 {
     /// <summary>
     /// Table rows for every (query, key) offset along one axis, q_size × k_size × C. A table of

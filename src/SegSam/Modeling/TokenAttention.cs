@@ -8,7 +8,7 @@ namespace SegSam.Modeling;
 /// Multi-head attention whose q/k/v projections may shrink the width by a downsample rate
 /// (the reference transformer.Attention used by the two-way transformer).
 /// </summary>
-public sealed class TokenAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class TokenAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     readonly Linear q_proj;
     readonly Linear k_proj;

@@ -11,7 +11,7 @@ namespace SegSam.Modeling;
 /// self-attention), as PG-SAM's transformer.py (logan-0623/PG-SAM at 01b0005) orders them;
 /// the parameters are the same.
 /// </summary>
-public sealed class TwoWayAttentionBlock : nn.Module
+internal sealed class TwoWayAttentionBlock : nn.Module
 {
     readonly TokenAttention self_attn;
     readonly LayerNorm norm1;

@@ -4,7 +4,7 @@ using SegSam.Evaluation;
 namespace SegSam.Reporting;
 
 /// <summary>The report's charts as PNG bytes, drawn with ScottPlot: mean DSC per category and training curves.</summary>
-public static class Charts
+internal static class Charts
 {
     static readonly Color[] Palette =
     [

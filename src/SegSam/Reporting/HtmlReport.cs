@@ -13,7 +13,7 @@ namespace SegSam.Reporting;
 /// model card and the producing command. Images are inline PNG data URIs and the CSS is inline,
 /// so the file stands alone (mailed, archived, opened offline); every content string is escaped.
 /// </summary>
-public static class HtmlReport
+internal static class HtmlReport
 {
     public static void Write(string path, ReportContent content) => AtomicFile.WriteAllText(path, Render(content));
 

@@ -11,7 +11,7 @@ namespace SegSam.Reporting;
 /// and a mid-sized one with the click, so the report shows both prompt types across the data,
 /// each with the prediction, the truth and its row of the metrics.
 /// </summary>
-public static class ReportGallery
+internal static class ReportGallery
 {
     public static List<ReportOverlay> Build(SegSamModel model, SliceDataset test, MetricsReport metrics)
     {

@@ -14,7 +14,7 @@ namespace SegSam.Text;
 /// letter written as base + combining accent ("e" + U+0301) is not composed into "é" and tokenizes
 /// differently. Text from an LLM or a keyboard is composed already.
 /// </summary>
-public static partial class ClipTextCleaning
+internal partial class ClipTextCleaning
 {
     public static string Clean(string text)
     {

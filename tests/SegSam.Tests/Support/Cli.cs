@@ -30,13 +30,19 @@ public static class Cli
             if (value is null) psi.Environment.Remove(name);
             else psi.Environment[name] = value;
         }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
+        return Finish(psi, $"segsam {string.Join(' ', args)}");
+    }
+
+    /// <summary>Starts a process, collects its output, and kills it (with its children) after 5 minutes.</summary>
+    public static Result Finish(ProcessStartInfo psi, string what)
+    {
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {what}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"segsam {string.Join(' ', args)} did not finish in 5 minutes");
+            throw new TimeoutException($"{what} did not finish in 5 minutes");
         }
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result, stderr.Result);

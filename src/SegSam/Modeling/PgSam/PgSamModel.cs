@@ -15,7 +15,7 @@ namespace SegSam.Modeling.PgSam;
 /// slice (frozen) and the text tower with LoRA on q and v on the slice's description as token
 /// ids — or our offline fallback: the image feature <c>clip_image_proj</c>(mean over the grid of
 /// the neck output), a learned linear map to the head's clip_dim, and a fixed text vector per
-/// slice from an offline encoder. <see cref="PgSamPrior"/> builds the text input either way.
+/// slice from an offline encoder. <c>SegSam.Text.PgSamPrior</c> builds the text input either way.
 /// </para>
 /// State-dict names: <c>image_encoder.*</c> (SAM's names; LoRA factors add
 /// <c>blocks.N.attn.qkv.linear_{a,b}_{q,v}.weight</c>), <c>clip.*</c> (CLIP's names, see
@@ -80,7 +80,7 @@ public sealed class PgSamModel : nn.Module
     }
 
     /// <summary>
-    /// The prior's text features B×clip_dim from the text input <see cref="PgSamPrior"/> made:
+    /// The prior's text features B×clip_dim from the text input <c>SegSam.Text.PgSamPrior</c> made:
     /// CLIP token ids B×context (encoded here, through the LoRA factors, so they train) or the
     /// offline encoder's vectors B×clip_dim (returned as float32).
     /// </summary>
