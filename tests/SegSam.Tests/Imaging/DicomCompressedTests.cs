@@ -50,6 +50,132 @@ public class DicomCompressedTests
         Assert.Equal(expected.Affine, actual.Affine);
     }
 
+    // ---- JPEG -----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A three-frame 16-bit signed image (MR_small, its negation and a shifted copy), so that JPEG
+    /// frames hold the high bit and several frames share one Pixel Data.
+    /// </summary>
+    static string MultiFrame(TempDir dir)
+    {
+        string file = dir.File("multiframe.dcm");
+        Python.Run($$"""
+            import numpy as np, pydicom
+            ds = pydicom.dcmread('{{TestFile("MR_small.dcm")}}')
+            a = ds.pixel_array.astype(np.int16)
+            ds.PixelData = np.stack([a, -a, a - 3000]).astype('<i2').tobytes()
+            ds.NumberOfFrames = 3
+            ds.save_as('{{file}}')
+            """);
+        return file;
+    }
+
+    /// <summary>
+    /// dcmcjpeg's encodings of <paramref name="source"/> (a pydicom test file or the three-frame
+    /// image) read as dcmdjpeg decodes them: exactly for lossless and 8-bit lossy, within
+    /// <paramref name="tolerance"/> for 12-bit lossy (JpegLibrary's IDCT is not IJG's).
+    /// </summary>
+    [Theory]
+    [InlineData("MR_small.dcm", "", "1.2.840.10008.1.2.4.70", 0)]                       // lossless SV1 (dcmcjpeg's default)
+    [InlineData("MR_small.dcm", "+el +sv 1", "1.2.840.10008.1.2.4.57", 0)]              // lossless process 14, predictor 1
+    [InlineData("multiframe", "+fs 1 -ot", "1.2.840.10008.1.2.4.70", 0)]                // 1 kB fragments, empty offset table
+    [InlineData("multiframe", "+el +sv 1 +fs 1", "1.2.840.10008.1.2.4.57", 0)]          // 1 kB fragments, offset table
+    [InlineData("CT_small.dcm", "+eb", "1.2.840.10008.1.2.4.50", 0)]                    // baseline (8-bit)
+    [InlineData("MR_small.dcm", "+ee", "1.2.840.10008.1.2.4.51", 6)]                    // extended (12-bit)
+    [InlineData("JPGExtended.dcm", null, "1.2.840.10008.1.2.4.51", 6)]                  // pydicom's 12-bit lossy files
+    [InlineData("JPEG-lossy.dcm", null, "1.2.840.10008.1.2.4.51", 6)]
+    public void JpegFramesDecodeAsDcmdjpegDecodesThem(string source, string? options, string syntax, int tolerance)
+    {
+        using var dir = new TempDir();
+        string original = source == "multiframe" ? MultiFrame(dir) : TestFile(source);
+        string compressed = original;
+        if (options is not null)
+        {
+            compressed = dir.File("compressed.dcm");
+            Dcmtk("dcmcjpeg", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), original, compressed]);
+        }
+        string decompressed = dir.File("dcmdjpeg.dcm");
+        Dcmtk("dcmdjpeg", compressed, decompressed);
+        Assert.Equal(syntax, DicomFile.Read(compressed, readPixels: false).TransferSyntax.Uid);
+
+        var expected = Stored(decompressed);
+        var actual = Stored(compressed);
+        Assert.Equal(expected.Length, actual.Length);
+        long worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= tolerance, $"largest difference from dcmdjpeg {worst}, allowed {tolerance}");
+        if (syntax is "1.2.840.10008.1.2.4.70" or "1.2.840.10008.1.2.4.57") Assert.Equal(Stored(original), actual);
+    }
+
+    /// <summary>Predictors other than 1 are refused by name (see JpegFrames) rather than decoded wrongly.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(6)]
+    public void LosslessJpegWithOtherPredictorsIsRefused(int predictor)
+    {
+        using var dir = new TempDir();
+        string file = dir.File("sv.dcm");
+        Dcmtk("dcmcjpeg", "+el", "+sv", predictor.ToString(), TestFile("MR_small.dcm"), file);
+        var e = Assert.Throws<DicomFormatException>(() => Stored(file));
+        Assert.StartsWith(file + ": ", e.Message);
+        Assert.Contains($"predictor (selection value) {predictor} is not supported", e.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("+el +sv 1")]
+    public void LosslessJpegSeriesLoadsAsTheUncompressedVolume(string options)
+    {
+        using var plain = new TempDir();
+        using var jpeg = new TempDir();
+        WriteSeries(plain.Path);
+        foreach (var name in new[] { "expected.data", "expected.affine" }) File.Delete(Path.Combine(plain.Path, name));
+        foreach (var file in Directory.GetFiles(plain.Path))
+            Dcmtk("dcmcjpeg", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), file, Path.Combine(jpeg.Path, Path.GetFileName(file))]);
+
+        var expected = DicomSeries.Load(plain.Path).Volume;
+        var actual = DicomSeries.Load(jpeg.Path).Volume;
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal(expected.Affine, actual.Affine);
+    }
+
+    /// <summary>Damage to a lossless and a baseline JPEG frame of MR_small / CT_small and the message it must give.</summary>
+    [Theory]
+    [InlineData("", "frames = [f[:len(f) // 2] for f in frames]", "cannot be decoded")]
+    [InlineData("", "frames = [f[:2] + b'\\xff\\xc3\\x00\\x0b\\x10\\x00\\x40\\x00\\x41\\x01\\x01\\x11\\x00' + f[2:] for f in frames]", "64 × 64 with 1")]
+    [InlineData("", "frames = [f[:300] + bytes(range(256)) * 8 + f[300:] for f in frames]", "cannot be decoded")]
+    [InlineData("", "frames = [b'\\x00' + f for f in frames]", "does not start with a JPEG SOI")]
+    [InlineData("+eb", "frames = [f[:len(f) // 3] for f in frames]", "cannot be decoded")]
+    [InlineData("+eb", "frames = [f[:40] for f in frames]", "cannot be decoded")]
+    public void DamagedJpegStreamsGiveAFormatErrorNamingTheFile(string options, string damage, string message)
+    {
+        using var dir = new TempDir();
+        string compressed = dir.File("compressed.dcm");
+        string source = TestFile(options == "+eb" ? "CT_small.dcm" : "MR_small.dcm");
+        Dcmtk("dcmcjpeg", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), source, compressed]);
+        string file = Damage(dir, compressed, 1, damage);
+        var ds = DicomFile.Read(file);
+        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
+        Assert.StartsWith(file + ": ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    /// <summary>Rewrites <paramref name="source"/>'s frames with a Python statement on `frames` (or one that sets `data`).</summary>
+    static string Damage(TempDir dir, string source, int frameCount, string damage)
+    {
+        string file = dir.File("damaged.dcm");
+        Python.Run($$"""
+            import pydicom
+            from pydicom.encaps import encapsulate, generate_pixel_data_frame
+            ds = pydicom.dcmread('{{source}}')
+            frames = list(generate_pixel_data_frame(ds.PixelData, {{frameCount}}))
+            data = None
+            {{damage}}
+            ds.PixelData = data if data is not None else encapsulate(frames, has_bot=True)
+            ds.save_as('{{file}}')
+            """);
+        return file;
+    }
+
     // ---- framing --------------------------------------------------------------------------------
 
     /// <summary>
@@ -122,17 +248,7 @@ public class DicomCompressedTests
     public void DamagedRleStreamsGiveAFormatErrorNamingTheFile(string damage, string message)
     {
         using var dir = new TempDir();
-        string file = dir.File("damaged.dcm");
-        Python.Run($$"""
-            import pydicom
-            from pydicom.encaps import encapsulate, generate_pixel_data_frame
-            ds = pydicom.dcmread('{{TestFile("rtdose_rle.dcm")}}')
-            frames = list(generate_pixel_data_frame(ds.PixelData, 15))
-            data = None
-            {{damage}}
-            ds.PixelData = data if data is not None else encapsulate(frames, has_bot=True)
-            ds.save_as('{{file}}')
-            """);
+        string file = Damage(dir, TestFile("rtdose_rle.dcm"), 15, damage);
         var ds = DicomFile.Read(file);
         var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
         Assert.StartsWith(file + ": ", e.Message);

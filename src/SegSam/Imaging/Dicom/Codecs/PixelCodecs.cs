@@ -10,8 +10,13 @@ internal static class PixelCodecs
 {
     public const string EncapsulatedUncompressed = "1.2.840.10008.1.2.1.98";
     public const string Rle = "1.2.840.10008.1.2.5";
+    public const string JpegBaseline = "1.2.840.10008.1.2.4.50";
+    public const string JpegExtended = "1.2.840.10008.1.2.4.51";
+    public const string JpegLossless = "1.2.840.10008.1.2.4.57";
+    public const string JpegLosslessSv1 = "1.2.840.10008.1.2.4.70";
 
-    public static bool CanDecode(TransferSyntax syntax) => syntax.Uid is EncapsulatedUncompressed or Rle;
+    public static bool CanDecode(TransferSyntax syntax) =>
+        syntax.Uid is EncapsulatedUncompressed or Rle or JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1;
 
     public static byte[] DecodeFrame(string path, TransferSyntax syntax, byte[] frame, int index, int frames, FrameLayout layout)
     {
@@ -21,6 +26,7 @@ internal static class PixelCodecs
         {
             EncapsulatedUncompressed => frame,
             Rle => RleLossless.Decode(frame, layout, Error),
+            JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1 => JpegFrames.Decode(frame, layout, Error),
             _ => throw new UnsupportedTransferSyntaxException(path, syntax),
         };
         // Odd-length frames are padded to even length; fewer bytes than the frame needs is damage.
