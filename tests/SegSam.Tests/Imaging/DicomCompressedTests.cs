@@ -56,14 +56,19 @@ public class DicomCompressedTests
     /// A three-frame 16-bit signed image (MR_small, its negation and a shifted copy), so that JPEG
     /// frames hold the high bit and several frames share one Pixel Data.
     /// </summary>
-    static string MultiFrame(TempDir dir)
+    /// <param name="unsigned">Unsigned instead: MR_small, a shifted copy and its mirror image.</param>
+    static string MultiFrame(TempDir dir, bool unsigned = false)
     {
         string file = dir.File("multiframe.dcm");
         Python.Run($$"""
             import numpy as np, pydicom
             ds = pydicom.dcmread('{{TestFile("MR_small.dcm")}}')
             a = ds.pixel_array.astype(np.int16)
-            ds.PixelData = np.stack([a, -a, a - 3000]).astype('<i2').tobytes()
+            frames = np.stack([a, -a, a - 3000]).astype('<i2')
+            if {{(unsigned ? "True" : "False")}}:
+                frames = np.stack([a, a + 3000, a[:, ::-1]]).astype('<u2')
+                ds.PixelRepresentation = 0
+            ds.PixelData = frames.tobytes()
             ds.NumberOfFrames = 3
             ds.save_as('{{file}}')
             """);
@@ -174,6 +179,73 @@ public class DicomCompressedTests
             ds.save_as('{{file}}')
             """);
         return file;
+    }
+
+    // ---- JPEG-LS --------------------------------------------------------------------------------
+
+    /// <summary>
+    /// JPEG-LS (CharLS) against dcmdjpls: pydicom's lossless file also against its twin, dcmcjpls
+    /// lossless encodings exactly equal to the original, near-lossless within its NEAR bound of
+    /// the original and exactly equal to dcmdjpls's decoding.
+    /// </summary>
+    [Theory]
+    [InlineData("MR_small_jpeg_ls_lossless.dcm", null, "1.2.840.10008.1.2.4.80", 0)]
+    [InlineData("MR_small.dcm", "", "1.2.840.10008.1.2.4.80", 0)]
+    [InlineData("multiframe", "+fs 1", "1.2.840.10008.1.2.4.80", 0)]
+    [InlineData("CT_small.dcm", "", "1.2.840.10008.1.2.4.80", 0)]
+    [InlineData("unsigned", "+en +md 3", "1.2.840.10008.1.2.4.81", 3)]    // dcmcjpls's near-lossless takes unsigned data only
+    [InlineData("unsigned", "+en +fs 1", "1.2.840.10008.1.2.4.81", 2)]
+    public void JpegLsFramesDecodeAsDcmdjplsDecodesThem(string source, string? options, string syntax, int near)
+    {
+        using var dir = new TempDir();
+        string original = source == "multiframe" ? MultiFrame(dir) : source == "unsigned" ? MultiFrame(dir, unsigned: true) : TestFile(source);
+        string compressed = original;
+        if (options is not null)
+        {
+            compressed = dir.File("compressed.dcm");
+            Dcmtk("dcmcjpls", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), original, compressed]);
+        }
+        else original = TestFile("MR_small.dcm");
+        string decompressed = dir.File("dcmdjpls.dcm");
+        Dcmtk("dcmdjpls", compressed, decompressed);
+        Assert.Equal(syntax, DicomFile.Read(compressed, readPixels: false).TransferSyntax.Uid);
+
+        var actual = Stored(compressed);
+        Assert.Equal(Stored(decompressed), actual);
+        var expected = Stored(original);
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= near);
+    }
+
+    [Fact]
+    public void JpegLsSeriesLoadsAsTheUncompressedVolume()
+    {
+        using var plain = new TempDir();
+        using var jpegLs = new TempDir();
+        WriteSeries(plain.Path);
+        foreach (var name in new[] { "expected.data", "expected.affine" }) File.Delete(Path.Combine(plain.Path, name));
+        foreach (var file in Directory.GetFiles(plain.Path))
+            Dcmtk("dcmcjpls", file, Path.Combine(jpegLs.Path, Path.GetFileName(file)));
+
+        var expected = DicomSeries.Load(plain.Path).Volume;
+        var actual = DicomSeries.Load(jpegLs.Path).Volume;
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal(expected.Affine, actual.Affine);
+    }
+
+    [Theory]
+    [InlineData("frames = [f[:len(f) // 2] for f in frames]", "CharLS failed decoding")]
+    [InlineData("frames = [f[:30] for f in frames]", "CharLS failed")]
+    [InlineData("frames = [f[:200] + bytes(range(256)) * 4 + f[200:] for f in frames]", "cannot be decoded")]
+    [InlineData("frames = [b'\\xff\\xd8\\xff\\xd9' for f in frames]", "CharLS failed")]
+    [InlineData("frames = [b'\\x00\\x00' for f in frames]", "cannot be decoded")]
+    public void DamagedJpegLsStreamsGiveAFormatErrorNamingTheFile(string damage, string message)
+    {
+        using var dir = new TempDir();
+        string file = Damage(dir, TestFile("MR_small_jpeg_ls_lossless.dcm"), 1, damage);
+        var ds = DicomFile.Read(file);
+        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
+        Assert.StartsWith(file + ": ", e.Message);
+        Assert.Contains(message, e.Message);
     }
 
     // ---- framing --------------------------------------------------------------------------------
