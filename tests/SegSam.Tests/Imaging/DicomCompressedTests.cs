@@ -13,6 +13,9 @@ namespace SegSam.Tests.Imaging;
 /// </summary>
 public class DicomCompressedTests
 {
+    /// <summary>Runs a dcmtk or GDCM command line, failing the test with its output when it fails.</summary>
+    static void Tool(string tool, params string[] args) => Dcmtk(tool, args);
+
     static long[] Stored(string file) => DicomPixelData.From(DicomFile.Read(file)).StoredValues();
 
     // ---- RLE Lossless ---------------------------------------------------------------------------
@@ -242,6 +245,92 @@ public class DicomCompressedTests
     {
         using var dir = new TempDir();
         string file = Damage(dir, TestFile("MR_small_jpeg_ls_lossless.dcm"), 1, damage);
+        var ds = DicomFile.Read(file);
+        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
+        Assert.StartsWith(file + ": ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    // ---- JPEG 2000 ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// JPEG 2000 (OpenJPEG) against GDCM's decompression (gdcmconv --raw, itself on OpenJPEG):
+    /// pydicom's two files, gdcmconv --j2k's lossless encodings (also equal to the original) and a
+    /// lossy one.
+    /// </summary>
+    [Theory]
+    [InlineData("MR_small_jp2klossless.dcm", null, "1.2.840.10008.1.2.4.90", true)]
+    [InlineData("JPEG2000.dcm", null, "1.2.840.10008.1.2.4.91", false)]
+    [InlineData("MR_small.dcm", "--j2k", "1.2.840.10008.1.2.4.90", true)]
+    [InlineData("CT_small.dcm", "--j2k", "1.2.840.10008.1.2.4.90", true)]
+    [InlineData("multiframe", "--j2k", "1.2.840.10008.1.2.4.90", true)]
+    [InlineData("MR_small.dcm", "--j2k --lossy -q 30", "1.2.840.10008.1.2.4.91", false)]
+    public void Jpeg2000FramesDecodeAsGdcmDecodesThem(string source, string? options, string syntax, bool lossless)
+    {
+        using var dir = new TempDir();
+        string original = source == "multiframe" ? MultiFrame(dir) : TestFile(source);
+        string compressed = original;
+        if (options is not null)
+        {
+            compressed = dir.File("compressed.dcm");
+            Tool("gdcmconv", [.. options.Split(' '), original, compressed]);
+        }
+        else original = TestFile("MR_small.dcm");
+        string decompressed = dir.File("raw.dcm");
+        Tool("gdcmconv", "--raw", compressed, decompressed);
+        Assert.Equal(syntax, DicomFile.Read(compressed, readPixels: false).TransferSyntax.Uid);
+
+        var actual = Stored(compressed);
+        Assert.Equal(Stored(decompressed), actual);
+        if (lossless) Assert.Equal(Stored(original), actual);
+    }
+
+    /// <summary>
+    /// A series whose slices are JPEG 2000 lossless codestreams. gdcmconv 3.0.21 --j2k refuses most
+    /// of these 7 × 9 signed slices ("Could not change the Transfer Syntax"), so each slice is
+    /// compressed by OpenJPEG's opj_compress (from its raw little-endian samples) and encapsulated
+    /// by pydicom; gdcmconv --raw decodes them back to the original (checked when this was written).
+    /// </summary>
+    [Fact]
+    public void Jpeg2000SeriesLoadsAsTheUncompressedVolume()
+    {
+        using var plain = new TempDir();
+        using var j2k = new TempDir();
+        WriteSeries(plain.Path);
+        foreach (var name in new[] { "expected.data", "expected.affine" }) File.Delete(Path.Combine(plain.Path, name));
+        Python.Run($$"""
+            import glob, os, subprocess, pydicom
+            from pydicom.encaps import encapsulate
+            for f in sorted(glob.glob('{{plain.Path}}/*')):
+                ds = pydicom.dcmread(f)
+                raw, stream = '{{j2k.Path}}/slice.rawl', '{{j2k.Path}}/slice.j2k'
+                open(raw, 'wb').write(ds.PixelData)
+                subprocess.run(['opj_compress', '-i', raw, '-o', stream, '-F', '%d,%d,1,16,s' % (ds.Columns, ds.Rows), '-n', '2'],
+                               check=True, capture_output=True)
+                ds.PixelData = encapsulate([open(stream, 'rb').read()])
+                ds['PixelData'].VR = 'OB'
+                ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.90'
+                ds.save_as(os.path.join('{{j2k.Path}}', os.path.basename(f)))
+                os.remove(raw); os.remove(stream)
+            """);
+
+        var expected = DicomSeries.Load(plain.Path).Volume;
+        var actual = DicomSeries.Load(j2k.Path).Volume;
+        Assert.Equal("1.2.840.10008.1.2.4.90", DicomFile.Read(Directory.GetFiles(j2k.Path)[0], readPixels: false).TransferSyntax.Uid);
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal(expected.Affine, actual.Affine);
+    }
+
+    [Theory]
+    [InlineData("frames = [f[:len(f) // 2] for f in frames]", "OpenJPEG failed decoding")]
+    [InlineData("frames = [f[:40] for f in frames]", "OpenJPEG failed")]
+    [InlineData("frames = [f[:300] + bytes(range(256)) * 4 + f[300:] for f in frames]", "cannot be decoded")]
+    [InlineData("frames = [b'\\xff\\xd8' + f[2:] for f in frames]", "neither a JPEG 2000 codestream")]
+    [InlineData("frames = [f[:8] + (4096).to_bytes(4, 'big') + f[12:] for f in frames]", "the dataset says 64 × 64")]
+    public void DamagedJpeg2000StreamsGiveAFormatErrorNamingTheFile(string damage, string message)
+    {
+        using var dir = new TempDir();
+        string file = Damage(dir, TestFile("MR_small_jp2klossless.dcm"), 1, damage);
         var ds = DicomFile.Read(file);
         var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
         Assert.StartsWith(file + ": ", e.Message);

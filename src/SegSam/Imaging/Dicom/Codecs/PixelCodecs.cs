@@ -16,10 +16,12 @@ internal static class PixelCodecs
     public const string JpegLosslessSv1 = "1.2.840.10008.1.2.4.70";
     public const string JpegLsLossless = "1.2.840.10008.1.2.4.80";
     public const string JpegLsNearLossless = "1.2.840.10008.1.2.4.81";
+    public const string Jpeg2000Lossless = "1.2.840.10008.1.2.4.90";
+    public const string Jpeg2000 = "1.2.840.10008.1.2.4.91";
 
     public static bool CanDecode(TransferSyntax syntax) =>
         syntax.Uid is EncapsulatedUncompressed or Rle or JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1
-            or JpegLsLossless or JpegLsNearLossless;
+            or JpegLsLossless or JpegLsNearLossless or Jpeg2000Lossless or Jpeg2000;
 
     public static byte[] DecodeFrame(string path, TransferSyntax syntax, byte[] frame, int index, int frames, FrameLayout layout)
     {
@@ -31,6 +33,7 @@ internal static class PixelCodecs
             Rle => RleLossless.Decode(frame, layout, Error),
             JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1 => JpegFrames.Decode(frame, layout, Error),
             JpegLsLossless or JpegLsNearLossless => JpegLsFrames.Decode(frame, layout, Error),
+            Jpeg2000Lossless or Jpeg2000 => Jpeg2000Frames.Decode(frame, layout, Error),
             _ => throw new UnsupportedTransferSyntaxException(path, syntax),
         };
         // Odd-length frames are padded to even length; fewer bytes than the frame needs is damage.
