@@ -12,8 +12,8 @@ namespace SegSam.Imaging.Dicom.Codecs;
 /// (process 14) frames go to JpegLibrary. Its lossless output with predictor 1 (SV1, the
 /// 1.2.840.10008.1.2.4.70 syntax most CT/MR archives use) equals dcmdjpeg's exactly; with
 /// predictors 2, 3, 6 and 7 JpegLibrary 0.4.32 predicts the first row wrongly (measured on
-/// dcmcjpeg +el +sv N of MR_small), so lossless frames with any predictor but 1 are refused
-/// until a decoder of their own is written. Its IDCT is not IJG's, so 12-bit lossy pixels can
+/// dcmcjpeg +el +sv N of MR_small), so frames with any predictor but 1 go to the hand-written
+/// <see cref="LosslessJpeg"/>. Its IDCT is not IJG's, so 12-bit lossy pixels can
 /// differ from dcmdjpeg's by a few units (measured: at most 6 of 4095 on JPGExtended.dcm), within
 /// the loss the lossy syntax already allows. Arithmetic-coded and hierarchical JPEGs are refused.
 /// </summary>
@@ -29,9 +29,7 @@ internal static class JpegFrames
         if (precision > layout.BitsAllocated)
             throw error($"the JPEG frame has {precision}-bit samples, more than the {layout.BitsAllocated} bits allocated");
         bool lossless = marker == 0xC3;
-        if (lossless && FirstPredictor(frame) is int predictor and not 1)
-            throw error($"lossless JPEG with predictor (selection value) {predictor} is not supported yet, only predictor 1 " +
-                        "(JpegLibrary 0.4.32 mispredicts the first row for predictors 2, 3, 6 and 7); decompress it first, e.g. with dcmtk: dcmdjpeg in.dcm out.dcm");
+        if (lossless && FirstPredictor(frame) is int predictor and not 1) return LosslessJpeg.Decode(frame, layout, error);
         return !lossless && precision == 8 ? EightBit(frame, layout, error) : WithJpegLibrary(frame, layout, precision, lossless, error);
     }
 
