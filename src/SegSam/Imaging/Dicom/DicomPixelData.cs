@@ -59,7 +59,12 @@ public sealed class DicomPixelData
         return new DicomPixelData(pixels, layout, pixels.IsEncapsulated ? Decode(ds, pixels.Fragments!, layout) : null);
     }
 
-    /// <summary>Every frame decoded, one after another, as native little-endian bytes.</summary>
+    /// <summary>
+    /// Every frame decoded, one after another, as native little-endian bytes. The first frame is
+    /// decoded before the buffer for all is allocated, so a header whose size does not match the
+    /// compressed stream (each decoder checks it, RLE by its largest possible expansion) is
+    /// refused before a large allocation.
+    /// </summary>
     static byte[] Decode(DicomDataset ds, IReadOnlyList<byte[]> fragments, Layout layout)
     {
         var frames = EncapsulatedFrames.Split(ds, fragments, layout.Frames);
@@ -67,10 +72,11 @@ public sealed class DicomPixelData
         long total = frameLayout.FrameBytes * layout.Frames;
         if (total > Array.MaxLength)
             throw new DicomFormatException(ds.Source, $"{layout.Frames} frames of {frameLayout.FrameBytes} bytes exceed the largest array .NET allows");
+        var first = PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[0], 0, frames.Length, frameLayout);
         var bytes = new byte[total];
         for (int f = 0; f < frames.Length; f++)
         {
-            var decoded = PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[f], f, frames.Length, frameLayout);
+            var decoded = f == 0 ? first : PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[f], f, frames.Length, frameLayout);
             decoded.AsSpan(0, (int)frameLayout.FrameBytes).CopyTo(bytes.AsSpan((int)(f * frameLayout.FrameBytes)));
         }
         return bytes;

@@ -24,6 +24,10 @@ internal static class RleLossless
             throw error($"the RLE header names {count} segments; {layout.Samples} sample(s) of {layout.BitsAllocated} bits need {segments}");
 
         int pixels = checked(layout.Rows * layout.Columns);
+        // A PackBits run of 2 bytes gives at most 128, so a frame this short cannot hold that many
+        // pixels; checked before the output is allocated.
+        if (pixels > 64L * frame.Length)
+            throw error($"a {frame.Length}-byte RLE frame cannot hold {layout.Rows} × {layout.Columns} pixels");
         var output = new byte[checked((long)pixels * segments)];
         for (int s = 0; s < segments; s++)
         {
