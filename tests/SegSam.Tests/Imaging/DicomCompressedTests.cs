@@ -346,6 +346,24 @@ public class DicomCompressedTests
         Assert.Contains(message, e.Message);
     }
 
+    // ---- the command line -------------------------------------------------------------------
+
+    /// <summary>`segsam info` reads each compressed kind, and a damaged stream of each ends in exit 3 with a message naming the file.</summary>
+    [Fact]
+    public void TheCliReadsCompressedFilesAndRefusesDamagedOnesWithExit3()
+    {
+        using var dir = new TempDir();
+        foreach (var name in new[] { "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm", "JPGExtended.dcm" })
+        {
+            var ok = Support.Cli.Run("info", "--json", TestFile(name));
+            Assert.True(ok.ExitCode == 0, ok.ToString());
+            string damaged = Damage(dir, TestFile(name), 1, "frames = [f[:len(f) // 2] for f in frames]");
+            var cli = Support.Cli.Run("info", "--json", damaged);
+            Assert.True(cli.ExitCode == 3, cli.ToString());
+            Assert.Contains(damaged + ": ", cli.StdErr);
+        }
+    }
+
     // ---- framing --------------------------------------------------------------------------------
 
     /// <summary>
