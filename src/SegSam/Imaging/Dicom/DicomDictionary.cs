@@ -51,6 +51,8 @@ public static class DicomDictionary
         [DicomTag.GridFrameOffsetVector] = ("DS", "Grid Frame Offset Vector"),
         [DicomTag.SharedFunctionalGroupsSequence] = ("SQ", "Shared Functional Groups Sequence"),
         [DicomTag.PerFrameFunctionalGroupsSequence] = ("SQ", "Per-frame Functional Groups Sequence"),
+        [DicomTag.ExtendedOffsetTable] = ("OV", "Extended Offset Table"),
+        [DicomTag.ExtendedOffsetTableLengths] = ("OV", "Extended Offset Table Lengths"),
         [DicomTag.PixelData] = ("OW", "Pixel Data"),
     };
 

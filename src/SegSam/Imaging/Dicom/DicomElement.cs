@@ -19,13 +19,18 @@ public sealed class DicomElement
     public long ValueOffset { get; }
     /// <summary>Value length in bytes; -1 for an undefined length (sequences, encapsulated pixel data).</summary>
     public long Length { get; }
-    /// <summary>Pixel data stored as compressed fragments (undefined length), which this reader does not decode.</summary>
+    /// <summary>Pixel data stored as compressed fragments (undefined length, PS3.5 §A.4).</summary>
     public bool IsEncapsulated { get; }
+    /// <summary>
+    /// Encapsulated pixel data read with its pixels: the items' values in file order, the Basic
+    /// Offset Table first (possibly empty), then the fragments; null otherwise.
+    /// </summary>
+    internal IReadOnlyList<byte[]>? Fragments { get; }
     /// <summary>False for pixel data skipped by <c>DicomFile.Read(path, readPixels: false)</c>.</summary>
     public bool IsLoaded { get; }
 
     internal DicomElement(DicomTag tag, string vr, byte[] bytes, bool bigEndian, long valueOffset, long length,
-        IReadOnlyList<DicomDataset>? items = null, bool isEncapsulated = false, bool isLoaded = true)
+        IReadOnlyList<DicomDataset>? items = null, bool isEncapsulated = false, bool isLoaded = true, IReadOnlyList<byte[]>? fragments = null)
     {
         Tag = tag;
         Vr = vr;
@@ -36,6 +41,7 @@ public sealed class DicomElement
         Items = items ?? [];
         IsEncapsulated = isEncapsulated;
         IsLoaded = isLoaded;
+        Fragments = fragments;
     }
 
     public override string ToString() => $"{Tag.Describe()} {Vr} length {Length}";

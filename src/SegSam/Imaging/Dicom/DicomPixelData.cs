@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
+using SegSam.Imaging.Dicom.Codecs;
 
 namespace SegSam.Imaging.Dicom;
 
 /// <summary>
-/// Native (uncompressed) grayscale pixel data of one file (PS3.5 §8, PS3.3 C.7.6.3): 1, 8, 16 or
-/// 32 bits allocated, unsigned or two's complement, one or more frames stored frame by frame,
+/// Grayscale pixel data of one file (PS3.5 §8, PS3.3 C.7.6.3), native or encapsulated in a
+/// transfer syntax <see cref="PixelCodecs"/> decodes (each frame is decoded when the pixels are
+/// taken, into native little-endian bytes): 1, 8, 16 or 32 bits allocated, unsigned or two's complement, one or more frames stored frame by frame,
 /// each row by row. Stored values keep only the low Bits Stored bits and are sign-extended from
 /// there for signed data, as pydicom ≥ 3 does. Only MONOCHROME1/MONOCHROME2 with one sample per
 /// pixel is accepted: colour images (RGB, YBR, palette) are refused rather than turned to gray.
@@ -33,13 +35,13 @@ public sealed class DicomPixelData
     /// <summary>The image pixel attributes, checked.</summary>
     readonly record struct Layout(int Rows, int Columns, int Frames, int BitsAllocated, int BitsStored, bool Signed, string Photometric);
 
-    DicomPixelData(DicomElement pixels, Layout layout)
+    DicomPixelData(DicomElement pixels, Layout layout, byte[]? decoded)
     {
         (Rows, Columns, Frames, BitsAllocated, BitsStored, Signed, PhotometricInterpretation) = layout;
-        bigEndian = pixels.BigEndian;
+        bigEndian = decoded is null && pixels.BigEndian;
         mask = (1UL << BitsStored) - 1;
         signBit = 1UL << (BitsStored - 1);
-        bytes = pixels.Bytes;
+        bytes = decoded ?? pixels.Bytes;
         // OW is a stream of 16-bit words, so big-endian OW holding bytes or bits has each pair swapped.
         if (bigEndian && pixels.Vr == "OW" && BitsAllocated <= 8)
         {
@@ -52,14 +54,38 @@ public sealed class DicomPixelData
     public static DicomPixelData From(DicomDataset ds)
     {
         var layout = Check(ds, out var pixels);
-        if (!pixels.IsLoaded)
+        if (!pixels.IsLoaded || (pixels.IsEncapsulated && pixels.Fragments is null))
             throw new InvalidOperationException($"{ds.Source}: the pixel data was not read; use DicomFile.Read(path, readPixels: true)");
-        return new DicomPixelData(pixels, layout);
+        return new DicomPixelData(pixels, layout, pixels.IsEncapsulated ? Decode(ds, pixels.Fragments!, layout) : null);
     }
 
     /// <summary>
-    /// Checks, from the header alone (pixels need not be loaded), that the image is uncompressed
-    /// grayscale with supported bit depths and that its Pixel Data holds every frame.
+    /// Every frame decoded, one after another, as native little-endian bytes. The first frame is
+    /// decoded before the buffer for all is allocated, so a header whose size does not match the
+    /// compressed stream (each decoder checks it, RLE by its largest possible expansion) is
+    /// refused before a large allocation.
+    /// </summary>
+    static byte[] Decode(DicomDataset ds, IReadOnlyList<byte[]> fragments, Layout layout)
+    {
+        var frames = EncapsulatedFrames.Split(ds, fragments, layout.Frames);
+        var frameLayout = new FrameLayout(layout.Rows, layout.Columns, 1, layout.BitsAllocated, layout.BitsStored, layout.Signed);
+        long total = frameLayout.FrameBytes * layout.Frames;
+        if (total > Array.MaxLength)
+            throw new DicomFormatException(ds.Source, $"{layout.Frames} frames of {frameLayout.FrameBytes} bytes exceed the largest array .NET allows");
+        var first = PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[0], 0, frames.Length, frameLayout);
+        var bytes = new byte[total];
+        for (int f = 0; f < frames.Length; f++)
+        {
+            var decoded = f == 0 ? first : PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[f], f, frames.Length, frameLayout);
+            decoded.AsSpan(0, (int)frameLayout.FrameBytes).CopyTo(bytes.AsSpan((int)(f * frameLayout.FrameBytes)));
+        }
+        return bytes;
+    }
+
+    /// <summary>
+    /// Checks, from the header alone (pixels need not be loaded), that the image is grayscale with
+    /// supported bit depths, in a transfer syntax this reader decodes, and (native data) that its
+    /// Pixel Data holds every frame.
     /// </summary>
     public static void Validate(DicomDataset ds) => Check(ds, out _);
 
@@ -68,8 +94,11 @@ public sealed class DicomPixelData
         string path = ds.Source;
         pixels = ds.Find(DicomTag.PixelData)
             ?? throw new DicomFormatException(path, $"has no {DicomTag.PixelData.Describe()} element (modality {ds.Modality ?? "unknown"}); it is not an image");
-        if (ds.TransferSyntax.Encapsulated) throw new UnsupportedTransferSyntaxException(path, ds.TransferSyntax);
-        if (pixels.IsEncapsulated)
+        bool encapsulated = ds.TransferSyntax.Encapsulated;
+        if (encapsulated && !PixelCodecs.CanDecode(ds.TransferSyntax)) throw new UnsupportedTransferSyntaxException(path, ds.TransferSyntax);
+        if (encapsulated && !pixels.IsEncapsulated)
+            throw new DicomFormatException(path, $"Pixel Data is not encapsulated although the transfer syntax {ds.TransferSyntax} is compressed");
+        if (!encapsulated && pixels.IsEncapsulated)
             throw new DicomFormatException(path, $"Pixel Data is encapsulated (compressed) although the transfer syntax {ds.TransferSyntax} is uncompressed");
 
         int rows = Required(ds, DicomTag.Rows, ds.Rows);
@@ -93,6 +122,11 @@ public sealed class DicomPixelData
             throw new DicomFormatException(path, $"{DicomTag.BitsStored.Describe()} {bitsStored} does not fit in {bitsAllocated} bits allocated");
         if (representation is not (0 or 1))
             throw new DicomFormatException(path, $"{DicomTag.PixelRepresentation.Describe()} is {representation}, expected 0 (unsigned) or 1 (signed)");
+
+        if (encapsulated && bitsAllocated == 1)
+            throw new DicomFormatException(path, $"compressed pixel data with {DicomTag.BitsAllocated.Describe()} 1 is not supported");
+        // Compressed frames are checked for size as they are decoded.
+        if (encapsulated) return new Layout(rows, columns, frames, bitsAllocated, bitsStored, representation == 1, photometric);
 
         long samplesNeeded = (long)rows * columns * frames;
         long bytesNeeded = bitsAllocated == 1 ? (samplesNeeded + 7) / 8 : samplesNeeded * (bitsAllocated / 8);

@@ -76,7 +76,7 @@ internal sealed class DicomReader
         foreach (var e in meta.Elements) dataset.Add(e);
         ReadItemElements(dataset, new Encoding(syntax.ExplicitVr, syntax.BigEndian), length, untilDelimiter: false, depth: 0);
 
-        if (readPixels && syntax.Encapsulated && dataset.Contains(DicomTag.PixelData))
+        if (readPixels && syntax.Encapsulated && !Codecs.PixelCodecs.CanDecode(syntax) && dataset.Contains(DicomTag.PixelData))
             throw new UnsupportedTransferSyntaxException(path, syntax);
         return dataset;
     }
@@ -218,8 +218,10 @@ internal sealed class DicomReader
         }
         if (undefined)
         {
-            SkipFragments(enc, end);
-            return new DicomElement(tag, vr, [], enc.BigEndian, valueStart, -1, isEncapsulated: true);
+            // Only the image's own Pixel Data is kept; nested (icon) pixel data is skipped.
+            var fragments = tag == DicomTag.PixelData && depth == 0 && readPixels ? new List<byte[]>() : null;
+            ReadFragments(enc, end, fragments);
+            return new DicomElement(tag, vr, [], enc.BigEndian, valueStart, -1, isEncapsulated: true, fragments: fragments);
         }
         long valueEnd = CheckFits($"element {tag.Describe()}", start, len, end);
         if (tag == DicomTag.PixelData && depth == 0 && !readPixels)
@@ -259,8 +261,13 @@ internal sealed class DicomReader
         }
     }
 
-    /// <summary>Encapsulated pixel data: an offset table and fragments as items, then a sequence delimiter (PS3.5 §A.4).</summary>
-    void SkipFragments(Encoding enc, long end)
+    /// <summary>
+    /// Encapsulated pixel data: the Basic Offset Table and the fragments as items, then a sequence
+    /// delimiter (PS3.5 §A.4). Each item's value is kept in <paramref name="items"/> (the offset
+    /// table first) when it is not null; every length is checked against the file, so what is kept
+    /// never exceeds the file's size.
+    /// </summary>
+    void ReadFragments(Encoding enc, long end, List<byte[]>? items)
     {
         while (true)
         {
@@ -272,7 +279,14 @@ internal sealed class DicomReader
             if (tag == DicomTag.SequenceDelimitationItem) return;
             if (tag != DicomTag.Item || len == UndefinedLength)
                 throw Error($"encapsulated Pixel Data: expected a fragment item {DicomTag.Item} at offset {at}{where}, found {tag}");
-            stream.Position = CheckFits("a Pixel Data fragment", at, len, end);
+            long next = CheckFits("a Pixel Data fragment", at, len, end);
+            if (items is null) stream.Position = next;
+            else
+            {
+                var value = new byte[len];
+                stream.ReadExactly(value);
+                items.Add(value);
+            }
         }
     }
 

@@ -53,6 +53,8 @@ public readonly record struct DicomTag(ushort Group, ushort Element)
     public static readonly DicomTag GridFrameOffsetVector = new(0x3004, 0x000C);
     public static readonly DicomTag SharedFunctionalGroupsSequence = new(0x5200, 0x9229);
     public static readonly DicomTag PerFrameFunctionalGroupsSequence = new(0x5200, 0x9230);
+    public static readonly DicomTag ExtendedOffsetTable = new(0x7FE0, 0x0001);
+    public static readonly DicomTag ExtendedOffsetTableLengths = new(0x7FE0, 0x0002);
     public static readonly DicomTag PixelData = new(0x7FE0, 0x0010);
     public static readonly DicomTag Item = new(0xFFFE, 0xE000);
     public static readonly DicomTag ItemDelimitationItem = new(0xFFFE, 0xE00D);

@@ -2,7 +2,8 @@ namespace SegSam.Imaging.Dicom;
 
 /// <summary>
 /// How a dataset is encoded (PS3.5 §10, PS3.6 Annex A): implicit or explicit VR, byte order,
-/// deflate, and whether pixel data is native (readable here) or encapsulated (compressed).
+/// deflate, and whether pixel data is native or encapsulated (compressed; Codecs/PixelCodecs
+/// lists the compressed syntaxes decoded here).
 /// </summary>
 public sealed record TransferSyntax(string Uid, string Name, bool ExplicitVr, bool BigEndian, bool Deflated, bool Encapsulated)
 {
