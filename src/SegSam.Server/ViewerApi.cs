@@ -12,8 +12,6 @@ namespace SegSam.Server;
 /// </summary>
 public static class ViewerApi
 {
-    static readonly string Scratch = Path.Combine(Path.GetTempPath(), "segsam-uploads");
-
     public static void Map(RouteGroupBuilder api)
     {
         // The image as read (its own values, for window/level), on the RAS+ grid with its affine.
@@ -39,8 +37,8 @@ public static class ViewerApi
     /// </summary>
     static IResult Nifti(Volume volume, string name, string? dataType = null)
     {
-        Directory.CreateDirectory(Scratch);
-        string path = Path.Combine(Scratch, $"{Guid.NewGuid():N}.nii.gz");
+        Directory.CreateDirectory(VolumeApi.UploadFolder);
+        string path = Path.Combine(VolumeApi.UploadFolder, $"{Guid.NewGuid():N}.nii.gz");
         try
         {
             try

@@ -14,7 +14,8 @@ namespace SegSam.Server;
 /// </summary>
 public static class VolumeApi
 {
-    static readonly string UploadFolder = Path.Combine(Path.GetTempPath(), "segsam-uploads");
+    /// <summary>The server's one scratch folder: uploads, unpacked zips and files written for download.</summary>
+    internal static readonly string UploadFolder = Path.Combine(Path.GetTempPath(), "segsam-uploads");
 
     public static void Map(RouteGroupBuilder api)
     {

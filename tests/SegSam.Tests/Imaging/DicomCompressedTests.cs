@@ -45,12 +45,8 @@ public class DicomCompressedTests
         foreach (var file in Directory.GetFiles(plain.Path))
             Dcmtk("dcmcrle", file, Path.Combine(rle.Path, Path.GetFileName(file)));
 
-        var expected = DicomSeries.Load(plain.Path).Volume;
-        var actual = DicomSeries.Load(rle.Path).Volume;
         Assert.Equal("1.2.840.10008.1.2.5", DicomFile.Read(Directory.GetFiles(rle.Path)[0], readPixels: false).TransferSyntax.Uid);
-        Assert.Equal(expected.Dims, actual.Dims);
-        Assert.Equal(expected.Data, actual.Data);
-        Assert.Equal(expected.Affine, actual.Affine);
+        AssertSameVolume(plain.Path, rle.Path);
     }
 
     // ---- JPEG -----------------------------------------------------------------------------------
@@ -146,10 +142,7 @@ public class DicomCompressedTests
         foreach (var file in Directory.GetFiles(plain.Path))
             Dcmtk("dcmcjpeg", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), file, Path.Combine(jpeg.Path, Path.GetFileName(file))]);
 
-        var expected = DicomSeries.Load(plain.Path).Volume;
-        var actual = DicomSeries.Load(jpeg.Path).Volume;
-        Assert.Equal(expected.Data, actual.Data);
-        Assert.Equal(expected.Affine, actual.Affine);
+        AssertSameVolume(plain.Path, jpeg.Path);
     }
 
     /// <summary>Damage to a lossless and a baseline JPEG frame of MR_small / CT_small and the message it must give.</summary>
@@ -170,6 +163,22 @@ public class DicomCompressedTests
         string source = TestFile(options == "+eb" ? "CT_small.dcm" : "MR_small.dcm");
         Dcmtk("dcmcjpeg", [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries), source, compressed]);
         string file = Damage(dir, compressed, 1, damage);
+        AssertRefusedNamingTheFile(file, message);
+    }
+
+    /// <summary>The series in <paramref name="compressed"/> loads as the one in <paramref name="plain"/>: same dims, voxels and affine.</summary>
+    static void AssertSameVolume(string plain, string compressed)
+    {
+        var expected = DicomSeries.Load(plain).Volume;
+        var actual = DicomSeries.Load(compressed).Volume;
+        Assert.Equal(expected.Dims, actual.Dims);
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal(expected.Affine, actual.Affine);
+    }
+
+    /// <summary>Reading <paramref name="file"/>'s pixels fails with a format error that starts with the file's path and says <paramref name="message"/>.</summary>
+    static void AssertRefusedNamingTheFile(string file, string message)
+    {
         var ds = DicomFile.Read(file);
         var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
         Assert.StartsWith(file + ": ", e.Message);
@@ -238,10 +247,7 @@ public class DicomCompressedTests
         foreach (var file in Directory.GetFiles(plain.Path))
             Dcmtk("dcmcjpls", file, Path.Combine(jpegLs.Path, Path.GetFileName(file)));
 
-        var expected = DicomSeries.Load(plain.Path).Volume;
-        var actual = DicomSeries.Load(jpegLs.Path).Volume;
-        Assert.Equal(expected.Data, actual.Data);
-        Assert.Equal(expected.Affine, actual.Affine);
+        AssertSameVolume(plain.Path, jpegLs.Path);
     }
 
     [Theory]
@@ -254,10 +260,7 @@ public class DicomCompressedTests
     {
         using var dir = new TempDir();
         string file = Damage(dir, TestFile("MR_small_jpeg_ls_lossless.dcm"), 1, damage);
-        var ds = DicomFile.Read(file);
-        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
-        Assert.StartsWith(file + ": ", e.Message);
-        Assert.Contains(message, e.Message);
+        AssertRefusedNamingTheFile(file, message);
     }
 
     // ---- JPEG 2000 ------------------------------------------------------------------------------
@@ -323,11 +326,8 @@ public class DicomCompressedTests
                 os.remove(raw); os.remove(stream)
             """);
 
-        var expected = DicomSeries.Load(plain.Path).Volume;
-        var actual = DicomSeries.Load(j2k.Path).Volume;
         Assert.Equal("1.2.840.10008.1.2.4.90", DicomFile.Read(Directory.GetFiles(j2k.Path)[0], readPixels: false).TransferSyntax.Uid);
-        Assert.Equal(expected.Data, actual.Data);
-        Assert.Equal(expected.Affine, actual.Affine);
+        AssertSameVolume(plain.Path, j2k.Path);
     }
 
     [Theory]
@@ -340,10 +340,7 @@ public class DicomCompressedTests
     {
         using var dir = new TempDir();
         string file = Damage(dir, TestFile("MR_small_jp2klossless.dcm"), 1, damage);
-        var ds = DicomFile.Read(file);
-        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
-        Assert.StartsWith(file + ": ", e.Message);
-        Assert.Contains(message, e.Message);
+        AssertRefusedNamingTheFile(file, message);
     }
 
     // ---- the command line -------------------------------------------------------------------
@@ -437,9 +434,6 @@ public class DicomCompressedTests
     {
         using var dir = new TempDir();
         string file = Damage(dir, TestFile("rtdose_rle.dcm"), 15, damage);
-        var ds = DicomFile.Read(file);
-        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
-        Assert.StartsWith(file + ": ", e.Message);
-        Assert.Contains(message, e.Message);
+        AssertRefusedNamingTheFile(file, message);
     }
 }
