@@ -61,6 +61,8 @@ public sealed class VolumeApiTests
         Assert.DoesNotContain("segsam-uploads", truncated);
         File.WriteAllBytes(server.Dir.File("noise.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5, 6]);
         Assert.StartsWith("noise.png", await ApiServer.Problem(await server.Upload(server.Dir.File("noise.png"), "noise.png"), 422));
+        File.WriteAllBytes(server.Dir.File("empty.nii.gz"), []);
+        Assert.StartsWith("empty.nii.gz", await ApiServer.Problem(await server.Upload(server.Dir.File("empty.nii.gz"), "empty.nii.gz"), 422));
     }
 
     [Fact]
