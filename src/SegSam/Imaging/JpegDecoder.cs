@@ -17,7 +17,14 @@ public static class JpegDecoder
     public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes is [0xFF, 0xD8, ..];
 
     /// <summary>Decodes a whole JPEG file's bytes to gray or RGB; <paramref name="source"/> names it in errors.</summary>
-    public static RasterImage Decode(byte[] bytes, string source)
+    public static RasterImage Decode(byte[] bytes, string source) => Decode(bytes, source, storesRgb: null);
+
+    /// <summary>
+    /// Like <see cref="Decode(byte[], string)"/>, but with <paramref name="storesRgb"/> set, a
+    /// 3-component frame is taken as RGB (true) or YCbCr (false) whatever its markers say: DICOM
+    /// states the colour model in its Photometric Interpretation, and dcmdjpeg follows that.
+    /// </summary>
+    internal static RasterImage Decode(byte[] bytes, string source, bool? storesRgb)
     {
         if (UnsupportedProcess(bytes) is { } unsupported) throw new InvalidDataException($"{source}: unsupported JPEG: {unsupported}");
         var errors = new JpegStrictErrors();
@@ -31,7 +38,7 @@ public static class JpegDecoder
             jpeg.jpeg_save_markers((int)JPEG_MARKER.APP14, AdobeLength);
             jpeg.jpeg_read_header(true);
             if (errors.EndOfFile) throw new InvalidDataException($"{source}: {Truncated(stage, null, 0)}");
-            var layout = Layout(jpeg, bytes.Length, source);
+            var layout = Layout(jpeg, bytes.Length, source, storesRgb);
             jpeg.Raw_data_out = true;
             // Without fancy upsampling libjpeg 9 decodes every component with the plain 8×8 IDCT.
             jpeg.Do_fancy_upsampling = false;
@@ -142,7 +149,7 @@ public static class JpegDecoder
     /// <summary>Each component's sampling and subsampled size, the colour model, after checks.</summary>
     sealed record FrameLayout(int Width, int Height, int MaxH, int MaxV, (int H, int V, int Width, int Height)[] Components, bool Rgb);
 
-    static FrameLayout Layout(jpeg_decompress_struct jpeg, int fileLength, string source)
+    static FrameLayout Layout(jpeg_decompress_struct jpeg, int fileLength, string source, bool? storesRgb)
     {
         int width = jpeg.Image_width, height = jpeg.Image_height, count = jpeg.Num_components;
         if (count is not (1 or 3))
@@ -164,7 +171,7 @@ public static class JpegDecoder
         // allocates its buffers (progressive ones hold the whole image).
         if (blocks > 8L * fileLength || (long)width * height * count > Array.MaxLength)
             throw new InvalidDataException($"{source}: corrupt JPEG: a {width}×{height} frame needs more data than the {fileLength:N0}-byte file holds");
-        return new FrameLayout(width, height, maxH, maxV, components, count == 3 && Rgb(jpeg));
+        return new FrameLayout(width, height, maxH, maxV, components, count == 3 && (storesRgb ?? Rgb(jpeg)));
     }
 
     /// <summary>

@@ -103,10 +103,16 @@ public static class MedicalImage
         if (image.Channels == 1) return (float[])image.Data.Clone();
         var gray = new float[image.Height * image.Width];
         for (int i = 0; i < gray.Length; i++)
-            // In double, so that gray stored as RGB (R = G = B) comes back exactly.
-            gray[i] = (float)(0.299 * image.Data[3 * i] + 0.587 * image.Data[3 * i + 1] + 0.114 * image.Data[3 * i + 2]);
+            gray[i] = (float)LumaOf(image.Data[3 * i], image.Data[3 * i + 1], image.Data[3 * i + 2]);
         return gray;
     }
+
+    /// <summary>
+    /// The one rule SegSam turns colour into gray by, for pictures and colour DICOM alike:
+    /// ITU-R BT.601 luma 0.299 R + 0.587 G + 0.114 B (PIL's "L" weights), unrounded. In double, so
+    /// that gray stored as RGB (R = G = B) comes back exactly.
+    /// </summary>
+    internal static double LumaOf(double r, double g, double b) => 0.299 * r + 0.587 * g + 0.114 * b;
 
     /// <summary>diag(−sx, −sy, sz): ITK's identity direction in LPS, as RAS+ (see the class comment).</summary>
     static double[,] PictureAffine(double[]? spacing, string source)

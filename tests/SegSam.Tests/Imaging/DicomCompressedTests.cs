@@ -177,7 +177,7 @@ public class DicomCompressedTests
     }
 
     /// <summary>Reading <paramref name="file"/>'s pixels fails with a format error that starts with the file's path and says <paramref name="message"/>.</summary>
-    static void AssertRefusedNamingTheFile(string file, string message)
+    internal static void AssertRefusedNamingTheFile(string file, string message)
     {
         var ds = DicomFile.Read(file);
         var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
@@ -186,7 +186,7 @@ public class DicomCompressedTests
     }
 
     /// <summary>Rewrites <paramref name="source"/>'s frames with a Python statement on `frames` (or one that sets `data`).</summary>
-    static string Damage(TempDir dir, string source, int frameCount, string damage)
+    internal static string Damage(TempDir dir, string source, int frameCount, string damage)
     {
         string file = dir.File("damaged.dcm");
         Python.Run($$"""

@@ -4,14 +4,18 @@ using SegSam.Imaging.Dicom.Codecs;
 namespace SegSam.Imaging.Dicom;
 
 /// <summary>
-/// Grayscale pixel data of one file (PS3.5 §8, PS3.3 C.7.6.3), native or encapsulated in a
+/// Pixel data of one file (PS3.5 §8, PS3.3 C.7.6.3), native or encapsulated in a
 /// transfer syntax <see cref="PixelCodecs"/> decodes (each frame is decoded when the pixels are
 /// taken, into native little-endian bytes): 1, 8, 16 or 32 bits allocated, unsigned or two's complement, one or more frames stored frame by frame,
 /// each row by row. Stored values keep only the low Bits Stored bits and are sign-extended from
-/// there for signed data, as pydicom ≥ 3 does. Only MONOCHROME1/MONOCHROME2 with one sample per
-/// pixel is accepted: colour images (RGB, YBR, palette) are refused rather than turned to gray.
-/// MONOCHROME1 values are not inverted: the rescaled values are the modality's (HU for CT), and
-/// inversion is a display matter.
+/// there for signed data, as pydicom ≥ 3 does. MONOCHROME1 values are not inverted: the rescaled
+/// values are the modality's (HU for CT), and inversion is a display matter.
+/// Colour images (3 samples per pixel: RGB, YBR_FULL, YBR_FULL_422 in JPEG, YBR_RCT/YBR_ICT in
+/// JPEG 2000) are kept as RGB, samples interleaved whatever the Planar Configuration; YBR is
+/// turned to RGB as dcmdjpeg and pydicom do. <see cref="CopyFrame"/> gives gray values from them
+/// with the rule SegSam uses for every colour picture (<see cref="MedicalImage.LumaOf"/>).
+/// PALETTE COLOR and the other colour models are refused.
+/// The decoded size is capped before anything is allocated: <see cref="MaxDecodedBytes"/> per file.
 /// </summary>
 public sealed class DicomPixelData
 {
@@ -20,9 +24,26 @@ public sealed class DicomPixelData
     readonly ulong mask;
     readonly ulong signBit;
 
+    /// <summary>
+    /// The most decoded pixel bytes (Rows × Columns × Samples per Pixel × Bits Allocated / 8 ×
+    /// frames) one file may declare: 1 GiB, the same bound as the deflated transfer syntax's. It is
+    /// checked from the header, before any allocation, so that a small compressed stream cannot
+    /// make the reader allocate gigabytes (a compression bomb).
+    /// </summary>
+    public const long MaxDecodedBytes = 1L << 30;
+
+    /// <summary>
+    /// The largest volume a series may make: 4 GiB of float32 voxels (2^30 voxels, e.g. 2048
+    /// slices of 512 × 1024), checked from the headers of all its files before any pixels are
+    /// read; below .NET's largest array of floats (8 GiB).
+    /// </summary>
+    public const long MaxVolumeBytes = 4L << 30;
+
     public int Rows { get; }
     public int Columns { get; }
     public int Frames { get; }
+    /// <summary>1 for grayscale, 3 for colour (kept as interleaved R, G, B).</summary>
+    public int SamplesPerPixel { get; }
     public int BitsAllocated { get; }
     public int BitsStored { get; }
     public bool Signed { get; }
@@ -33,11 +54,14 @@ public sealed class DicomPixelData
     public string StoredType => (Signed ? "int" : "uint") + Math.Max(8, BitsAllocated);
 
     /// <summary>The image pixel attributes, checked.</summary>
-    readonly record struct Layout(int Rows, int Columns, int Frames, int BitsAllocated, int BitsStored, bool Signed, string Photometric);
+    readonly record struct Layout(int Rows, int Columns, int Frames, int Samples, bool Planar, int BitsAllocated, int BitsStored, bool Signed, string Photometric)
+    {
+        public FrameLayout Frame => new(Rows, Columns, Samples, BitsAllocated, BitsStored, Signed, Planar, Photometric == "YBR_FULL" || Photometric == "YBR_FULL_422");
+    }
 
     DicomPixelData(DicomElement pixels, Layout layout, byte[]? decoded)
     {
-        (Rows, Columns, Frames, BitsAllocated, BitsStored, Signed, PhotometricInterpretation) = layout;
+        (Rows, Columns, Frames, SamplesPerPixel, _, BitsAllocated, BitsStored, Signed, PhotometricInterpretation) = layout;
         bigEndian = decoded is null && pixels.BigEndian;
         mask = (1UL << BitsStored) - 1;
         signBit = 1UL << (BitsStored - 1);
@@ -47,6 +71,18 @@ public sealed class DicomPixelData
         {
             bytes = (byte[])bytes.Clone();
             for (int i = 0; i + 1 < bytes.Length; i += 2) (bytes[i], bytes[i + 1]) = (bytes[i + 1], bytes[i]);
+        }
+        // Decoders hand over RGB, interleaved; native colour is brought to the same form here.
+        if (decoded is null && SamplesPerPixel > 1)
+        {
+            var frame = layout.Frame;
+            long used = frame.FrameBytes * Frames;
+            if (frame.Planar) bytes = ColourSamples.Interleave(bytes.AsSpan(0, (int)used), PixelsPerFrame, Frames, SamplesPerPixel, frame.BytesPerSample);
+            if (frame.Ybr)
+            {
+                if (ReferenceEquals(bytes, pixels.Bytes)) bytes = bytes[..(int)used];
+                ColourSamples.YbrFullToRgb(bytes.AsSpan(0, (int)used));
+            }
         }
     }
 
@@ -68,10 +104,8 @@ public sealed class DicomPixelData
     static byte[] Decode(DicomDataset ds, IReadOnlyList<byte[]> fragments, Layout layout)
     {
         var frames = EncapsulatedFrames.Split(ds, fragments, layout.Frames);
-        var frameLayout = new FrameLayout(layout.Rows, layout.Columns, 1, layout.BitsAllocated, layout.BitsStored, layout.Signed);
-        long total = frameLayout.FrameBytes * layout.Frames;
-        if (total > Array.MaxLength)
-            throw new DicomFormatException(ds.Source, $"{layout.Frames} frames of {frameLayout.FrameBytes} bytes exceed the largest array .NET allows");
+        var frameLayout = layout.Frame;
+        long total = frameLayout.FrameBytes * layout.Frames;   // at most MaxDecodedBytes (checked in Check)
         var first = PixelCodecs.DecodeFrame(ds.Source, ds.TransferSyntax, frames[0], 0, frames.Length, frameLayout);
         var bytes = new byte[total];
         for (int f = 0; f < frames.Length; f++)
@@ -112,10 +146,8 @@ public sealed class DicomPixelData
 
         if (rows < 1 || columns < 1) throw new DicomFormatException(path, $"image size is {rows} rows × {columns} columns");
         if (frames < 1) throw new DicomFormatException(path, $"{DicomTag.NumberOfFrames.Describe()} is {frames}");
-        if (samples != 1 || photometric is not ("MONOCHROME1" or "MONOCHROME2"))
-            throw new DicomFormatException(path,
-                $"is a colour image ({DicomTag.SamplesPerPixel.Describe()} {samples}, {DicomTag.PhotometricInterpretation.Describe()} {photometric}); " +
-                "only grayscale MONOCHROME1/MONOCHROME2 images are supported");
+        int planar = ds.PlanarConfiguration ?? 0;
+        CheckColourModel(ds, samples, photometric, bitsAllocated, planar);
         if (bitsAllocated is not (1 or 8 or 16 or 32))
             throw new DicomFormatException(path, $"{DicomTag.BitsAllocated.Describe()} {bitsAllocated} is not supported (1, 8, 16 or 32)");
         if (bitsStored < 1 || bitsStored > bitsAllocated)
@@ -125,19 +157,26 @@ public sealed class DicomPixelData
 
         if (encapsulated && bitsAllocated == 1)
             throw new DicomFormatException(path, $"compressed pixel data with {DicomTag.BitsAllocated.Describe()} 1 is not supported");
-        // Compressed frames are checked for size as they are decoded.
-        if (encapsulated) return new Layout(rows, columns, frames, bitsAllocated, bitsStored, representation == 1, photometric);
+        var layout = new Layout(rows, columns, frames, samples, planar == 1, bitsAllocated, bitsStored, representation == 1, photometric);
 
-        long samplesNeeded = (long)rows * columns * frames;
+        // Rows, Columns ≤ 65535 and frames < 2^31, so this product cannot overflow.
+        long samplesNeeded = (long)rows * columns * samples * frames;
         long bytesNeeded = bitsAllocated == 1 ? (samplesNeeded + 7) / 8 : samplesNeeded * (bitsAllocated / 8);
+        if (bytesNeeded > MaxDecodedBytes)
+            throw new DicomFormatException(path,
+                $"declares {rows} rows × {columns} columns × {samples} sample(s) × {frames} frame(s) × {Math.Max(1, bitsAllocated / 8)} byte(s) = " +
+                $"{bytesNeeded:N0} bytes of pixels, more than the {MaxDecodedBytes:N0} bytes (1 GiB) this reader decodes from one file");
+        // Compressed frames are checked for size as they are decoded.
+        if (encapsulated) return layout;
+
         if (pixels.Length < bytesNeeded)
             throw new DicomFormatException(path,
-                $"Pixel Data has {pixels.Length} bytes, fewer than the {bytesNeeded} that Rows × Columns × frames × bytes per pixel = " +
-                $"{rows} × {columns} × {frames} × {(bitsAllocated == 1 ? "1/8" : (bitsAllocated / 8).ToString())} needs; the file is truncated");
-        return new Layout(rows, columns, frames, bitsAllocated, bitsStored, representation == 1, photometric);
+                $"Pixel Data has {pixels.Length} bytes, fewer than the {bytesNeeded} that Rows × Columns × samples × frames × bytes per sample = " +
+                $"{rows} × {columns} × {samples} × {frames} × {(bitsAllocated == 1 ? "1/8" : (bitsAllocated / 8).ToString())} needs; the file is truncated");
+        return layout;
     }
 
-    /// <summary>The stored value of sample <paramref name="index"/> (frame-major, then row-major).</summary>
+    /// <summary>The stored value of sample <paramref name="index"/> (frame-major, then row-major, then R, G, B for colour).</summary>
     public long StoredValue(long index)
     {
         ulong raw = BitsAllocated switch
@@ -160,21 +199,33 @@ public sealed class DicomPixelData
         return Signed && (raw & signBit) != 0 ? (long)raw - (long)(signBit << 1) : (long)raw;
     }
 
-    /// <summary>All stored values, frame after frame, each row-major.</summary>
+    /// <summary>All stored values, frame after frame, each row-major (R, G, B of each pixel in turn for colour).</summary>
     public long[] StoredValues()
     {
-        var values = new long[PixelsPerFrame * Frames];
+        var values = new long[PixelsPerFrame * SamplesPerPixel * Frames];
         for (long i = 0; i < values.LongLength; i++) values[i] = StoredValue(i);
         return values;
     }
 
-    /// <summary>Writes frame <paramref name="frame"/> as stored × slope + intercept (computed in double, then rounded to float).</summary>
+    /// <summary>
+    /// Writes frame <paramref name="frame"/> as stored × slope + intercept (computed in double,
+    /// then rounded to float). A colour frame gives one gray value per pixel: the luma of its
+    /// R, G, B (<see cref="MedicalImage.LumaOf"/>, the rule of PNG and JPEG pictures), then rescaled.
+    /// </summary>
     public void CopyFrame(int frame, Span<float> destination, double slope, double intercept)
     {
         if ((uint)frame >= (uint)Frames) throw new ArgumentOutOfRangeException(nameof(frame));
         if (destination.Length != PixelsPerFrame) throw new ArgumentException($"destination holds {destination.Length} values, a frame {PixelsPerFrame}");
-        long first = frame * PixelsPerFrame;
-        for (int i = 0; i < destination.Length; i++) destination[i] = (float)(StoredValue(first + i) * slope + intercept);
+        long first = frame * PixelsPerFrame * SamplesPerPixel;
+        if (SamplesPerPixel == 1)
+            for (int i = 0; i < destination.Length; i++) destination[i] = (float)(StoredValue(first + i) * slope + intercept);
+        else
+            for (int i = 0; i < destination.Length; i++)
+            {
+                long at = first + 3L * i;
+                double gray = MedicalImage.LumaOf(StoredValue(at), StoredValue(at + 1), StoredValue(at + 2));
+                destination[i] = (float)(gray * slope + intercept);
+            }
     }
 
     /// <summary>All frames with each frame's modality rescale (Rescale Slope/Intercept) applied.</summary>
@@ -187,6 +238,44 @@ public sealed class DicomPixelData
             pixels.CopyFrame(f, values.AsSpan(checked((int)(f * pixels.PixelsPerFrame)), (int)pixels.PixelsPerFrame),
                 frames[f].RescaleSlope, frames[f].RescaleIntercept);
         return values;
+    }
+
+    /// <summary>
+    /// The colour models this reader takes (PS3.3 C.7.6.3.1.2): MONOCHROME1/2 with one sample;
+    /// with three, RGB (8, 16 or 32 bits), YBR_FULL (8 bits), YBR_FULL_422 only inside lossy JPEG
+    /// (whose decoder upsamples the chroma) and YBR_RCT/YBR_ICT only in JPEG 2000 (whose
+    /// decoder inverts the component transform). Everything else is refused by name.
+    /// </summary>
+    static void CheckColourModel(DicomDataset ds, int samples, string photometric, int bitsAllocated, int planar)
+    {
+        string path = ds.Source;
+        string uid = ds.TransferSyntax.Uid;
+        string what = $"{DicomTag.SamplesPerPixel.Describe()} {samples}, {DicomTag.PhotometricInterpretation.Describe()} {photometric}";
+        if (photometric is "MONOCHROME1" or "MONOCHROME2")
+        {
+            if (samples != 1) throw new DicomFormatException(path, $"has {what}; a grayscale image has one sample per pixel");
+            return;
+        }
+        if (photometric == "PALETTE COLOR")
+            throw new DicomFormatException(path, $"is a PALETTE COLOR image ({what}); palette (lookup-table) colour is not supported, only grayscale, RGB and YBR_FULL");
+        bool jpegLossy = uid is PixelCodecs.JpegBaseline or PixelCodecs.JpegExtended;
+        bool jpeg2000 = uid is PixelCodecs.Jpeg2000Lossless or PixelCodecs.Jpeg2000;
+        bool known = photometric switch
+        {
+            "RGB" => true,
+            "YBR_FULL" => bitsAllocated == 8,
+            "YBR_FULL_422" => jpegLossy,
+            "YBR_RCT" or "YBR_ICT" => jpeg2000,
+            _ => false,
+        };
+        if (!known)
+            throw new DicomFormatException(path,
+                $"has {what} with {bitsAllocated} bits allocated in {ds.TransferSyntax.Name}; supported colour images are RGB, 8-bit YBR_FULL, " +
+                "YBR_FULL_422 in lossy JPEG and YBR_RCT/YBR_ICT in JPEG 2000");
+        if (samples != 3) throw new DicomFormatException(path, $"has {what}; a colour image has three samples per pixel");
+        if (bitsAllocated == 1) throw new DicomFormatException(path, $"has {what} with {DicomTag.BitsAllocated.Describe()} 1");
+        if (planar is not (0 or 1))
+            throw new DicomFormatException(path, $"{DicomTag.PlanarConfiguration.Describe()} is {planar}, expected 0 (colour by pixel) or 1 (colour by plane)");
     }
 
     static int Required(DicomDataset ds, DicomTag tag, int? value) =>

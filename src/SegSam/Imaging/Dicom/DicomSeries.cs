@@ -134,6 +134,8 @@ public sealed class DicomSeries
                 affine[r, c] = r < 2 ? -columnsLps[c][r] : columnsLps[c][r];
 
         var data = ReadPixels(source, slices, rows, columns, out string storedType);
+        if (headers.Any(h => (h.SamplesPerPixel ?? 1) > 1))
+            warnings.Add("colour images are read as gray: luma 0.299 R + 0.587 G + 0.114 B, as for PNG and JPEG pictures");
         var first = slices[0];
         var rescales = slices.Select(s => (s.Frame.RescaleSlope, s.Frame.RescaleIntercept)).Distinct().ToArray();
         bool identity = rescales is [(1.0, 0.0)];
@@ -310,8 +312,9 @@ public sealed class DicomSeries
         storedType = "";
         long plane = (long)rows * columns;
         long total = plane * slices.Count;
-        if (total > Array.MaxLength)
-            throw new DicomFormatException(source, $"{columns} × {rows} × {slices.Count} voxels exceed the largest array .NET allows");
+        if (total * sizeof(float) > DicomPixelData.MaxVolumeBytes)
+            throw new DicomFormatException(source,
+                $"{columns} × {rows} × {slices.Count} voxels make a {total * sizeof(float):N0}-byte float32 volume, more than the {DicomPixelData.MaxVolumeBytes:N0} bytes (4 GiB) this reader builds");
         var data = new float[total];
         foreach (var file in slices.Select((s, k) => (Slice: s, K: k)).GroupBy(x => x.Slice.Header))
         {

@@ -29,8 +29,17 @@ internal static class JpegFrames
         if (precision > layout.BitsAllocated)
             throw error($"the JPEG frame has {precision}-bit samples, more than the {layout.BitsAllocated} bits allocated");
         bool lossless = marker == 0xC3;
-        if (lossless && FirstPredictor(frame) is int predictor and not 1) return LosslessJpeg.Decode(frame, layout, error);
-        return !lossless && precision == 8 ? EightBit(frame, layout, error) : WithJpegLibrary(frame, layout, precision, lossless, error);
+        // libjpeg turns YCbCr into RGB for 8-bit lossy frames; the other paths give the stored components.
+        if (!lossless && precision == 8) return EightBit(frame, layout, error);
+        var decoded = lossless && FirstPredictor(frame) is int predictor and not 1
+            ? LosslessJpeg.Decode(frame, layout, error)
+            : WithJpegLibrary(frame, layout, precision, lossless, error);
+        if (layout.Ybr)
+        {
+            if (layout.BytesPerSample != 1) throw error("YBR colour with more than 8 bits per sample is not supported");
+            ColourSamples.YbrFullToRgb(decoded.AsSpan(0, (int)layout.FrameBytes));
+        }
+        return decoded;
     }
 
     /// <summary>The first Start Of Frame segment: its marker, sample precision, lines, samples per line and components.</summary>
@@ -77,19 +86,26 @@ internal static class JpegFrames
         return null;
     }
 
+    /// <summary>
+    /// An 8-bit lossy frame through <see cref="SegSam.Imaging.JpegDecoder"/>. A 3-component frame
+    /// comes back as RGB. As dcmdjpeg's default (+cp, "convert if YCbCr photometric
+    /// interpretation") does, the Photometric Interpretation decides, not the JFIF/Adobe markers:
+    /// YBR_FULL(_422) is converted from YCbCr (chroma upsampled as libjpeg-turbo does), RGB is
+    /// taken as stored. The two differ on SC_jpeg_no_color_transform*.dcm and
+    /// SC_rgb_jpeg_lossy_gdcm.dcm, whose markers suggest YCbCr under an RGB label.
+    /// </summary>
     static byte[] EightBit(byte[] frame, FrameLayout layout, Func<string, Exception> error)
     {
-        if (layout.Samples != 1) throw error("colour JPEG frames are not decoded here");
         RasterImage image;
         try
         {
-            image = SegSam.Imaging.JpegDecoder.Decode(frame, "the JPEG stream");
+            image = SegSam.Imaging.JpegDecoder.Decode(frame, "the JPEG stream", layout.Samples == 3 ? !layout.Ybr : null);
         }
         catch (InvalidDataException e)
         {
             throw error(e.Message);
         }
-        if (image.Channels != 1) throw error($"the JPEG frame decodes to {image.Channels} channels, not 1");
+        if (image.Channels != layout.Samples) throw error($"the JPEG frame decodes to {image.Channels} channels, not {layout.Samples}");
         var output = new byte[layout.FrameBytes];
         for (int p = 0; p < image.Data.Length; p++)
         {
@@ -103,6 +119,8 @@ internal static class JpegFrames
     static byte[] WithJpegLibrary(byte[] frame, FrameLayout layout, int precision, bool lossless, Func<string, Exception> error)
     {
         if (layout.BytesPerSample is not (1 or 2)) throw error($"JPEG frames with {layout.BitsAllocated} bits allocated are not supported (8 or 16)");
+        // The block writer below places every component at full size, which subsampled lossy colour is not.
+        if (!lossless && layout.Samples != 1) throw error($"{precision}-bit colour JPEG (process 4) is not supported");
         var writer = new Writer(layout, lossless ? int.MaxValue : (1 << precision) - 1);
         try
         {

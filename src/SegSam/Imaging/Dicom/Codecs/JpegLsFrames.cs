@@ -7,7 +7,8 @@ namespace SegSam.Imaging.Dicom.Codecs;
 /// (Debian's libcharls2, libcharls.so.2, BSD-3) through its C API. The header is read and
 /// checked against the dataset (size, components, bits) before CharLS writes a single byte, and
 /// it writes into a buffer of exactly the size it asks for; its error codes become the reader's
-/// format errors with CharLS's own message.
+/// format errors with CharLS's own message. Colour frames of every interleave mode come out
+/// interleaved pixel by pixel.
 /// </summary>
 internal static partial class JpegLsFrames
 {
@@ -25,7 +26,6 @@ internal static partial class JpegLsFrames
     public static unsafe byte[] Decode(byte[] frame, FrameLayout layout, Func<string, Exception> error)
     {
         if (layout.BytesPerSample is not (1 or 2)) throw error($"JPEG-LS frames with {layout.BitsAllocated} bits allocated are not supported (8 or 16)");
-        if (layout.Samples != 1) throw error("colour JPEG-LS frames are not decoded here");
         nint decoder;
         try
         {
@@ -56,7 +56,13 @@ internal static partial class JpegLsFrames
                 var output = new byte[layout.FrameBytes];
                 fixed (byte* destination = output)
                     Check(DecodeToBuffer(decoder, destination, size, 0), "decoding", error);
-                return output;
+                if (info.ComponentCount == 1) return output;
+                // CharLS writes a frame of interleave mode "none" (each component its own scan)
+                // plane by plane, and line- or sample-interleaved frames pixel by pixel; any
+                // HP colour transform (ISO 14495-2) is undone by CharLS.
+                int mode;
+                Check(GetInterleaveMode(decoder, &mode), "reading the interleave mode", error);
+                return mode == 0 ? ColourSamples.Interleave(output, (long)layout.Rows * layout.Columns, 1, layout.Samples, layout.BytesPerSample) : output;
             }
         }
         finally
@@ -90,6 +96,9 @@ internal static partial class JpegLsFrames
 
     [LibraryImport(Library, EntryPoint = "charls_jpegls_decoder_decode_to_buffer")]
     private static unsafe partial int DecodeToBuffer(nint decoder, byte* destination, nuint size, uint stride);
+
+    [LibraryImport(Library, EntryPoint = "charls_jpegls_decoder_get_interleave_mode")]
+    private static unsafe partial int GetInterleaveMode(nint decoder, int* mode);
 
     [LibraryImport(Library, EntryPoint = "charls_get_error_message")]
     private static partial nint ErrorMessage(int code);

@@ -23,6 +23,8 @@ internal static class PixelCodecs
         syntax.Uid is EncapsulatedUncompressed or Rle or JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1
             or JpegLsLossless or JpegLsNearLossless or Jpeg2000Lossless or Jpeg2000;
 
+    static bool IsJpeg(TransferSyntax syntax) => syntax.Uid is JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1;
+
     public static byte[] DecodeFrame(string path, TransferSyntax syntax, byte[] frame, int index, int frames, FrameLayout layout)
     {
         Exception Error(string problem) =>
@@ -31,6 +33,7 @@ internal static class PixelCodecs
         {
             EncapsulatedUncompressed => frame,
             Rle => RleLossless.Decode(frame, layout, Error),
+            // JPEG turns YBR into RGB itself (lossy frames along with their chroma upsampling).
             JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1 => JpegFrames.Decode(frame, layout, Error),
             JpegLsLossless or JpegLsNearLossless => JpegLsFrames.Decode(frame, layout, Error),
             Jpeg2000Lossless or Jpeg2000 => Jpeg2000Frames.Decode(frame, layout, Error),
@@ -39,6 +42,10 @@ internal static class PixelCodecs
         // Odd-length frames are padded to even length; fewer bytes than the frame needs is damage.
         if (decoded.Length < layout.FrameBytes)
             throw Error($"it decodes to {decoded.Length} bytes, fewer than the {layout.FrameBytes} of {layout.Rows} rows × {layout.Columns} columns × {layout.Samples} sample(s) × {layout.BytesPerSample} byte(s)");
+        if (layout.Samples > 1 && syntax.Uid == EncapsulatedUncompressed)
+            decoded = layout.Planar ? ColourSamples.Interleave(decoded, (long)layout.Rows * layout.Columns, 1, layout.Samples, layout.BytesPerSample) : (byte[])decoded.Clone();
+        // The other codecs keep the stored components (OpenJPEG inverts only the JPEG 2000 component transform of YBR_RCT/ICT).
+        if (layout.Ybr && !IsJpeg(syntax)) ColourSamples.YbrFullToRgb(decoded.AsSpan(0, (int)layout.FrameBytes));
         return decoded;
     }
 }
