@@ -252,7 +252,7 @@ public class DicomTests
 
     // ---- compressed data ----------------------------------------------------------------------
 
-    /// <summary>Syntaxes without a decoder here (video, HTJ2K, private) are refused by name; the file is MR_small_RLE.dcm relabelled.</summary>
+    /// <summary>Syntaxes without a decoder here (video, private) are refused by name; the file is MR_small_RLE.dcm relabelled.</summary>
     [Theory]
     [InlineData("1.2.840.10008.1.2.4.100", "MPEG2 Main Profile / Main Level 1.2.840.10008.1.2.4.100")]
     [InlineData("1.2.3.4.5.6", "unknown transfer syntax 1.2.3.4.5.6")]

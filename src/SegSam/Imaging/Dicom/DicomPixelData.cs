@@ -171,8 +171,8 @@ public sealed class DicomPixelData
 
         if (pixels.Length < bytesNeeded)
             throw new DicomFormatException(path,
-                $"Pixel Data has {pixels.Length} bytes, fewer than the {bytesNeeded} that Rows × Columns × samples × frames × bytes per sample = " +
-                $"{rows} × {columns} × {samples} × {frames} × {(bitsAllocated == 1 ? "1/8" : (bitsAllocated / 8).ToString())} needs; the file is truncated");
+                $"Pixel Data has {pixels.Length} bytes, fewer than the {bytesNeeded} that Rows × Columns × frames × bytes per pixel = " +
+                $"{rows} × {columns} × {frames} × {(bitsAllocated == 1 ? "1/8" : (samples * bitsAllocated / 8).ToString())} needs; the file is truncated");
         return layout;
     }
 
@@ -259,7 +259,7 @@ public sealed class DicomPixelData
         if (photometric == "PALETTE COLOR")
             throw new DicomFormatException(path, $"is a PALETTE COLOR image ({what}); palette (lookup-table) colour is not supported, only grayscale, RGB and YBR_FULL");
         bool jpegLossy = uid is PixelCodecs.JpegBaseline or PixelCodecs.JpegExtended;
-        bool jpeg2000 = uid is PixelCodecs.Jpeg2000Lossless or PixelCodecs.Jpeg2000;
+        bool jpeg2000 = PixelCodecs.IsJpeg2000(uid);
         bool known = photometric switch
         {
             "RGB" => true,

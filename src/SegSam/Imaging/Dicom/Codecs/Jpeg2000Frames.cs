@@ -4,12 +4,15 @@ using System.Runtime.InteropServices;
 namespace SegSam.Imaging.Dicom.Codecs;
 
 /// <summary>
-/// JPEG 2000 frames (lossless and lossy, PS3.5 §8.2.4, ISO 15444-1), a codestream or a JP2 file,
-/// decoded by OpenJPEG (Debian's libopenjp2-7, libopenjp2.so.7, BSD-2) through its C API. The
+/// JPEG 2000 frames (lossless and lossy, PS3.5 §8.2.4, ISO 15444-1) and High-Throughput JPEG
+/// 2000 frames (PS3.5 §8.2.15, ISO 15444-15, whose HT block coder OpenJPEG decodes since 2.5.0),
+/// a codestream or a JP2 file, decoded by OpenJPEG (Debian's libopenjp2-7, libopenjp2.so.7, BSD-2) through its C API. The
 /// frame is handed over as a bounded in-memory stream (read, skip and seek never leave it); the
 /// main header is read and checked against the dataset (size, components, precision) before
 /// OpenJPEG decodes anything; OpenJPEG's error messages become the reader's format errors.
-/// Struct offsets are those of openjpeg.h 2.5 on 64-bit Linux.
+/// Struct offsets are those of openjpeg.h 2.5 on 64-bit Linux. Colour comes out as the stored
+/// components, interleaved; OpenJPEG undoes the reversible or irreversible component transform
+/// (YBR_RCT, YBR_ICT) itself.
 /// </summary>
 internal static unsafe partial class Jpeg2000Frames
 {

@@ -18,10 +18,16 @@ internal static class PixelCodecs
     public const string JpegLsNearLossless = "1.2.840.10008.1.2.4.81";
     public const string Jpeg2000Lossless = "1.2.840.10008.1.2.4.90";
     public const string Jpeg2000 = "1.2.840.10008.1.2.4.91";
+    public const string Htj2kLossless = "1.2.840.10008.1.2.4.201";
+    public const string Htj2kLosslessRpcl = "1.2.840.10008.1.2.4.202";
+    public const string Htj2k = "1.2.840.10008.1.2.4.203";
+
+    /// <summary>JPEG 2000 Part 1 and High-Throughput JPEG 2000 (Part 15), which OpenJPEG ≥ 2.5 decodes alike.</summary>
+    public static bool IsJpeg2000(string uid) => uid is Jpeg2000Lossless or Jpeg2000 or Htj2kLossless or Htj2kLosslessRpcl or Htj2k;
 
     public static bool CanDecode(TransferSyntax syntax) =>
         syntax.Uid is EncapsulatedUncompressed or Rle or JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1
-            or JpegLsLossless or JpegLsNearLossless or Jpeg2000Lossless or Jpeg2000;
+            or JpegLsLossless or JpegLsNearLossless || IsJpeg2000(syntax.Uid);
 
     static bool IsJpeg(TransferSyntax syntax) => syntax.Uid is JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1;
 
@@ -36,7 +42,7 @@ internal static class PixelCodecs
             // JPEG turns YBR into RGB itself (lossy frames along with their chroma upsampling).
             JpegBaseline or JpegExtended or JpegLossless or JpegLosslessSv1 => JpegFrames.Decode(frame, layout, Error),
             JpegLsLossless or JpegLsNearLossless => JpegLsFrames.Decode(frame, layout, Error),
-            Jpeg2000Lossless or Jpeg2000 => Jpeg2000Frames.Decode(frame, layout, Error),
+            _ when IsJpeg2000(syntax.Uid) => Jpeg2000Frames.Decode(frame, layout, Error),
             _ => throw new UnsupportedTransferSyntaxException(path, syntax),
         };
         // Odd-length frames are padded to even length; fewer bytes than the frame needs is damage.
