@@ -19,68 +19,71 @@ public class DicomColourTests
 {
     static long[] Stored(string file) => DicomPixelData.From(DicomFile.Read(file)).StoredValues();
 
-    /// <summary>pydicom's pixel_array of <paramref name="file"/>, frame-major, row-major, R G B interleaved.</summary>
-    static long[] PydicomPixels(string file, TempDir dir)
+    /// <summary>
+    /// pydicom's pixel_array of each native RGB file, frame-major, row-major, R G B interleaved;
+    /// one Python run for all (each run costs about a second).
+    /// </summary>
+    static long[][] PydicomPixels(TempDir dir, params string[] files)
     {
-        string raw = dir.File("pydicom.raw");
         Python.Run($$"""
             import numpy as np, pydicom
-            ds = pydicom.dcmread('{{file}}')
-            a = ds.pixel_array
-            assert ds.PhotometricInterpretation == 'RGB', ds.PhotometricInterpretation
-            a.astype('<i8').tofile('{{raw}}')
+            for k, f in enumerate([{{string.Join(", ", files.Select(f => $"'{f}'"))}}]):
+                ds = pydicom.dcmread(f)
+                assert ds.PhotometricInterpretation == 'RGB', (f, ds.PhotometricInterpretation)
+                ds.pixel_array.astype('<i8').tofile(f'{{dir.Path}}/pydicom{k}.raw')
             """);
-        return MemoryMarshal.Cast<byte, long>(File.ReadAllBytes(raw)).ToArray();
+        return files.Select((_, k) => MemoryMarshal.Cast<byte, long>(File.ReadAllBytes(dir.File($"pydicom{k}.raw"))).ToArray()).ToArray();
     }
 
-    /// <summary>The native RGB twin of an RLE file: dcmtk's dcmdrle output.</summary>
+    /// <summary>The native RGB twin of an RLE file of pydicom's: dcmtk's dcmdrle output.</summary>
     static string Twin(TempDir dir, string rleFile)
     {
-        string twin = dir.File("twin.dcm");
+        string twin = dir.File(Path.GetFileNameWithoutExtension(rleFile) + "-twin.dcm");
         Dcmtk("dcmdrle", TestFile(rleFile), twin);
         return twin;
     }
 
+    static readonly string[] RgbRleFiles =
+    [
+        "SC_rgb_rle.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_16bit.dcm", "SC_rgb_rle_16bit_2frame.dcm",
+        "SC_rgb_rle_32bit.dcm", "SC_rgb_rle_32bit_2frame.dcm",
+    ];
+
     // ---- RLE and native ------------------------------------------------------------------------
 
     /// <summary>
-    /// Each colour RLE file decodes to the pixels of its native twin (dcmdrle), as pydicom reads
-    /// that twin, and to the same values from the twin rewritten colour by plane (Planar
-    /// Configuration 1) and as Encapsulated Uncompressed colour by plane.
+    /// Each colour RLE file (8, 16 and 32 bits, one and two frames) decodes to the pixels of its
+    /// native twin (dcmdrle), as pydicom reads that twin, and to the same values from the twin
+    /// rewritten colour by plane (Planar Configuration 1) natively and as Encapsulated Uncompressed.
     /// </summary>
-    [Theory]
-    [InlineData("SC_rgb_rle.dcm")]
-    [InlineData("SC_rgb_rle_2frame.dcm")]
-    [InlineData("SC_rgb_rle_16bit.dcm")]
-    [InlineData("SC_rgb_rle_16bit_2frame.dcm")]
-    [InlineData("SC_rgb_rle_32bit.dcm")]
-    [InlineData("SC_rgb_rle_32bit_2frame.dcm")]
-    public void ColourRleFilesDecodeToTheirNativeTwins(string name)
+    [Fact]
+    public void ColourRleFilesDecodeToTheirNativeTwins()
     {
         using var dir = new TempDir();
-        string twin = Twin(dir, name);
-        string planar = dir.File("planar.dcm"), encapsulated = dir.File("planar-98.dcm");
+        var twins = RgbRleFiles.Select(f => Twin(dir, f)).ToArray();
         Python.Run($$"""
             import numpy as np, pydicom
             from pydicom.encaps import encapsulate
-            ds = pydicom.dcmread('{{twin}}')
-            a = ds.pixel_array
-            frames = a if ds.get('NumberOfFrames', 1) > 1 else a[None]
-            planes = [np.ascontiguousarray(f.transpose(2, 0, 1)).astype(a.dtype.newbyteorder('<')).tobytes() for f in frames]
-            ds.PlanarConfiguration = 1
-            ds.PixelData = b''.join(planes)
-            ds.save_as('{{planar}}')
-            ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.1.98'
-            ds.PixelData = encapsulate(planes, has_bot=True)
-            ds['PixelData'].VR = 'OB'
-            ds.save_as('{{encapsulated}}')
+            for twin in [{{string.Join(", ", twins.Select(f => $"'{f}'"))}}]:
+                ds = pydicom.dcmread(twin)
+                a = ds.pixel_array
+                frames = a if ds.get('NumberOfFrames', 1) > 1 else a[None]
+                planes = [np.ascontiguousarray(f.transpose(2, 0, 1)).astype(a.dtype.newbyteorder('<')).tobytes() for f in frames]
+                ds.PlanarConfiguration = 1
+                ds.PixelData = b''.join(planes)
+                ds.save_as(twin[:-4] + '-planar.dcm')
+                ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.1.98'
+                ds.PixelData = encapsulate(planes, has_bot=True)
+                ds['PixelData'].VR = 'OB'
+                ds.save_as(twin[:-4] + '-planar-98.dcm')
             """);
-        var expected = PydicomPixels(twin, dir);
-        Assert.Equal(expected, Stored(TestFile(name)));
-        Assert.Equal(expected, Stored(twin));
-        Assert.Equal(expected, Stored(planar));
-        Assert.Equal(expected, Stored(encapsulated));
-        Assert.Equal(3, DicomPixelData.From(DicomFile.Read(TestFile(name))).SamplesPerPixel);
+        var expected = PydicomPixels(dir, twins);
+        for (int k = 0; k < twins.Length; k++)
+        {
+            Assert.Equal(3, DicomPixelData.From(DicomFile.Read(TestFile(RgbRleFiles[k]))).SamplesPerPixel);
+            foreach (var file in new[] { TestFile(RgbRleFiles[k]), twins[k], twins[k][..^4] + "-planar.dcm", twins[k][..^4] + "-planar-98.dcm" })
+                Assert.True(expected[k].SequenceEqual(Stored(file)), $"{Path.GetFileName(file)} differs from pydicom's reading of {Path.GetFileName(twins[k])}");
+        }
     }
 
     /// <summary>
@@ -118,39 +121,30 @@ public class DicomColourTests
 
     /// <summary>
     /// pydicom's colour JPEG files (RGB, YBR_FULL and YBR_FULL_422, with and without JFIF/Adobe
-    /// markers, lossy and SV1 lossless) decode exactly as dcmdjpeg decodes them by default.
+    /// markers, lossy and SV1 lossless) decode exactly as dcmdjpeg decodes them by default; and
+    /// dcmcjpeg's lossless SV1 encoding of a two-frame RGB image equals the original.
     /// </summary>
-    [Theory]
-    [InlineData("SC_rgb_dcmtk_+eb+cr.dcm")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+n1.dcm")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+n2.dcm")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+np.dcm")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+s2.dcm")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+s4.dcm")]
-    [InlineData("SC_rgb_jpeg_dcmtk.dcm")]
-    [InlineData("SC_rgb_jpeg_app14_dcmd.dcm")]
-    [InlineData("SC_rgb_jpeg_lossy_gdcm.dcm")]
-    [InlineData("SC_rgb_jpeg_gdcm.dcm")]
-    [InlineData("SC_jpeg_no_color_transform.dcm")]
-    [InlineData("SC_jpeg_no_color_transform_2.dcm")]
-    [InlineData("SC_rgb_small_odd_jpeg.dcm")]
-    public void ColourJpegFilesDecodeAsDcmdjpegDecodesThem(string name)
-    {
-        using var dir = new TempDir();
-        string decompressed = dir.File("dcmdjpeg.dcm");
-        Dcmtk("dcmdjpeg", TestFile(name), decompressed);
-        Assert.Equal(PydicomPixels(decompressed, dir), Stored(TestFile(name)));
-    }
-
-    /// <summary>dcmcjpeg's lossless SV1 encoding of the two-frame RGB twin equals the original exactly.</summary>
     [Fact]
-    public void LosslessColourJpegEqualsTheOriginal()
+    public void ColourJpegFilesDecodeAsDcmdjpegDecodesThem()
     {
+        string[] names =
+        [
+            "SC_rgb_dcmtk_+eb+cr.dcm", "SC_rgb_dcmtk_+eb+cy+n1.dcm", "SC_rgb_dcmtk_+eb+cy+n2.dcm", "SC_rgb_dcmtk_+eb+cy+np.dcm",
+            "SC_rgb_dcmtk_+eb+cy+s2.dcm", "SC_rgb_dcmtk_+eb+cy+s4.dcm", "SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_jpeg_app14_dcmd.dcm",
+            "SC_rgb_jpeg_lossy_gdcm.dcm", "SC_rgb_jpeg_gdcm.dcm", "SC_jpeg_no_color_transform.dcm", "SC_jpeg_no_color_transform_2.dcm",
+            "SC_rgb_small_odd_jpeg.dcm",
+        ];
         using var dir = new TempDir();
-        string twin = Twin(dir, "SC_rgb_rle_2frame.dcm"), compressed = dir.File("sv1.dcm");
-        Dcmtk("dcmcjpeg", "+e1", twin, compressed);
-        Assert.Equal("1.2.840.10008.1.2.4.70", DicomFile.Read(compressed, readPixels: false).TransferSyntax.Uid);
-        Assert.Equal(Stored(twin), Stored(compressed));
+        var decompressed = names.Select(n => dir.File("dcmdjpeg-" + n)).ToArray();
+        for (int k = 0; k < names.Length; k++) Dcmtk("dcmdjpeg", TestFile(names[k]), decompressed[k]);
+        var expected = PydicomPixels(dir, decompressed);
+        for (int k = 0; k < names.Length; k++)
+            Assert.True(expected[k].SequenceEqual(Stored(TestFile(names[k]))), $"{names[k]} differs from dcmdjpeg's decoding");
+
+        string twin = Twin(dir, "SC_rgb_rle_2frame.dcm"), sv1 = dir.File("sv1.dcm");
+        Dcmtk("dcmcjpeg", "+e1", twin, sv1);
+        Assert.Equal("1.2.840.10008.1.2.4.70", DicomFile.Read(sv1, readPixels: false).TransferSyntax.Uid);
+        Assert.Equal(Stored(twin), Stored(sv1));
     }
 
     // ---- JPEG-LS and JPEG 2000 -------------------------------------------------------------------
@@ -160,49 +154,53 @@ public class DicomColourTests
     /// the original, and what dcmdjpls gives (dcmtk 3.6.7's dcmdjpls fails on its own 16-bit
     /// "none" stream, "Invalid compressed image data", so that case is compared with the original only).
     /// </summary>
-    [Theory]
-    [InlineData("SC_rgb_rle_2frame.dcm", "+il", true)]
-    [InlineData("SC_rgb_rle_2frame.dcm", "+is", true)]
-    [InlineData("SC_rgb_rle_2frame.dcm", "+in", true)]
-    [InlineData("SC_rgb_rle_16bit.dcm", "+in", false)]
-    [InlineData("SC_rgb_rle_16bit.dcm", "+is", true)]
-    public void ColourJpegLsInEveryInterleaveModeEqualsTheOriginal(string name, string interleave, bool dcmdjpls)
+    [Fact]
+    public void ColourJpegLsInEveryInterleaveModeEqualsTheOriginal()
     {
+        (string Name, string Interleave, bool Dcmdjpls)[] cases =
+        [
+            ("SC_rgb_rle_2frame.dcm", "+il", true), ("SC_rgb_rle_2frame.dcm", "+is", true), ("SC_rgb_rle_2frame.dcm", "+in", true),
+            ("SC_rgb_rle_16bit.dcm", "+in", false), ("SC_rgb_rle_16bit.dcm", "+is", true),
+        ];
         using var dir = new TempDir();
-        string twin = Twin(dir, name), compressed = dir.File("jls.dcm"), decompressed = dir.File("dcmdjpls.dcm");
-        Dcmtk("dcmcjpls", interleave, twin, compressed);
-        var expected = PydicomPixels(twin, dir);
-        Assert.Equal(expected, Stored(compressed));
-        if (!dcmdjpls) return;
-        Dcmtk("dcmdjpls", compressed, decompressed);
-        Assert.Equal(expected, PydicomPixels(decompressed, dir));
+        string twin8 = Twin(dir, "SC_rgb_rle_2frame.dcm"), twin16 = Twin(dir, "SC_rgb_rle_16bit.dcm");
+        var references = new List<string> { twin8, twin16 };
+        var originalOf = new List<int> { 0, 1 };   // which original each reference must equal
+        var compressed = new List<string>();
+        foreach (var (name, interleave, dcmdjpls) in cases)
+        {
+            string file = dir.File($"jls{compressed.Count}.dcm");
+            Dcmtk("dcmcjpls", interleave, name.Contains("16bit") ? twin16 : twin8, file);
+            compressed.Add(file);
+            if (!dcmdjpls) continue;
+            references.Add(dir.File($"dcmdjpls{compressed.Count}.dcm"));
+            originalOf.Add(name.Contains("16bit") ? 1 : 0);
+            Dcmtk("dcmdjpls", file, references[^1]);
+        }
+        var pixels = PydicomPixels(dir, [.. references]);
+        for (int k = 2; k < pixels.Length; k++) Assert.Equal(pixels[originalOf[k]], pixels[k]);
+        for (int k = 0; k < cases.Length; k++)
+            Assert.True(pixels[cases[k].Name.Contains("16bit") ? 1 : 0].SequenceEqual(Stored(compressed[k])), $"dcmcjpls {cases[k].Interleave} of {cases[k].Name} differs from the original");
     }
 
     /// <summary>
     /// JPEG 2000 colour against gdcmconv --raw: pydicom's lossy RGB file and its YBR_RCT lossless
-    /// file (OpenJPEG undoes the component transform), and gdcmconv --j2k of the RGB twin, which
-    /// also equals the original.
+    /// file (OpenJPEG undoes the component transform), and gdcmconv --j2k of a two-frame RGB
+    /// image, which also equals the original.
     /// </summary>
-    [Theory]
-    [InlineData("SC_rgb_gdcm_KY.dcm", false)]
-    [InlineData("GDCMJ2K_TextGBR.dcm", false)]
-    [InlineData("SC_rgb_rle_2frame.dcm", true)]
-    public void ColourJpeg2000DecodesAsGdcmDecodesIt(string name, bool compress)
+    [Fact]
+    public void ColourJpeg2000DecodesAsGdcmDecodesIt()
     {
         using var dir = new TempDir();
-        string compressed = TestFile(name), decompressed = dir.File("raw.dcm");
-        long[]? original = null;
-        if (compress)
-        {
-            string twin = Twin(dir, name);
-            original = PydicomPixels(twin, dir);
-            compressed = dir.File("j2k.dcm");
-            Dcmtk("gdcmconv", "--j2k", twin, compressed);
-        }
-        Dcmtk("gdcmconv", "--raw", compressed, decompressed);
-        var expected = PydicomPixels(decompressed, dir);
-        Assert.Equal(expected, Stored(compressed));
-        if (original is not null) Assert.Equal(original, expected);
+        string twin = Twin(dir, "SC_rgb_rle_2frame.dcm"), j2k = dir.File("j2k.dcm");
+        Dcmtk("gdcmconv", "--j2k", twin, j2k);
+        string[] compressed = [TestFile("SC_rgb_gdcm_KY.dcm"), TestFile("GDCMJ2K_TextGBR.dcm"), j2k];
+        var raw = compressed.Select((f, k) => dir.File($"raw{k}.dcm")).ToArray();
+        for (int k = 0; k < compressed.Length; k++) Dcmtk("gdcmconv", "--raw", compressed[k], raw[k]);
+        var expected = PydicomPixels(dir, [.. raw, twin]);
+        for (int k = 0; k < compressed.Length; k++)
+            Assert.True(expected[k].SequenceEqual(Stored(compressed[k])), $"{Path.GetFileName(compressed[k])} differs from gdcmconv --raw");
+        Assert.Equal(expected[3], expected[2]);
     }
 
     // ---- to gray, refusals, damage -----------------------------------------------------------------
@@ -221,72 +219,84 @@ public class DicomColourTests
         Assert.Contains(series.Summary.Warnings, w => w.Contains("colour images are read as gray"));
     }
 
-    [Theory]
-    [InlineData("PALETTE COLOR", 1, "palette (lookup-table) colour is not supported")]
-    [InlineData("YBR_PARTIAL_422", 3, "supported colour images are RGB")]
-    [InlineData("YBR_FULL_422", 3, "supported colour images are RGB")]   // native 4:2:2 is not read
-    [InlineData("RGB", 1, "a colour image has three samples per pixel")]
-    [InlineData("MONOCHROME2", 3, "a grayscale image has one sample per pixel")]
-    public void UnsupportedColourModelsAreRefusedByName(string photometric, int samples, string message)
+    /// <summary>Colour models the reader does not take, and sample counts that do not fit the model, are refused by name.</summary>
+    [Fact]
+    public void UnsupportedColourModelsAreRefusedByName()
     {
+        (string Photometric, int Samples, string Message)[] cases =
+        [
+            ("PALETTE COLOR", 1, "palette (lookup-table) colour is not supported"),
+            ("YBR_PARTIAL_422", 3, "supported colour images are RGB"),
+            ("YBR_FULL_422", 3, "supported colour images are RGB"),   // native 4:2:2 is not read
+            ("RGB", 1, "a colour image has three samples per pixel"),
+            ("MONOCHROME2", 3, "a grayscale image has one sample per pixel"),
+        ];
         using var dir = new TempDir();
-        string file = dir.File("relabelled.dcm");
         Python.Run($$"""
             import pydicom
-            ds = pydicom.dcmread('{{TestFile(samples == 1 ? "MR_small.dcm" : "SC_rgb_small_odd.dcm")}}')
-            ds.PhotometricInterpretation = '{{photometric}}'
-            ds.SamplesPerPixel = {{samples}}
-            ds.save_as('{{file}}')
+            for k, (photometric, samples) in enumerate([{{string.Join(", ", cases.Select(c => $"('{c.Photometric}', {c.Samples})"))}}]):
+                ds = pydicom.dcmread('{{TestFile("MR_small.dcm")}}' if samples == 1 else '{{TestFile("SC_rgb_small_odd.dcm")}}')
+                ds.PhotometricInterpretation, ds.SamplesPerPixel = photometric, samples
+                ds.save_as(f'{{dir.Path}}/relabelled{k}.dcm')
             """);
-        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(DicomFile.Read(file)));
-        Assert.StartsWith(file + ": ", e.Message);
-        Assert.Contains(message, e.Message);
-        Assert.Contains(photometric, e.Message);
+        for (int k = 0; k < cases.Length; k++)
+        {
+            string file = dir.File($"relabelled{k}.dcm");
+            AssertRefusedNamingTheFile(file, cases[k].Message);
+            Assert.Contains(cases[k].Photometric, Assert.Throws<DicomFormatException>(() => DicomPixelData.From(DicomFile.Read(file))).Message);
+        }
     }
 
-    /// <summary>Damaged colour streams of each codec give the format error naming the file, never a crash or wrong pixels.</summary>
-    [Theory]
-    [InlineData("SC_rgb_rle.dcm", "frames[0] = frames[0][:len(frames[0]) // 2]", "RLE segment")]
-    [InlineData("SC_rgb_dcmtk_+eb+cy+np.dcm", "frames[0] = frames[0][:len(frames[0]) // 2]", "cannot be decoded")]
-    [InlineData("SC_rgb_jpeg_gdcm.dcm", "frames[0] = frames[0][:len(frames[0]) // 2]", "cannot be decoded")]
-    [InlineData("SC_rgb_gdcm_KY.dcm", "frames[0] = frames[0][:len(frames[0]) // 3]", "cannot be decoded")]
-    [InlineData("GDCMJ2K_TextGBR.dcm", "frames[0] = frames[0][:len(frames[0]) // 4]", "cannot be decoded")]
-    public void DamagedColourStreamsGiveAFormatErrorNamingTheFile(string name, string damage, string message)
-    {
-        using var dir = new TempDir();
-        AssertRefusedNamingTheFile(Damage(dir, TestFile(name), 1, damage), message);
-    }
-
+    /// <summary>
+    /// Damaged colour streams of each codec (RLE, lossy and lossless JPEG, JPEG-LS without
+    /// interleave, lossy and YBR_RCT JPEG 2000), cut short, give the format error naming the file.
+    /// </summary>
     [Fact]
-    public void DamagedColourJpegLsGivesAFormatErrorNamingTheFile()
+    public void DamagedColourStreamsGiveAFormatErrorNamingTheFile()
     {
         using var dir = new TempDir();
-        string twin = Twin(dir, "SC_rgb_rle.dcm"), compressed = dir.File("jls.dcm");
-        Dcmtk("dcmcjpls", "+in", twin, compressed);
-        AssertRefusedNamingTheFile(Damage(dir, compressed, 1, "frames[0] = frames[0][:len(frames[0]) // 2]"), "CharLS failed");
+        string jls = dir.File("jls.dcm");
+        Dcmtk("dcmcjpls", "+in", Twin(dir, "SC_rgb_rle.dcm"), jls);
+        (string Source, string Message)[] cases =
+        [
+            (TestFile("SC_rgb_rle.dcm"), "RLE segment"), (TestFile("SC_rgb_dcmtk_+eb+cy+np.dcm"), "cannot be decoded"),
+            (TestFile("SC_rgb_jpeg_gdcm.dcm"), "cannot be decoded"), (jls, "CharLS failed"),
+            (TestFile("SC_rgb_gdcm_KY.dcm"), "OpenJPEG failed"), (TestFile("GDCMJ2K_TextGBR.dcm"), "OpenJPEG failed"),
+        ];
+        Python.Run($$"""
+            import pydicom
+            from pydicom.encaps import encapsulate, generate_pixel_data_frame
+            for k, source in enumerate([{{string.Join(", ", cases.Select(c => $"'{c.Source}'"))}}]):
+                ds = pydicom.dcmread(source)
+                frame = next(generate_pixel_data_frame(ds.PixelData, 1))
+                ds.PixelData = encapsulate([frame[:len(frame) // 3]], has_bot=True)
+                ds.save_as(f'{{dir.Path}}/damaged{k}.dcm')
+            """);
+        for (int k = 0; k < cases.Length; k++) AssertRefusedNamingTheFile(dir.File($"damaged{k}.dcm"), cases[k].Message);
     }
 
     // ---- compression bombs ---------------------------------------------------------------------------
 
     /// <summary>
     /// Headers declaring more than 1 GiB of pixels over a tiny stream (one RLE frame) are refused
-    /// from the header, naming the file, before the reader allocates anything of that size.
+    /// from the header, naming the file, before the reader allocates anything of that size:
+    /// 8 GiB in one 16-bit frame, just over 1 GiB in one 8-bit frame, 1.2 GB in 400 RGB frames.
     /// </summary>
-    [Theory]
-    [InlineData(65535, 65535, 1, 16, 1)]     // 8 GiB in one frame
-    [InlineData(32768, 32769, 1, 8, 1)]      // just over 1 GiB
-    [InlineData(1000, 1000, 3, 8, 400)]      // 1.2 GB in 400 frames
-    public void CompressionBombsAreRefusedBeforeAllocating(int rows, int columns, int samples, int bits, int frames)
+    [Fact]
+    public void CompressionBombsAreRefusedBeforeAllocating()
     {
         using var dir = new TempDir();
-        string file = Bomb(dir.File("bomb.dcm"), rows, columns, samples, bits, frames, position: null);
-        var ds = DicomFile.Read(file);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "the refusal allocated more than 1 MiB");
-        Assert.StartsWith(file + ": declares", e.Message);
-        Assert.Contains("more than the 1,073,741,824 bytes (1 GiB)", e.Message);
-        Assert.Throws<DicomFormatException>(() => DicomPixelData.Validate(DicomFile.Read(file, readPixels: false)));
+        var files = Bombs(dir, [(65535, 65535, 1, 16, 1, null), (32768, 32769, 1, 8, 1, null), (1000, 1000, 3, 8, 400, null)]);
+        foreach (var file in files)
+        {
+            var ds = DicomFile.Read(file);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.From(ds));
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "the refusal allocated more than 1 MiB");
+            Assert.StartsWith(file + ": declares", e.Message);
+            Assert.Contains("more than the 1,073,741,824 bytes (1 GiB)", e.Message);
+            Assert.Throws<DicomFormatException>(() => DicomPixelData.Validate(DicomFile.Read(file, readPixels: false)));
+        }
     }
 
     /// <summary>Five slices of 1 GiB of float32 each (each file under the per-file cap) make a volume over the 4 GiB cap: refused before any pixels are decoded.</summary>
@@ -294,7 +304,7 @@ public class DicomColourTests
     public void ASeriesOverTheVolumeCapIsRefusedBeforeDecoding()
     {
         using var dir = new TempDir();
-        for (int k = 0; k < 5; k++) Bomb(Path.Combine(dir.Path, $"slice{k}.dcm"), 16384, 16384, 1, 8, 1, position: k);
+        Bombs(dir, [.. Enumerable.Range(0, 5).Select(k => (16384, 16384, 1, 8, 1, (int?)k))]);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<DicomFormatException>(() => DicomSeries.Load(dir.Path));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "the refusal allocated more than 64 MiB");
@@ -302,25 +312,26 @@ public class DicomColourTests
         Assert.Contains("more than the 4,294,967,296 bytes (4 GiB)", e.Message);
     }
 
-    /// <summary>An RLE file whose header declares the given size and whose one frame is a few bytes.</summary>
-    static string Bomb(string file, int rows, int columns, int samples, int bits, int frames, int? position)
+    /// <summary>RLE files whose headers declare the given sizes and whose frames are a few bytes each; a position makes them slices of one series.</summary>
+    static string[] Bombs(TempDir dir, (int Rows, int Columns, int Samples, int Bits, int Frames, int? Position)[] specs)
     {
         Python.Run($$"""
             import pydicom
             from pydicom.encaps import encapsulate
-            ds = pydicom.dcmread('{{TestFile(samples == 3 ? "SC_rgb_rle.dcm" : "MR_small_RLE.dcm")}}')
-            ds.Rows, ds.Columns, ds.SamplesPerPixel = {{rows}}, {{columns}}, {{samples}}
-            ds.BitsAllocated = ds.BitsStored = {{bits}}
-            ds.HighBit = {{bits - 1}}
-            ds.NumberOfFrames = {{frames}}
-            ds.PixelData = encapsulate([bytes(64 + 2)] * {{frames}}, has_bot=True)
-            p = {{(position is null ? "None" : position.ToString())}}
-            if p is not None:
-                ds.ImagePositionPatient = [0, 0, p]
-                ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-                ds.SOPInstanceUID = ds.SOPInstanceUID + '.' + str(p)
-            ds.save_as('{{file}}')
+            specs = [{{string.Join(", ", specs.Select(b => $"({b.Rows}, {b.Columns}, {b.Samples}, {b.Bits}, {b.Frames}, {(b.Position is null ? "None" : b.Position.ToString())})"))}}]
+            for k, (rows, columns, samples, bits, frames, p) in enumerate(specs):
+                ds = pydicom.dcmread('{{TestFile("SC_rgb_rle.dcm")}}' if samples == 3 else '{{TestFile("MR_small_RLE.dcm")}}')
+                ds.Rows, ds.Columns, ds.SamplesPerPixel = rows, columns, samples
+                ds.BitsAllocated = ds.BitsStored = bits
+                ds.HighBit = bits - 1
+                ds.NumberOfFrames = frames
+                ds.PixelData = encapsulate([bytes(66)] * frames, has_bot=True)
+                if p is not None:
+                    ds.ImagePositionPatient = [0, 0, p]
+                    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+                    ds.SOPInstanceUID = ds.SOPInstanceUID + '.' + str(p)
+                ds.save_as(f'{{dir.Path}}/bomb{k}.dcm')
             """);
-        return file;
+        return specs.Select((_, k) => dir.File($"bomb{k}.dcm")).ToArray();
     }
 }
