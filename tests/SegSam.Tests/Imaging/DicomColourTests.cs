@@ -54,13 +54,17 @@ public class DicomColourTests
     /// <summary>
     /// Each colour RLE file (8, 16 and 32 bits, one and two frames) decodes to the pixels of its
     /// native twin (dcmdrle), as pydicom reads that twin, and to the same values from the twin
-    /// rewritten colour by plane (Planar Configuration 1) natively and as Encapsulated Uncompressed.
+    /// rewritten colour by plane (Planar Configuration 1) natively and as Encapsulated Uncompressed,
+    /// and from the twin in implicit VR, big endian and deflated (dcmconv +ti, +tb, +td).
     /// </summary>
     [Fact]
     public void ColourRleFilesDecodeToTheirNativeTwins()
     {
         using var dir = new TempDir();
         var twins = RgbRleFiles.Select(f => Twin(dir, f)).ToArray();
+        string[] syntaxes = ["+ti", "+tb", "+td"];   // implicit VR, big endian, deflated
+        foreach (var twin in twins)
+            foreach (var syntax in syntaxes) Dcmtk("dcmconv", syntax, twin, twin[..^4] + syntax[1..] + ".dcm");
         Python.Run($$"""
             import numpy as np, pydicom
             from pydicom.encaps import encapsulate
@@ -81,7 +85,8 @@ public class DicomColourTests
         for (int k = 0; k < twins.Length; k++)
         {
             Assert.Equal(3, DicomPixelData.From(DicomFile.Read(TestFile(RgbRleFiles[k]))).SamplesPerPixel);
-            foreach (var file in new[] { TestFile(RgbRleFiles[k]), twins[k], twins[k][..^4] + "-planar.dcm", twins[k][..^4] + "-planar-98.dcm" })
+            foreach (var file in new[] { TestFile(RgbRleFiles[k]), twins[k], twins[k][..^4] + "-planar.dcm", twins[k][..^4] + "-planar-98.dcm" }
+                         .Concat(syntaxes.Select(syntax => twins[k][..^4] + syntax[1..] + ".dcm")))
                 Assert.True(expected[k].SequenceEqual(Stored(file)), $"{Path.GetFileName(file)} differs from pydicom's reading of {Path.GetFileName(twins[k])}");
         }
     }
@@ -121,8 +126,9 @@ public class DicomColourTests
 
     /// <summary>
     /// pydicom's colour JPEG files (RGB, YBR_FULL and YBR_FULL_422, with and without JFIF/Adobe
-    /// markers, lossy and SV1 lossless) decode exactly as dcmdjpeg decodes them by default; and
-    /// dcmcjpeg's lossless SV1 encoding of a two-frame RGB image equals the original.
+    /// markers, lossy and SV1 lossless) decode exactly as dcmdjpeg decodes them by default, and so
+    /// does dcmcjpeg's 8-bit extended (+ee, YBR_FULL_422) encoding of a two-frame RGB image; its
+    /// lossless SV1 encoding equals the original.
     /// </summary>
     [Fact]
     public void ColourJpegFilesDecodeAsDcmdjpegDecodesThem()
@@ -141,7 +147,12 @@ public class DicomColourTests
         for (int k = 0; k < names.Length; k++)
             Assert.True(expected[k].SequenceEqual(Stored(TestFile(names[k]))), $"{names[k]} differs from dcmdjpeg's decoding");
 
-        string twin = Twin(dir, "SC_rgb_rle_2frame.dcm"), sv1 = dir.File("sv1.dcm");
+        string twin = Twin(dir, "SC_rgb_rle_2frame.dcm"), sv1 = dir.File("sv1.dcm"), extended = dir.File("extended.dcm");
+        Dcmtk("dcmcjpeg", "+ee", twin, extended);
+        Dcmtk("dcmdjpeg", extended, decompressed[0]);
+        var expectedExtended = PydicomPixels(dir, decompressed[0])[0];
+        Assert.Equal("1.2.840.10008.1.2.4.51", DicomFile.Read(extended, readPixels: false).TransferSyntax.Uid);
+        Assert.Equal(expectedExtended, Stored(extended));
         Dcmtk("dcmcjpeg", "+e1", twin, sv1);
         Assert.Equal("1.2.840.10008.1.2.4.70", DicomFile.Read(sv1, readPixels: false).TransferSyntax.Uid);
         Assert.Equal(Stored(twin), Stored(sv1));
@@ -151,7 +162,8 @@ public class DicomColourTests
 
     /// <summary>
     /// dcmcjpls lossless in each interleave mode (line, sample, none), 8- and 16-bit RGB: exactly
-    /// the original, and what dcmdjpls gives (dcmtk 3.6.7's dcmdjpls fails on its own 16-bit
+    /// the original, and what dcmdjpls gives; near-lossless (NEAR 3) exactly as dcmdjpls and within 3
+    /// of the original (dcmtk 3.6.7's dcmdjpls fails on its own 16-bit
     /// "none" stream, "Invalid compressed image data", so that case is compared with the original only).
     /// </summary>
     [Fact]
@@ -161,6 +173,7 @@ public class DicomColourTests
         [
             ("SC_rgb_rle_2frame.dcm", "+il", true), ("SC_rgb_rle_2frame.dcm", "+is", true), ("SC_rgb_rle_2frame.dcm", "+in", true),
             ("SC_rgb_rle_16bit.dcm", "+in", false), ("SC_rgb_rle_16bit.dcm", "+is", true),
+            ("SC_rgb_rle_2frame.dcm", "+en +md 3 +il", true),   // near-lossless: compared with dcmdjpls only
         ];
         using var dir = new TempDir();
         string twin8 = Twin(dir, "SC_rgb_rle_2frame.dcm"), twin16 = Twin(dir, "SC_rgb_rle_16bit.dcm");
@@ -170,7 +183,7 @@ public class DicomColourTests
         foreach (var (name, interleave, dcmdjpls) in cases)
         {
             string file = dir.File($"jls{compressed.Count}.dcm");
-            Dcmtk("dcmcjpls", interleave, name.Contains("16bit") ? twin16 : twin8, file);
+            Dcmtk("dcmcjpls", [.. interleave.Split(' '), name.Contains("16bit") ? twin16 : twin8, file]);
             compressed.Add(file);
             if (!dcmdjpls) continue;
             references.Add(dir.File($"dcmdjpls{compressed.Count}.dcm"));
@@ -178,9 +191,14 @@ public class DicomColourTests
             Dcmtk("dcmdjpls", file, references[^1]);
         }
         var pixels = PydicomPixels(dir, [.. references]);
-        for (int k = 2; k < pixels.Length; k++) Assert.Equal(pixels[originalOf[k]], pixels[k]);
-        for (int k = 0; k < cases.Length; k++)
+        for (int k = 0; k < cases.Length - 1; k++)
             Assert.True(pixels[cases[k].Name.Contains("16bit") ? 1 : 0].SequenceEqual(Stored(compressed[k])), $"dcmcjpls {cases[k].Interleave} of {cases[k].Name} differs from the original");
+        for (int k = 2; k < pixels.Length - 1; k++) Assert.Equal(pixels[originalOf[k]], pixels[k]);
+        // The near-lossless case: exactly dcmdjpls's decoding, within NEAR = 3 of the original, and not equal to it.
+        var near = Stored(compressed[^1]);
+        Assert.Equal(pixels[^1], near);
+        Assert.True(near.Zip(pixels[0]).All(p => Math.Abs(p.First - p.Second) <= 3));
+        Assert.NotEqual(pixels[0], near);
     }
 
     /// <summary>
