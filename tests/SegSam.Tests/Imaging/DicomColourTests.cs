@@ -122,6 +122,22 @@ public class DicomColourTests
         foreach (var file in new[] { ybr, planar, rle }) Assert.Equal(expected, Stored(file));
     }
 
+    /// <summary>pydicom's native YBR_FULL_422 file (Y1 Y2 Cb Cr per pixel pair) comes back as pydicom's pixel_array turned to RGB by convert_color_space.</summary>
+    [Fact]
+    public void NativeYbrFull422ComesBackAsPydicomsRgb()
+    {
+        using var dir = new TempDir();
+        string file = TestFile("SC_ybr_full_422_uncompressed.dcm"), raw = dir.File("rgb.raw");
+        Python.Run($$"""
+            import pydicom
+            from pydicom.pixel_data_handlers.util import convert_color_space
+            ds = pydicom.dcmread('{{file}}')
+            assert ds.PhotometricInterpretation == 'YBR_FULL_422'
+            convert_color_space(ds.pixel_array, 'YBR_FULL', 'RGB').astype('<i8').tofile('{{raw}}')
+            """);
+        Assert.Equal(MemoryMarshal.Cast<byte, long>(File.ReadAllBytes(raw)).ToArray(), Stored(file));
+    }
+
     // ---- JPEG -----------------------------------------------------------------------------------
 
     /// <summary>
@@ -245,7 +261,7 @@ public class DicomColourTests
         [
             ("PALETTE COLOR", 1, "palette (lookup-table) colour is not supported"),
             ("YBR_PARTIAL_422", 3, "supported colour images are RGB"),
-            ("YBR_FULL_422", 3, "supported colour images are RGB"),   // native 4:2:2 is not read
+            ("YBR_FULL_422", 3, "4:2:2 data needs colour by pixel (0) and an even number of columns"),   // 3 columns
             ("RGB", 1, "a colour image has three samples per pixel"),
             ("MONOCHROME2", 3, "a grayscale image has one sample per pixel"),
         ];

@@ -10,7 +10,7 @@ namespace SegSam.Imaging.Dicom;
 /// each row by row. Stored values keep only the low Bits Stored bits and are sign-extended from
 /// there for signed data, as pydicom ≥ 3 does. MONOCHROME1 values are not inverted: the rescaled
 /// values are the modality's (HU for CT), and inversion is a display matter.
-/// Colour images (3 samples per pixel: RGB, YBR_FULL, YBR_FULL_422 in JPEG, YBR_RCT/YBR_ICT in
+/// Colour images (3 samples per pixel: RGB, YBR_FULL, YBR_FULL_422 native or in JPEG, YBR_RCT/YBR_ICT in
 /// JPEG 2000) are kept as RGB, samples interleaved whatever the Planar Configuration; YBR is
 /// turned to RGB as dcmdjpeg and pydicom do. <see cref="CopyFrame"/> gives gray values from them
 /// with the rule SegSam uses for every colour picture (<see cref="MedicalImage.LumaOf"/>).
@@ -77,6 +77,7 @@ public sealed class DicomPixelData
         {
             var frame = layout.Frame;
             long used = frame.FrameBytes * Frames;
+            if (layout.Photometric == "YBR_FULL_422") bytes = ColourSamples.Expand422(bytes.AsSpan(0, (int)(used / 3 * 2)));
             if (frame.Planar) bytes = ColourSamples.Interleave(bytes.AsSpan(0, (int)used), PixelsPerFrame, Frames, SamplesPerPixel, frame.BytesPerSample);
             if (frame.Ybr)
             {
@@ -147,7 +148,7 @@ public sealed class DicomPixelData
         if (rows < 1 || columns < 1) throw new DicomFormatException(path, $"image size is {rows} rows × {columns} columns");
         if (frames < 1) throw new DicomFormatException(path, $"{DicomTag.NumberOfFrames.Describe()} is {frames}");
         int planar = ds.PlanarConfiguration ?? 0;
-        CheckColourModel(ds, samples, photometric, bitsAllocated, planar);
+        CheckColourModel(ds, samples, photometric, bitsAllocated, planar, columns);
         if (bitsAllocated is not (1 or 8 or 16 or 32))
             throw new DicomFormatException(path, $"{DicomTag.BitsAllocated.Describe()} {bitsAllocated} is not supported (1, 8, 16 or 32)");
         if (bitsStored < 1 || bitsStored > bitsAllocated)
@@ -169,6 +170,8 @@ public sealed class DicomPixelData
         // Compressed frames are checked for size as they are decoded.
         if (encapsulated) return layout;
 
+        // Native YBR_FULL_422 stores two bytes per pixel (PS3.3 C.7.6.3.1.2: Y1 Y2 Cb Cr per pixel pair).
+        if (photometric == "YBR_FULL_422") bytesNeeded = bytesNeeded / 3 * 2;
         if (pixels.Length < bytesNeeded)
             throw new DicomFormatException(path,
                 $"Pixel Data has {pixels.Length} bytes, fewer than the {bytesNeeded} that Rows × Columns × frames × bytes per pixel = " +
@@ -242,11 +245,11 @@ public sealed class DicomPixelData
 
     /// <summary>
     /// The colour models this reader takes (PS3.3 C.7.6.3.1.2): MONOCHROME1/2 with one sample;
-    /// with three, RGB (8, 16 or 32 bits), YBR_FULL (8 bits), YBR_FULL_422 only inside lossy JPEG
-    /// (whose decoder upsamples the chroma) and YBR_RCT/YBR_ICT only in JPEG 2000 (whose
+    /// with three, RGB (8, 16 or 32 bits), YBR_FULL (8 bits), YBR_FULL_422 native (8 bits, its
+    /// chroma repeated for both pixels of a pair) or inside lossy JPEG (whose decoder upsamples the chroma) and YBR_RCT/YBR_ICT only in JPEG 2000 (whose
     /// decoder inverts the component transform). Everything else is refused by name.
     /// </summary>
-    static void CheckColourModel(DicomDataset ds, int samples, string photometric, int bitsAllocated, int planar)
+    static void CheckColourModel(DicomDataset ds, int samples, string photometric, int bitsAllocated, int planar, int columns)
     {
         string path = ds.Source;
         string uid = ds.TransferSyntax.Uid;
@@ -264,18 +267,21 @@ public sealed class DicomPixelData
         {
             "RGB" => true,
             "YBR_FULL" => bitsAllocated == 8,
-            "YBR_FULL_422" => jpegLossy,
+            "YBR_FULL_422" => jpegLossy || (!ds.TransferSyntax.Encapsulated && bitsAllocated == 8),
             "YBR_RCT" or "YBR_ICT" => jpeg2000,
             _ => false,
         };
         if (!known)
             throw new DicomFormatException(path,
                 $"has {what} with {bitsAllocated} bits allocated in {ds.TransferSyntax.Name}; supported colour images are RGB, 8-bit YBR_FULL, " +
-                "YBR_FULL_422 in lossy JPEG and YBR_RCT/YBR_ICT in JPEG 2000");
+                "YBR_FULL_422 native (8-bit) or in lossy JPEG, and YBR_RCT/YBR_ICT in JPEG 2000");
         if (samples != 3) throw new DicomFormatException(path, $"has {what}; a colour image has three samples per pixel");
         if (bitsAllocated == 1) throw new DicomFormatException(path, $"has {what} with {DicomTag.BitsAllocated.Describe()} 1");
         if (planar is not (0 or 1))
             throw new DicomFormatException(path, $"{DicomTag.PlanarConfiguration.Describe()} is {planar}, expected 0 (colour by pixel) or 1 (colour by plane)");
+        if (photometric == "YBR_FULL_422" && !ds.TransferSyntax.Encapsulated && (planar != 0 || columns % 2 != 0))
+            throw new DicomFormatException(path, $"has native {what} with {DicomTag.PlanarConfiguration.Describe()} {planar} and {columns} columns; " +
+                "4:2:2 data needs colour by pixel (0) and an even number of columns");
     }
 
     static int Required(DicomDataset ds, DicomTag tag, int? value) =>

@@ -27,6 +27,24 @@ internal static class ColourSamples
     }
 
     /// <summary>
+    /// Native 8-bit YBR_FULL_422 (PS3.3 C.7.6.3.1.2: each horizontal pair of pixels stored as
+    /// Y1 Y2 Cb Cr) to YBR_FULL, interleaved, each pair's chroma repeated for both pixels as
+    /// pydicom does.
+    /// </summary>
+    public static byte[] Expand422(ReadOnlySpan<byte> packed)
+    {
+        var output = new byte[packed.Length / 2 * 3];
+        for (int i = 0, o = 0; i + 3 < packed.Length; i += 4, o += 6)
+        {
+            output[o] = packed[i];
+            output[o + 3] = packed[i + 1];
+            output[o + 1] = output[o + 4] = packed[i + 2];
+            output[o + 2] = output[o + 5] = packed[i + 3];
+        }
+        return output;
+    }
+
+    /// <summary>
     /// 8-bit YBR_FULL (interleaved Y, Cb, Cr) to RGB in place, with the equations of PS3.3
     /// C.7.6.3.1.2 (ITU-R BT.601 full range, as in JFIF): R = Y + 1.402 (Cr − 128),
     /// G = Y − 0.114 × 1.772 / 0.587 (Cb − 128) − 0.299 × 1.402 / 0.587 (Cr − 128),
