@@ -26,12 +26,17 @@ public sealed class FuzzSeeds : PythonReferenceFiles
         img = (np.arange(4 * 5 * 6).reshape(4, 5, 6) * 3 - 100).astype(np.int16)
         nib.save(nib.Nifti2Image(img, np.diag([1.0, 2.0, 3.0, 1.0])), os.path.join(out, 'seed-nifti2.nii'))
         shutil.copy(get_testdata_file('MR_small.dcm'), os.path.join(out, 'seed-dicom.dcm'))
-        for name, seed in [('MR_small_RLE.dcm', 'rle'), ('MR_small_jpeg_ls_lossless.dcm', 'jpegls'), ('MR_small_jp2klossless.dcm', 'j2k')]:
+        for name, seed in [('MR_small_RLE.dcm', 'rle'), ('MR_small_jpeg_ls_lossless.dcm', 'jpegls'), ('MR_small_jp2klossless.dcm', 'j2k'),
+                           ('SC_rgb_rle.dcm', 'rgb-rle'), ('SC_rgb_dcmtk_+eb+cy+np.dcm', 'rgb-jpeg422'), ('SC_rgb_gdcm_KY.dcm', 'rgb-j2k'),
+                           ('SC_ybr_full_422_uncompressed.dcm', 'ybr422')]:
             shutil.copy(get_testdata_file(name), os.path.join(out, 'seed-dicom-%s.dcm' % seed))
         import subprocess
         for options, seed in [([], 'jpeg-sv1'), (['+el', '+sv', '6'], 'jpeg-sv6'), (['+eb'], 'jpeg-baseline')]:
             subprocess.run(['dcmcjpeg', *options, get_testdata_file('MR_small.dcm' if seed != 'jpeg-baseline' else 'CT_small.dcm'),
                             os.path.join(out, 'seed-dicom-%s.dcm' % seed)], check=True)
+        # Colour JPEG-LS without interleave (CharLS writes it plane by plane), from the native twin of SC_rgb_rle.
+        subprocess.run(['dcmdrle', get_testdata_file('SC_rgb_rle.dcm'), os.path.join(out, 'rgb.dcm')], check=True)
+        subprocess.run(['dcmcjpls', '+in', os.path.join(out, 'rgb.dcm'), os.path.join(out, 'seed-dicom-rgb-jpegls.dcm')], check=True)
         with h5py.File(os.path.join(out, 'seed-chunked.h5'), 'w') as f:
             f.create_dataset('image', data=img.astype(np.float32), chunks=(2, 5, 3), compression='gzip', shuffle=True, fletcher32=True)
             f.create_group('meta').create_dataset('label', data=(img % 3).astype(np.uint8))
@@ -50,6 +55,8 @@ public sealed class FuzzSeeds : PythonReferenceFiles
         ["seed.nii"] = false, ["seed.nii.gz"] = false, ["seed-nifti2.nii"] = false, ["seed-dicom.dcm"] = false,
         ["seed-dicom-rle.dcm"] = false, ["seed-dicom-jpegls.dcm"] = false, ["seed-dicom-j2k.dcm"] = false,
         ["seed-dicom-jpeg-sv1.dcm"] = false, ["seed-dicom-jpeg-sv6.dcm"] = false, ["seed-dicom-jpeg-baseline.dcm"] = false,
+        ["seed-dicom-rgb-rle.dcm"] = false, ["seed-dicom-rgb-jpeg422.dcm"] = false, ["seed-dicom-rgb-j2k.dcm"] = false,
+        ["seed-dicom-ybr422.dcm"] = false, ["seed-dicom-rgb-jpegls.dcm"] = false,
         ["seed.mha"] = false, ["seed-zlib.mha"] = false, ["seed.nrrd"] = false, ["seed-gzip.nrrd"] = false,
         ["seed.png"] = false, ["seed16.png"] = false, ["seed.jpg"] = false, ["seed.bmp"] = false,
         ["seed.npy"] = false, ["seed.npz"] = false, ["seed-deflated.npz"] = false,
