@@ -189,6 +189,7 @@ public sealed class DicomSeries
         var volume = new Volume([columns, rows, slices.Count], data, affine, source)
         {
             SourceDataType = identity ? storedType : "float32",
+            DicomSource = facts,
         };
         var summary = new DicomSeriesSummary
         {
