@@ -22,7 +22,8 @@ public class DicomOutputTests(ITestOutputHelper output)
 
     /// <summary>
     /// A CT series of <paramref name="count"/> slices of <paramref name="rows"/> × <paramref name="columns"/>
-    /// written by pydicom under shuffled names: axial, or tilted about two axes. With
+    /// written by pydicom under shuffled names (noise around −10 HU, a bright block in the middle):
+    /// axial, or tilted about two axes. With
     /// <paramref name="frameOfReference"/> false the files carry no Frame of Reference UID.
     /// </summary>
     internal static void WriteCtSeries(string folder, bool oblique, int rows = 24, int columns = 20, int count = 8, bool frameOfReference = true)
@@ -62,7 +63,9 @@ public class DicomOutputTests(ITestOutputHelper output)
                 ds.PixelSpacing = [0.8, 0.7]; ds.SliceThickness = 2.0
                 ds.ImageOrientationPatient = [float(x) for x in np.concatenate([row, col])]
                 ds.ImagePositionPatient = [float('%.6f' % x) for x in first + normal * 2.0 * k]
-                ds.PixelData = rng.integers(0, 2000, (rows, columns)).astype('<i2').tobytes()
+                img = rng.integers(990, 1070, (rows, columns))
+                img[rows // 4: 3 * rows // 4, columns // 4: 3 * columns // 4] += 1200  # a bright block for prompts to find
+                ds.PixelData = img.astype('<i2').tobytes()
                 ds.is_little_endian, ds.is_implicit_VR = True, False
                 ds.save_as(os.path.join(folder, 'IM%04d' % names[k]), write_like_original=False)
             """);
