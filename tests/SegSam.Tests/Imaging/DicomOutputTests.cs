@@ -228,4 +228,41 @@ public class DicomOutputTests(ITestOutputHelper output)
             Assert.True(roi.Value.GetDouble() >= 0.97, $"{roi.Name}: Dice {roi.Value.GetDouble()}");
         Assert.Equal(3, r.GetProperty("rt_dice").EnumerateObject().Count());
     }
+
+    /// <summary>
+    /// A square with 1-pixel notches all round its border: one contour of 3,200 points, whose
+    /// Contour Data is longer than explicit VR lets a DS value be, so the RTSTRUCT is written in
+    /// Implicit VR Little Endian; it is still valid and exact.
+    /// </summary>
+    [Fact]
+    public void AContourTooLongForExplicitVrIsWrittenInImplicitVr()
+    {
+        using var dir = new TempDir();
+        string series = dir.File("series");
+        Directory.CreateDirectory(series);
+        WriteCtSeries(series, oblique: true, rows: 420, columns: 420, count: 2);
+        var source = DicomSeries.ReadSource(series);
+        var data = new float[420 * 420 * 2];
+        for (int j = 10; j < 410; j++)
+            for (int i = 10; i < 410; i++)
+            {
+                bool border = i == 10 || i == 409 || j == 10 || j == 409;
+                if (!border || (i + j) % 2 == 0) data[i + 420 * j] = 1;
+            }
+        var labels = new Volume([420, 420, 2], data, Volume.Identity());
+        string seg = dir.File("out.seg.dcm"), rt = dir.File("out.rtstruct.dcm"), expected = dir.File("labels.f32");
+        DicomSegWriter.Write(seg, labels, Categories, source, Options);
+        DicomRtStructWriter.Write(rt, labels, Categories, source, Options);
+        File.WriteAllBytes(expected, data.SelectMany(BitConverter.GetBytes).ToArray());
+
+        Assert.Equal(TransferSyntax.ExplicitVrLittleEndian.Uid, DicomFile.Read(seg, readPixels: false).TransferSyntax.Uid);
+        var read = DicomFile.Read(rt);
+        Assert.Equal(TransferSyntax.ImplicitVrLittleEndian.Uid, read.TransferSyntax.Uid);
+        AssertDciodvfyFindsNoErrors(seg);
+        AssertDciodvfyFindsNoErrors(rt);
+        var r = IndependentCheck(series, seg, rt, expected, Categories);
+        output.WriteLine(r.ToString());
+        Assert.True(r.GetProperty("seg_exact").GetBoolean(), r.ToString());
+        Assert.True(r.GetProperty("rt_dice").GetProperty("Liver").GetDouble() >= 0.97, r.ToString());
+    }
 }

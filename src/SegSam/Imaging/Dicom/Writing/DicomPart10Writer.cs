@@ -7,9 +7,15 @@ namespace SegSam.Imaging.Dicom.Writing;
 /// Encodes a <see cref="DicomObject"/> as a DICOM Part 10 file (PS3.10 §7.1): 128-byte zero
 /// preamble, "DICM", the file meta group (explicit VR little endian, with its group length
 /// (0002,0000) counting the bytes after it), then the dataset in Explicit VR Little Endian
-/// (1.2.840.10008.1.2.1, PS3.5 §A.2). Sequences and items are written with defined lengths.
+/// (1.2.840.10008.1.2.1, PS3.5 §A.2; see below for the one exception). Sequences and items are written with defined lengths.
 /// Values are padded to even length: UI with NUL, other text with a space, binary with a zero
 /// byte (PS3.5 §6.2). Retired dataset group lengths are not written.
+/// <para>
+/// Explicit VR gives most VRs (DS among them) a 16-bit length, so a value over 65534 bytes cannot
+/// be written in it (PS3.5 §7.1.2): an RTSTRUCT contour of several thousand points can need more.
+/// Such a dataset is written in Implicit VR Little Endian (1.2.840.10008.1.2, PS3.5 §A.1), the
+/// default transfer syntax every DICOM reader supports, whose lengths are 32-bit.
+/// </para>
 /// </summary>
 internal static class DicomPart10Writer
 {
@@ -26,33 +32,39 @@ internal static class DicomPart10Writer
 
     public static byte[] Encode(DicomObject dataset, string sopClassUid, string sopInstanceUid)
     {
+        bool @implicit = NeedsLongLengths(dataset);
+        var syntax = @implicit ? TransferSyntax.ImplicitVrLittleEndian : TransferSyntax.ExplicitVrLittleEndian;
         var meta = new DicomObject()
             .Bytes(new DicomTag(0x0002, 0x0001), "OB", [0, 1])
             .Text(MediaStorageSopClassUid, "UI", sopClassUid)
             .Text(MediaStorageSopInstanceUid, "UI", sopInstanceUid)
-            .Text(DicomTag.TransferSyntaxUid, "UI", TransferSyntax.ExplicitVrLittleEndian.Uid)
+            .Text(DicomTag.TransferSyntaxUid, "UI", syntax.Uid)
             .Text(new DicomTag(0x0002, 0x0012), "UI", ImplementationClassUid)
             .Text(new DicomTag(0x0002, 0x0013), "SH", ImplementationVersionName);
         var metaBody = new MemoryStream();
-        WriteElements(metaBody, meta);
+        WriteElements(metaBody, meta, @implicit: false);
 
         var file = new MemoryStream();
         file.Write(new byte[128]);
         file.Write("DICM"u8);
         var groupLength = new DicomObject().ULong(DicomTag.FileMetaInformationGroupLength, (uint)metaBody.Length);
-        WriteElements(file, groupLength);
+        WriteElements(file, groupLength, @implicit: false);
         metaBody.Position = 0;
         metaBody.CopyTo(file);
-        WriteElements(file, dataset);
+        WriteElements(file, dataset, @implicit);
         return file.ToArray();
     }
 
-    static void WriteElements(Stream output, DicomObject dataset)
+    /// <summary>Whether some value of a VR with a 16-bit explicit length is longer than that allows.</summary>
+    static bool NeedsLongLengths(DicomObject dataset) =>
+        dataset.Attributes.Any(a => a.Vr == "SQ" ? a.Items!.Any(NeedsLongLengths) : !LongVrs.Contains(a.Vr) && a.Value.Length > 0xFFFE);
+
+    static void WriteElements(Stream output, DicomObject dataset, bool @implicit)
     {
-        foreach (var a in dataset.Attributes) WriteElement(output, a);
+        foreach (var a in dataset.Attributes) WriteElement(output, a, @implicit);
     }
 
-    static void WriteElement(Stream output, DicomObject.Attribute a)
+    static void WriteElement(Stream output, DicomObject.Attribute a, bool @implicit)
     {
         byte[] value;
         if (a.Vr == "SQ")
@@ -61,7 +73,7 @@ internal static class DicomPart10Writer
             foreach (var item in a.Items!)
             {
                 var body = new MemoryStream();
-                WriteElements(body, item);
+                WriteElements(body, item, @implicit);
                 WriteTag(items, DicomTag.Item);
                 WriteUInt32(items, checked((uint)body.Length));
                 body.Position = 0;
@@ -72,6 +84,12 @@ internal static class DicomPart10Writer
         else value = Pad(a.Vr, a.Value);
 
         WriteTag(output, a.Tag);
+        if (@implicit)
+        {
+            WriteUInt32(output, checked((uint)value.Length));
+            output.Write(value);
+            return;
+        }
         output.Write(Encoding.ASCII.GetBytes(a.Vr));
         if (LongVrs.Contains(a.Vr))
         {
@@ -80,9 +98,6 @@ internal static class DicomPart10Writer
         }
         else
         {
-            if (value.Length > 0xFFFE)
-                throw new InvalidOperationException(
-                    $"{a.Tag.Describe()} ({a.Vr}) needs {value.Length} bytes; explicit VR little endian allows a {a.Vr} value at most 65534 bytes (PS3.5 §7.1.2)");
             Span<byte> len = stackalloc byte[2];
             BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)value.Length);
             output.Write(len);
