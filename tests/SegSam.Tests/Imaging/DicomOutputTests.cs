@@ -115,7 +115,8 @@ public class DicomOutputTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The independent check: numpy and pydicom only. Orders the source files along their normal,
+    /// The independent check: numpy and pydicom only. Orders the source slices (files, or frames of
+    /// a multi-frame file, keyed by SOP Instance UID and frame number) along their normal,
     /// rebuilds the label volume from the SEG (segment label → value from <paramref name="names"/>),
     /// rasterises each RTSTRUCT ROI's contours (even–odd at pixel centres), and prints JSON.
     /// </summary>
@@ -125,13 +126,27 @@ public class DicomOutputTests(ITestOutputHelper output)
         var run = Python.Run($$"""
             import glob, json, numpy as np, pydicom
             names = { {{table}} }
-            src = [pydicom.dcmread(f) for f in glob.glob(r'{{series}}/*')]
-            o = np.array(src[0].ImageOrientationPatient, float); row, col = o[:3], o[3:]; normal = np.cross(row, col)
-            src.sort(key=lambda d: float(np.dot(normal, np.array(d.ImagePositionPatient, float))))
-            by_uid = {d.SOPInstanceUID: k for k, d in enumerate(src)}
-            rows, cols = src[0].Rows, src[0].Columns
-            dr, dc = map(float, src[0].PixelSpacing)
-            expected = np.fromfile(r'{{expected}}', '<f4').reshape(len(src), rows, cols).astype(int)
+            # One entry per slice: (SOP Instance UID, frame number or None, Image Position); a
+            # multi-frame file (functional groups) gives one per frame.
+            slices, files = [], [pydicom.dcmread(f) for f in glob.glob(r'{{series}}/*')]
+            for d in files:
+                if 'PerFrameFunctionalGroupsSequence' in d:
+                    shared = d.SharedFunctionalGroupsSequence[0]
+                    o, spacing = shared.PlaneOrientationSequence[0].ImageOrientationPatient, shared.PixelMeasuresSequence[0].PixelSpacing
+                    for f, item in enumerate(d.PerFrameFunctionalGroupsSequence):
+                        slices.append((d.SOPInstanceUID, f + 1, np.array(item.PlanePositionSequence[0].ImagePositionPatient, float)))
+                else:
+                    o, spacing = d.ImageOrientationPatient, d.PixelSpacing
+                    slices.append((d.SOPInstanceUID, None, np.array(d.ImagePositionPatient, float)))
+            o = np.array(o, float); row, col = o[:3], o[3:]; normal = np.cross(row, col)
+            slices.sort(key=lambda s: float(np.dot(normal, s[2])))
+            by_key = {(s[0], s[1]): k for k, s in enumerate(slices)}
+            def slice_of(ref):
+                return by_key[(ref.ReferencedSOPInstanceUID, int(ref.ReferencedFrameNumber) if 'ReferencedFrameNumber' in ref else None)]
+            rows, cols = files[0].Rows, files[0].Columns
+            dr, dc = map(float, spacing)
+            study = files[0].StudyInstanceUID
+            expected = np.fromfile(r'{{expected}}', '<f4').reshape(len(slices), rows, cols).astype(int)
             out = {}
 
             seg = pydicom.dcmread(r'{{seg}}')
@@ -140,18 +155,17 @@ public class DicomOutputTests(ITestOutputHelper output)
             segment_value = {s.SegmentNumber: names[s.SegmentLabel] for s in seg.SegmentSequence}
             positions_ok = True
             for f, item in enumerate(seg.PerFrameFunctionalGroupsSequence):
-                ref = item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
-                k = by_uid[ref]
+                k = slice_of(item.DerivationImageSequence[0].SourceImageSequence[0])
                 pos = np.array(item.PlanePositionSequence[0].ImagePositionPatient, float)
-                positions_ok &= bool(np.allclose(pos, np.array(src[k].ImagePositionPatient, float), atol=1e-4))
+                positions_ok &= bool(np.allclose(pos, slices[k][2], atol=1e-4))
                 value = segment_value[item.SegmentIdentificationSequence[0].ReferencedSegmentNumber]
                 labels[k][frames[f] == 1] = value
             out['seg_exact'] = bool((labels == expected).all())
             out['seg_positions'] = positions_ok
             out['seg_frames'] = int(seg.NumberOfFrames)
             out['seg_segments'] = [s.SegmentLabel for s in seg.SegmentSequence]
-            out['seg_study'] = seg.StudyInstanceUID == src[0].StudyInstanceUID
-            out['seg_for'] = seg.FrameOfReferenceUID == src[0].get('FrameOfReferenceUID', seg.FrameOfReferenceUID)
+            out['seg_study'] = seg.StudyInstanceUID == study
+            out['seg_for'] = seg.FrameOfReferenceUID == files[0].get('FrameOfReferenceUID', seg.FrameOfReferenceUID)
             out['seg_algorithm'] = seg.SegmentSequence[0].SegmentAlgorithmName
             out['patient'] = str(seg.PatientName)
 
@@ -173,8 +187,8 @@ public class DicomOutputTests(ITestOutputHelper output)
                 mask = np.zeros_like(expected, bool)
                 for c in rc.ContourSequence:
                     assert c.ContourGeometricType == 'CLOSED_PLANAR'
-                    k = by_uid[c.ContourImageSequence[0].ReferencedSOPInstanceUID]
-                    p = np.array(c.ContourData, float).reshape(-1, 3) - np.array(src[k].ImagePositionPatient, float)
+                    k = slice_of(c.ContourImageSequence[0])
+                    p = np.array(c.ContourData, float).reshape(-1, 3) - slices[k][2]
                     assert len(p) == c.NumberOfContourPoints
                     off_plane = max(off_plane, float(np.abs(p @ normal).max()))
                     poly = np.stack([p @ row / dc, p @ col / dr], 1)
@@ -183,7 +197,7 @@ public class DicomOutputTests(ITestOutputHelper output)
                 dice[name] = float(2 * (mask & truth).sum() / (mask.sum() + truth.sum()))
             out['rt_dice'] = dice
             out['rt_off_plane_mm'] = off_plane
-            out['rt_study'] = rt.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].ReferencedSOPInstanceUID == src[0].StudyInstanceUID
+            out['rt_study'] = rt.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].ReferencedSOPInstanceUID == study
             out['rt_images'] = len(rt.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].RTReferencedSeriesSequence[0].ContourImageSequence)
             print(json.dumps(out))
             """);
@@ -264,5 +278,67 @@ public class DicomOutputTests(ITestOutputHelper output)
         output.WriteLine(r.ToString());
         Assert.True(r.GetProperty("seg_exact").GetBoolean(), r.ToString());
         Assert.True(r.GetProperty("rt_dice").GetProperty("Liver").GetDouble() >= 0.97, r.ToString());
+    }
+
+    /// <summary>
+    /// A multi-frame source: one file whose 8 oblique frames are placed by Per-frame Functional
+    /// Groups (Plane Position) and Shared ones (Plane Orientation, Pixel Measures). The SEG's
+    /// Source Image and the RTSTRUCT's Contour Image references carry Referenced Frame Numbers.
+    /// </summary>
+    [Fact]
+    public void AMultiFrameSourceIsReferencedFrameByFrame()
+    {
+        using var dir = new TempDir();
+        string series = dir.File("series");
+        Directory.CreateDirectory(series);
+        Python.Run($$"""
+            import os, numpy as np, pydicom
+            from pydicom.dataset import Dataset, FileMetaDataset
+            from pydicom.sequence import Sequence
+            from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+            rows, columns, frames = 24, 20, 8
+            a = np.deg2rad(25)
+            row = np.round([np.cos(a), np.sin(a), 0.0], 6); col = np.round([0.0, np.cos(0.4), -np.sin(0.4)], 6)
+            col = col - row * (row @ col); col = np.round(col / np.linalg.norm(col), 6); normal = np.cross(row, col)
+            ds = Dataset()
+            ds.file_meta = FileMetaDataset(); ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+            ds.file_meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.2.1'; ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+            ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID; ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+            ds.PatientName = 'Doe^Jane'; ds.PatientID = 'P-15'; ds.StudyInstanceUID = generate_uid(); ds.SeriesInstanceUID = generate_uid()
+            ds.FrameOfReferenceUID = generate_uid(); ds.Modality = 'CT'; ds.InstanceNumber = 1
+            ds.Rows, ds.Columns, ds.NumberOfFrames = rows, columns, frames
+            ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = 'MONOCHROME2'
+            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+            shared = Dataset()
+            orientation = Dataset(); orientation.ImageOrientationPatient = [float(x) for x in np.concatenate([row, col])]
+            measures = Dataset(); measures.PixelSpacing = [0.8, 0.7]; measures.SliceThickness = 2.0
+            shared.PlaneOrientationSequence = Sequence([orientation]); shared.PixelMeasuresSequence = Sequence([measures])
+            ds.SharedFunctionalGroupsSequence = Sequence([shared])
+            per = []
+            for f in [3, 0, 5, 1, 4, 2, 7, 6]:  # frames stored out of spatial order
+                item, plane = Dataset(), Dataset()
+                plane.ImagePositionPatient = [float('%.6f' % x) for x in np.array([-60.5, 40.25, 12.0]) + normal * 2.0 * f]
+                item.PlanePositionSequence = Sequence([plane]); per.append(item)
+            ds.PerFrameFunctionalGroupsSequence = Sequence(per)
+            ds.PixelData = np.random.default_rng(1).integers(0, 2000, (frames, rows, columns)).astype('<u2').tobytes()
+            ds.is_little_endian, ds.is_implicit_VR = True, False
+            ds.save_as(os.path.join(r'{{series}}', 'enhanced.dcm'), write_like_original=False)
+            """);
+        var source = DicomSeries.ReadSource(Path.Combine(series, "enhanced.dcm"));
+        Assert.Equal([2, 4, 6, 1, 5, 3, 8, 7], source.Slices.Select(s => s.FrameNumber!.Value));
+        var labels = Labels(source);
+        string seg = dir.File("out.seg.dcm"), rt = dir.File("out.rtstruct.dcm"), expected = dir.File("labels.f32");
+        DicomSegWriter.Write(seg, labels, Categories, source, Options);
+        DicomRtStructWriter.Write(rt, labels, Categories, source, Options);
+        File.WriteAllBytes(expected, labels.Data.SelectMany(BitConverter.GetBytes).ToArray());
+
+        AssertDciodvfyFindsNoErrors(seg);
+        AssertDciodvfyFindsNoErrors(rt);
+        var r = IndependentCheck(series, seg, rt, expected, Categories);
+        output.WriteLine(r.ToString());
+        Assert.True(r.GetProperty("seg_exact").GetBoolean(), r.ToString());
+        Assert.True(r.GetProperty("seg_positions").GetBoolean(), r.ToString());
+        foreach (var roi in r.GetProperty("rt_dice").EnumerateObject())
+            Assert.True(roi.Value.GetDouble() >= 0.97, r.ToString());
     }
 }
