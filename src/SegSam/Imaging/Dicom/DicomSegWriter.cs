@@ -31,9 +31,10 @@ public static class DicomSegWriter
         ArgumentNullException.ThrowIfNull(options);
         var segments = DerivedObject.Present(labels, categories, source);
         string instance = DicomUids.New();
-        var ds = DerivedObject.Start(source, options, SopClassUid, instance, "SEG", DateTime.Now);
-        string date = DateTime.Now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
-        string time = DateTime.Now.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var now = DateTime.Now;
+        var ds = DerivedObject.Start(source, options, SopClassUid, instance, "SEG", now);
+        string date = now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        string time = now.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture);
         int rows = source.Rows, columns = source.Columns, plane = rows * columns;
 
         // Frames: per segment, the slices holding it, in slice order.
