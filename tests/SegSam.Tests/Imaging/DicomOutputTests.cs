@@ -341,4 +341,23 @@ public class DicomOutputTests(ITestOutputHelper output)
         foreach (var roi in r.GetProperty("rt_dice").EnumerateObject())
             Assert.True(roi.Value.GetDouble() >= 0.97, r.ToString());
     }
+
+    /// <summary>A backslash in a name would split the LO value in two; it is written as '/'.</summary>
+    [Fact]
+    public void ABackslashInACategoryNameStaysOneValue()
+    {
+        using var dir = new TempDir();
+        string series = dir.File("series");
+        Directory.CreateDirectory(series);
+        WriteCtSeries(series, oblique: false, count: 8);
+        var source = DicomSeries.ReadSource(series);
+        var categories = new[] { new LabelCategory(1, @"Left\Right"), new LabelCategory(3, "b"), new LabelCategory(7, "c") };
+        string seg = dir.File("out.seg.dcm"), rt = dir.File("out.rtstruct.dcm");
+        DicomSegWriter.Write(seg, Labels(source), categories, source, Options);
+        DicomRtStructWriter.Write(rt, Labels(source), categories, source, Options);
+        var segment = DicomFile.Read(seg, readPixels: false).GetSequence(new DicomTag(0x0062, 0x0002))[0];
+        Assert.Equal(["Left/Right"], segment.GetStrings(new DicomTag(0x0062, 0x0005)));
+        var roi = DicomFile.Read(rt).GetSequence(new DicomTag(0x3006, 0x0020))[0];
+        Assert.Equal(["Left/Right"], roi.GetStrings(new DicomTag(0x3006, 0x0026)));
+    }
 }

@@ -58,7 +58,7 @@ public static class DicomRtStructWriter
 
         ds.Empty(WriteTags.OperatorsName, "PN")
             .Text(WriteTags.StructureSetLabel, "SH", options.ContentLabel)
-            .Text(WriteTags.StructureSetName, "LO", options.SeriesDescription)
+            .Name(WriteTags.StructureSetName, "LO", options.SeriesDescription)
             .Text(WriteTags.StructureSetDate, "DA", now.ToString("yyyyMMdd", CultureInfo.InvariantCulture))
             .Text(WriteTags.StructureSetTime, "TM", now.ToString("HHmmss", CultureInfo.InvariantCulture))
             .Sequence(WriteTags.ReferencedFrameOfReferenceSequence, new DicomObject()
@@ -72,7 +72,7 @@ public static class DicomRtStructWriter
             .Sequence(WriteTags.StructureSetRoiSequence, rois.Select((roi, i) => new DicomObject()
                 .Integers(WriteTags.RoiNumber, i + 1)
                 .Text(WriteTags.ReferencedFrameOfReferenceUid, "UI", frameOfReference)
-                .Text(WriteTags.RoiName, "LO", roi.Name.Length <= 64 ? roi.Name : roi.Name[..64])
+                .Name(WriteTags.RoiName, "LO", roi.Name)
                 .Text(WriteTags.RoiGenerationAlgorithm, "CS", "AUTOMATIC")))
             .Sequence(WriteTags.RoiContourSequence, contours)
             .Sequence(WriteTags.RtRoiObservationsSequence, rois.Select((roi, i) => new DicomObject()

@@ -64,7 +64,7 @@ public static class DicomSegWriter
             .Text(WriteTags.ContentDate, "DA", date)
             .Text(WriteTags.ContentTime, "TM", time)
             .Text(WriteTags.ContentLabel, "CS", options.ContentLabel)
-            .Text(WriteTags.ContentDescription, "LO", options.SeriesDescription)
+            .Name(WriteTags.ContentDescription, "LO", options.SeriesDescription)
             .Empty(WriteTags.ContentCreatorName, "PN")
             .UShort(DicomTag.SamplesPerPixel, 1)
             .Text(DicomTag.PhotometricInterpretation, "CS", "MONOCHROME2")
@@ -103,14 +103,14 @@ public static class DicomSegWriter
     /// <summary>Segment Description macro (PS3.3 Table 10-25) with Segmentation Algorithm Identification (Table 10-19).</summary>
     static DicomObject Segment(int number, LabelCategory category, DicomExportOptions options) => new DicomObject()
         .UShort(WriteTags.SegmentNumber, (ushort)number)
-        .Text(WriteTags.SegmentLabel, "LO", Truncate(category.Name, 64))
+        .Name(WriteTags.SegmentLabel, "LO", category.Name)
         .Text(WriteTags.SegmentDescription, "ST", $"label value {category.Label}")
         .Text(WriteTags.SegmentAlgorithmType, "CS", "AUTOMATIC")
-        .Text(WriteTags.SegmentAlgorithmName, "LO", Truncate(options.AlgorithmName, 64))
+        .Name(WriteTags.SegmentAlgorithmName, "LO", options.AlgorithmName)
         .Sequence(WriteTags.SegmentationAlgorithmIdentificationSequence, new DicomObject()
             .Sequence(WriteTags.AlgorithmFamilyCodeSequence, LocalCodes.Code("MODEL", LocalCodes.Scheme, "SegSam segmentation model"))
-            .Text(WriteTags.AlgorithmName, "LO", Truncate(options.AlgorithmName, 64))
-            .Text(WriteTags.AlgorithmVersion, "LO", Truncate(options.AlgorithmVersion, 64)))
+            .Name(WriteTags.AlgorithmName, "LO", options.AlgorithmName)
+            .Name(WriteTags.AlgorithmVersion, "LO", options.AlgorithmVersion))
         .Sequence(WriteTags.SegmentedPropertyCategoryCodeSequence, LocalCodes.Category())
         .Sequence(WriteTags.SegmentedPropertyTypeCodeSequence, LocalCodes.Type(category.Name));
 
@@ -143,6 +143,4 @@ public static class DicomSegWriter
         .Sequence(WriteTags.ReferencedInstanceSequence, source.Slices.DistinctBy(s => s.SopInstanceUid).Select(s => new DicomObject()
             .Text(WriteTags.ReferencedSopClassUid, "UI", s.SopClassUid)
             .Text(WriteTags.ReferencedSopInstanceUid, "UI", s.SopInstanceUid)));
-
-    static string Truncate(string s, int n) => s.Length <= n ? s : s[..n];
 }

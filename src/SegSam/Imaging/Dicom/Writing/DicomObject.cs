@@ -36,6 +36,17 @@ internal sealed class DicomObject
     public DicomObject Text(DicomTag tag, string vr, params string?[] values) =>
         Put(tag, vr, Encoding.UTF8.GetBytes(string.Join('\\', values.Select(v => v ?? ""))));
 
+    /// <summary>
+    /// One free-text value (a name) as a single value of <paramref name="vr"/>: a backslash, which
+    /// would split it into several values, becomes '/', control characters are dropped, and it is
+    /// cut to the VR's <paramref name="maxLength"/> characters (LO: 64, SH: 16; PS3.5 Table 6.2-1).
+    /// </summary>
+    public DicomObject Name(DicomTag tag, string vr, string value, int maxLength = 64)
+    {
+        string clean = new(value.Replace('\\', '/').Where(c => !char.IsControl(c)).ToArray());
+        return Text(tag, vr, clean.Length <= maxLength ? clean : clean[..maxLength]);
+    }
+
     /// <summary>A type 2 attribute written without a value.</summary>
     public DicomObject Empty(DicomTag tag, string vr) => Put(tag, vr, []);
 

@@ -14,7 +14,7 @@ internal static class LocalCodes
     public static DicomObject Code(string value, string scheme, string meaning) => new DicomObject()
         .Text(WriteTags.CodeValue, "SH", value)
         .Text(WriteTags.CodingSchemeDesignator, "SH", scheme)
-        .Text(WriteTags.CodeMeaning, "LO", Truncate(meaning, 64));
+        .Name(WriteTags.CodeMeaning, "LO", meaning);
 
     /// <summary>Segmented Property Category of every segment: a model category.</summary>
     public static DicomObject Category() => Code("CATEGORY", Scheme, "SegSam model category");
@@ -44,6 +44,4 @@ internal static class LocalCodes
         .Text(WriteTags.CodingSchemeDesignator, "SH", Scheme)
         .Text(WriteTags.CodingSchemeName, "ST", SchemeName)
         .Text(WriteTags.CodingSchemeResponsibleOrganization, "ST", "SegSam");
-
-    static string Truncate(string s, int n) => s.Length <= n ? s : s[..n];
 }
