@@ -195,6 +195,30 @@ public static class VolumeApi
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         });
+
+        // The labels as DICOM objects on the series the volume was opened from (docs/dicom-output.md).
+        api.MapGet("/volumes/{id}/labels.seg.dcm", (string id, VolumeRegistry registry) => Dicom(registry, id, ExportFormats.DicomSeg, "labels.seg.dcm"));
+        api.MapGet("/volumes/{id}/labels.rtstruct.dcm", (string id, VolumeRegistry registry) => Dicom(registry, id, ExportFormats.RtStruct, "labels.rtstruct.dcm"));
+    }
+
+    /// <summary>
+    /// One DICOM object of a volume's labels. A volume not opened from DICOM, or without a labelled
+    /// voxel, is 409: the request is fine, the volume's state does not allow it. The message names
+    /// the volume by its upload name, never the server's temp path.
+    /// </summary>
+    static IResult Dicom(VolumeRegistry registry, string id, ExportFormats format, string fileName)
+    {
+        using var lease = registry.Lease(id);
+        var entry = lease.Entry;
+        try
+        {
+            return Results.File(entry.Session.EncodeDicom(format, entry.Model ?? entry.PromptFreeModel), "application/dicom", fileName);
+        }
+        catch (InvalidDataException e)
+        {
+            string source = entry.Session.Input.Source;
+            throw new ApiProblem(StatusCodes.Status409Conflict, source.Length > 0 ? e.Message.Replace(source, entry.Name, StringComparison.Ordinal) : e.Message);
+        }
     }
 
     /// <summary>The SEG-SAM model (for prompts) and PG-SAM model (for segment-all) a new volume is opened with: the named ones, or the first loaded of each kind.</summary>

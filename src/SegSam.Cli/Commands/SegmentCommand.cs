@@ -28,17 +28,18 @@ public static class SegmentCommand
         var propagate = new Option<bool>("--propagate") { Description = "Follow each object through the volume: the mask's box on one slice prompts the next, both ways, until the object ends" };
         var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
         var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (no --box/--point)" };
-        var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png; DICOM objects with --out-format)", Required = true };
         var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −100 HU exist, else MR)" };
         var windowOption = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
         var axis = new Option<string?>("--axis") { Description = "PG-SAM: the slices to predict, axial (default), coronal or sagittal" };
         var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −100 HU exist, else mr. Use the rule the model's training data were prepared with" };
         var descriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM: per-slice descriptions (JSON id → text, or a folder of ID.txt), ids <file name>-<axis>-<index:000>; needed when the model was trained with them" };
+        var outFormat = new Option<string>("--out-format") { Description = $"What to write, a comma list: nifti (labels.nii.gz), dicom-seg ({SegmentationSession.DicomSegFileName}), rtstruct ({SegmentationSession.RtStructFileName}); the DICOM objects need a DICOM input (default nifti)", DefaultValueFactory = _ => "nifti" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var precision = PrecisionOption.Create();
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, slice, boxes, points, propagate, range, model, output, modality, windowOption, axis, intensity, descriptions, precision, json,
+            image, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +52,8 @@ public static class SegmentCommand
             string input = parse.GetValue(image)!;
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
+            var formats = ValueParsing.OutFormats(parse.GetValue(outFormat)!);
+            string modelName = Path.GetFileNameWithoutExtension(modelPath);
             if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
             {
                 if (prompts.Count > 0)
@@ -59,7 +62,7 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                return SegmentAll(modelPath, encoderPrecision, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
+                return SegmentAll(modelPath, encoderPrecision, input, outDir, formats, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
             }
             if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
                 throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
@@ -67,6 +70,7 @@ public static class SegmentCommand
 
             using var segsam = SegSamCheckpoint.Load(modelPath, encoderPrecision);
             using var session = ValueParsing.LibraryCall(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
+            session.CheckExport(formats);
             var (sliceAxis, index) = session.DefaultSlice;
             if (parse.GetValue(slice) is { } spec)
             {
@@ -82,7 +86,7 @@ public static class SegmentCommand
                 var answer = ValueParsing.LibraryCall(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
                 session.Accept(doPropagate ? session.Propagate(answer, limits) : SegmentedObject.OnOneSlice(sliceAxis, index, answer.Prediction));
             }
-            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts));
+            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts), formats, modelName);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, Json));
             else
             {
@@ -98,20 +102,22 @@ public static class SegmentCommand
 
     /// <summary>
     /// With a PG-SAM model: every slice of <paramref name="input"/> across the axis labelled
-    /// prompt-free, written as DIR/labels.nii.gz on the input's grid with DIR/segmentation.json.
+    /// prompt-free, written as DIR/labels.nii.gz on the input's grid (and/or the DICOM objects of
+    /// <paramref name="formats"/>) with DIR/segmentation.json.
     /// </summary>
-    static int SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
+    static int SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, ExportFormats formats, string? axisName, string? intensityName, (double, double)? window,
                           string? descriptionsPath, bool json)
     {
         int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
         using var model = PgSamModelCheckpoint.Load(modelPath, precision);
         using var session = SegmentationSession.Open(input, null, model);
+        session.CheckExport(formats);
         var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
         ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(input)}", progress =>
             session.SegmentAll(sliceAxis, intensity, descriptions, CaseIds.Of(input),
                 new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
-        var result = session.ExportLabelMap(outDir);
+        var result = session.ExportLabelMap(outDir, formats, Path.GetFileNameWithoutExtension(modelPath));
         if (json) Console.WriteLine(JsonSerializer.Serialize(result, Json));
         else
         {
