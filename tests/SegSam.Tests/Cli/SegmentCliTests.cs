@@ -10,7 +10,7 @@ namespace SegSam.Tests.Cli;
 /// <summary>`segsam segment` as a process, with a tiny (untrained) model on small volumes and pictures.</summary>
 public class SegmentCliTests
 {
-    static string TinyModel(TempDir dir)
+    internal static string TinyModel(TempDir dir)
     {
         manual_seed(4);
         using var model = new SegSamModel(TinySegSam.Config("sawd") with { BoxPrior = true });

@@ -1,0 +1,80 @@
+using SegSam.Data.DicomWeb;
+using SegSam.Imaging;
+using SegSam.Tests.Support;
+
+namespace SegSam.Tests.DicomWeb;
+
+/// <summary>`segsam segment --dicomweb` as a process, against the shared Orthanc, with a tiny (untrained) model.</summary>
+[Collection(PacsCollection.Name)]
+public sealed class DicomWebCliTests(PacsFixture pacs)
+{
+    static string TinyModel(TempDir dir) => SegSam.Tests.Cli.SegmentCliTests.TinyModel(dir);
+
+    [Fact]
+    public void Segmenting_a_series_from_the_pacs_gives_the_labels_of_its_files()
+    {
+        using var dir = new TempDir();
+        string model = TinyModel(dir);
+        var fromPacs = Support.Cli.Run("segment", "--dicomweb", pacs.Orthanc.DicomWebUrl, "--study", pacs.CtStudy, "--model", model,
+            "--box", "14,10,30,24", "--propagate", "--out", dir.File("pacs"));
+        Assert.True(fromPacs.ExitCode == 0, fromPacs.ToString());
+        Assert.Contains($"retrieved 8 instance(s)", fromPacs.StdOut);
+        Assert.Contains(pacs.CtSeries, fromPacs.StdOut);
+        var fromFiles = Support.Cli.Run("segment", "--image", pacs.PlainSeries, "--model", model,
+            "--box", "14,10,30,24", "--propagate", "--out", dir.File("files"));
+        Assert.True(fromFiles.ExitCode == 0, fromFiles.ToString());
+
+        var a = MedicalImage.Load(dir.File("pacs/labels.nii.gz"));
+        var b = MedicalImage.Load(dir.File("files/labels.nii.gz"));
+        Assert.Equal([40, 32, 8], a.Dims);
+        Assert.Equal(b.Data, a.Data);
+        Assert.Equal(b.Affine.Cast<double>(), a.Affine.Cast<double>());
+        Assert.Contains(a.Data, v => v > 0);
+    }
+
+    public static TheoryData<string[], int, string> Failures => new()
+    {
+        { ["--dicomweb", "URL", "--study", "1.2.3.999"], 3, "no study with Study Instance UID 1.2.3.999" },
+        { ["--dicomweb", "URL", "--study", "TWO"], 3, "has 2 image series; choose one by its Series Instance UID (--series)" },
+        { ["--dicomweb", "URL", "--study", "CT", "--series", "1.2.3"], 3, "has no series 1.2.3" },
+        { ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2.3"], 3, "cannot reach http://127.0.0.1:9/dicom-web/studies/1.2.3/series" },
+        { ["--dicomweb", "URL"], 2, "--dicomweb needs --study UID" },
+        { ["--dicomweb", "URL", "--study", "1.2.x"], 2, "study UID '1.2.x' is not a DICOM UID" },
+        { ["--dicomweb", "nowhere", "--study", "1.2.3"], 2, "DICOMweb URL 'nowhere' is not an http(s) URL" },
+        { ["--dicomweb", "URL", "--image", "x.nii.gz", "--study", "1.2.3"], 2, "give the input: --image PATH, or --dicomweb URL --study UID" },
+        { ["--image", "x.nii.gz", "--store"], 2, "--study, --series and --store go with --dicomweb" },
+        { ["--dicomweb", "URL", "--study", "CT", "--store"], 2, "--store: this run wrote no DICOM object to store" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void Bad_pacs_input_is_a_one_line_error_with_its_exit_code(string[] args, int exitCode, string message)
+    {
+        using var dir = new TempDir();
+        string model = TinyModel(dir);
+        var resolved = args.Select(a => a switch { "URL" => pacs.Orthanc.DicomWebUrl, "TWO" => pacs.TwoSeriesStudy, "CT" => pacs.CtStudy, _ => a });
+        var run = Support.Cli.Run(["segment", .. resolved, "--model", model, "--box", "14,10,30,24", "--out", dir.File("out")]);
+        Assert.True(run.ExitCode == exitCode, run.ToString());
+        Assert.Contains(message, run.StdErr);
+        Assert.DoesNotContain("   at ", run.StdErr);
+    }
+
+    [Fact]
+    public void Basic_credentials_for_the_cli_come_from_the_environment()
+    {
+        using var secured = new OrthancServer(new Dictionary<string, string> { ["radiology"] = "s3cret" });
+        using var dir = new TempDir();
+        string[] args = ["segment", "--dicomweb", secured.DicomWebUrl, "--study", pacs.CtStudy, "--model", "unused.safetensors", "--box", "1,1,5,5", "--out", dir.File("out")];
+        var refused = Support.Cli.Run(args);
+        Assert.True(refused.ExitCode == 3, refused.ToString());
+        Assert.Contains("answered HTTP 401", refused.StdErr);
+        Assert.Contains(DicomWebCredentials.UserVariable, refused.StdErr);
+        // With credentials the query passes: the (empty) PACS has no such study.
+        var empty = Support.Cli.RunWith(new Dictionary<string, string?>
+        {
+            [DicomWebCredentials.UserVariable] = "radiology", [DicomWebCredentials.PasswordVariable] = "s3cret",
+        }, args);
+        Assert.True(empty.ExitCode == 3, empty.ToString());
+        Assert.Contains($"no study with Study Instance UID {pacs.CtStudy}", empty.StdErr);
+    }
+}
