@@ -46,6 +46,15 @@ public sealed record ServerOptions
     /// <summary>Where POST /volumes/builtin finds the built-in MRI (Debian's mricron-data).</summary>
     public string BuiltinVolume { get; init; } = Path.Combine(SegSam.Data.AtlasDataset.DefaultTemplates, "ch2.nii.gz");
 
+    /// <summary>
+    /// DICOMweb service roots POST /volumes/dicomweb may retrieve from (`segsam serve --dicomweb URL`);
+    /// none: volumes come from uploads only. A list, so that the server is not an open proxy.
+    /// </summary>
+    public IReadOnlyList<string> DicomWebServers { get; init; } = [];
+
+    /// <summary>How the server authenticates to those PACS (read from its environment at start by `segsam serve`).</summary>
+    public SegSam.Data.DicomWeb.DicomWebCredentials DicomWebCredentials { get; init; } = SegSam.Data.DicomWeb.DicomWebCredentials.None;
+
     /// <summary>True when <see cref="Host"/> is a loopback name or address.</summary>
     public bool IsLoopback => Host is "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }

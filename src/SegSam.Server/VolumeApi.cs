@@ -198,7 +198,7 @@ public static class VolumeApi
     }
 
     /// <summary>The SEG-SAM model (for prompts) and PG-SAM model (for segment-all) a new volume is opened with: the named ones, or the first loaded of each kind.</summary>
-    static (LoadedModel? Prompted, LoadedModel? PromptFree) Models(ModelSet models, string? model, string? pgsamModel)
+    internal static (LoadedModel? Prompted, LoadedModel? PromptFree) Models(ModelSet models, string? model, string? pgsamModel)
     {
         var prompted = models.Prompted(model);
         var promptFree = models.PromptFree(pgsamModel);
@@ -207,7 +207,7 @@ public static class VolumeApi
     }
 
     /// <summary>The session's options: the cache bound, and how the prompted model sees intensities (?modality=CT|MR, ?window=NAME or LEVEL,WIDTH).</summary>
-    static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
+    internal static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
     {
         EmbeddingCacheBytes = options.CacheBytes,
         Modality = modality,
@@ -219,7 +219,7 @@ public static class VolumeApi
     /// <paramref name="name"/> (never the server's temp path); the library's refusal of the
     /// options (an unknown modality, a window with MR) is 400, so the file is read first, on its own.
     /// </summary>
-    static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    internal static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
     {
         Volume input;
         try

@@ -59,7 +59,10 @@ public static class SegmentCommand
             var scratch = Directory.CreateTempSubdirectory("segsam-dicomweb-");
             try
             {
-                var chosen = client.ChooseSeries(studyUid, parse.GetValue(series));
+                DicomWebClient.CheckUid(studyUid, "--study");
+                if (parse.GetValue(series) is { } seriesUid) DicomWebClient.CheckUid(seriesUid, "--series");
+                // Several image series in the study: the listing is a usage error of --series.
+                var chosen = ValueParsing.LibraryCall(() => client.ChooseSeries(studyUid, parse.GetValue(series)), "--series");
                 // The folder is named by the series UID: PG-SAM's case id (and description ids) come from the input's name.
                 var retrieval = client.RetrieveSeries(studyUid, chosen, Path.Combine(scratch.FullName, chosen.SeriesInstanceUid));
                 if (!asJson) Console.WriteLine($"retrieved {retrieval.Files.Count} instance(s), {retrieval.Bytes / 1e6:F1} MB, of series {chosen} from {client.BaseUri}");

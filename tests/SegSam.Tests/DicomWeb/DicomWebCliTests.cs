@@ -35,11 +35,11 @@ public sealed class DicomWebCliTests(PacsFixture pacs)
     public static TheoryData<string[], int, string> Failures => new()
     {
         { ["--dicomweb", "URL", "--study", "1.2.3.999"], 3, "no study with Study Instance UID 1.2.3.999" },
-        { ["--dicomweb", "URL", "--study", "TWO"], 3, "has 2 image series; choose one by its Series Instance UID (--series)" },
+        { ["--dicomweb", "URL", "--study", "TWO"], 2, "has 2 image series; choose one by its Series Instance UID:\n  1.2.826.0.1.3680043.8.498.7002.1  CT  #1  \"arterial\"  3 instance(s)" },
         { ["--dicomweb", "URL", "--study", "CT", "--series", "1.2.3"], 3, "has no series 1.2.3" },
         { ["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2.3"], 3, "cannot reach http://127.0.0.1:9/dicom-web/studies/1.2.3/series" },
         { ["--dicomweb", "URL"], 2, "--dicomweb needs --study UID" },
-        { ["--dicomweb", "URL", "--study", "1.2.x"], 2, "study UID '1.2.x' is not a DICOM UID" },
+        { ["--dicomweb", "URL", "--study", "1.2.x"], 2, "--study '1.2.x' is not a DICOM UID" },
         { ["--dicomweb", "nowhere", "--study", "1.2.3"], 2, "DICOMweb URL 'nowhere' is not an http(s) URL" },
         { ["--dicomweb", "URL", "--image", "x.nii.gz", "--study", "1.2.3"], 2, "give the input: --image PATH, or --dicomweb URL --study UID" },
         { ["--image", "x.nii.gz", "--store"], 2, "--study, --series and --store go with --dicomweb" },

@@ -51,7 +51,7 @@ public sealed class DicomWebClientTests(PacsFixture pacs)
     public void A_study_with_two_image_series_lists_them_and_each_can_be_chosen()
     {
         using var dir = new TempDir();
-        var e = Assert.Throws<DicomWebException>(() => Client.Retrieve(pacs.TwoSeriesStudy, null, dir.Path));
+        var e = Assert.Throws<ArgumentException>(() => Client.Retrieve(pacs.TwoSeriesStudy, null, dir.Path));
         Assert.Contains("has 2 image series; choose one", e.Message);
         foreach (string expected in (string[])[pacs.TwoSeries[0], pacs.TwoSeries[1], "\"arterial\"", "\"venous\"", "CT", "3 instance(s)"])
             Assert.Contains(expected, e.Message);
@@ -68,6 +68,7 @@ public sealed class DicomWebClientTests(PacsFixture pacs)
         using var dir = new TempDir();
         var e = Assert.Throws<DicomWebException>(() => Client.Retrieve("1.2.3.999", null, dir.Path));
         Assert.Contains("no study with Study Instance UID 1.2.3.999", e.Message);
+        Assert.Equal(404, e.StatusCode);
         Assert.Contains(pacs.Orthanc.DicomWebUrl, e.Message);
 
         e = Assert.Throws<DicomWebException>(() => Client.Retrieve(pacs.CtStudy, "1.2.3.998", dir.Path));

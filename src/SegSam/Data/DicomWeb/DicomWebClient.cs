@@ -117,26 +117,28 @@ public sealed partial class DicomWebClient
     /// <summary>
     /// The series to segment in study <paramref name="studyUid"/>: the one with
     /// <paramref name="seriesUid"/>, or else the study's only series that may hold images
-    /// (<see cref="DicomWebSeries.MayHoldImages"/>). An unknown study or series, or a study with
-    /// several image series, is a <see cref="DicomWebException"/> whose message lists the study's
-    /// series (UID, modality, number, description, instances) to choose from.
+    /// (<see cref="DicomWebSeries.MayHoldImages"/>). An unknown study or series is a
+    /// <see cref="DicomWebException"/> with status 404; a study with several image series, where the
+    /// caller must choose, an <see cref="ArgumentException"/>; one with none an
+    /// <see cref="InvalidDataException"/>. Each message lists the study's series (UID, modality,
+    /// number, description, instances).
     /// </summary>
     public DicomWebSeries ChooseSeries(string studyUid, string? seriesUid = null)
     {
         if (seriesUid is not null) CheckUid(seriesUid, "series UID");
         var all = SearchSeries(studyUid);
         var url = new Uri(BaseUri, $"studies/{studyUid}/series");
-        if (all.Count == 0) throw new DicomWebException($"{BaseUri}: no study with Study Instance UID {studyUid} (QIDO-RS {url} found no series)", url);
+        if (all.Count == 0) throw new DicomWebException($"{BaseUri}: no study with Study Instance UID {studyUid} (QIDO-RS {url} found no series)", url, 404);
         string listing = "\n  " + string.Join("\n  ", all);
         if (seriesUid is not null)
             return all.FirstOrDefault(s => s.SeriesInstanceUid == seriesUid)
-                ?? throw new DicomWebException($"{BaseUri}: study {studyUid} has no series {seriesUid}; its series are:{listing}", url);
+                ?? throw new DicomWebException($"{BaseUri}: study {studyUid} has no series {seriesUid}; its series are:{listing}", url, 404);
         var images = all.Where(s => s.MayHoldImages).ToList();
         return images.Count switch
         {
             1 => images[0],
-            0 => throw new DicomWebException($"{BaseUri}: study {studyUid} has no image series (only {string.Join(", ", all.Select(s => s.Modality ?? "?").Distinct())}):{listing}", url),
-            _ => throw new DicomWebException($"{BaseUri}: study {studyUid} has {images.Count} image series; choose one by its Series Instance UID (--series):{listing}", url),
+            0 => throw new InvalidDataException($"{BaseUri}: study {studyUid} has no image series (only {string.Join(", ", all.Select(s => s.Modality ?? "?").Distinct())}):{listing}"),
+            _ => throw new ArgumentException($"{BaseUri}: study {studyUid} has {images.Count} image series; choose one by its Series Instance UID:{listing}"),
         };
     }
 
