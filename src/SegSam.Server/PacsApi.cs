@@ -54,6 +54,7 @@ public static class PacsApi
             if (!allowed.Contains(root))
                 throw new ApiProblem(StatusCodes.Status403Forbidden, $"url {url} is not a PACS this server was started with (--dicomweb); allowed: {string.Join(", ", allowed)}");
         }
-        return new DicomWebClient(root.ToString(), options.DicomWebCredentials);
+        // A retrieved series is bounded like a zipped upload: what it may unpack to, and how many files.
+        return new DicomWebClient(root.ToString(), options.DicomWebCredentials) { MaxSeriesBytes = options.MaxUnzippedBytes, MaxInstances = options.MaxZipEntries };
     }
 }

@@ -31,10 +31,10 @@ public sealed record ServerOptions
     /// <summary>Model calls that may wait for a slot; one more is answered 429.</summary>
     public int MaxQueuedInferences { get; init; } = 16;
 
-    /// <summary>Most bytes a zipped DICOM series may unpack to (counted as it unpacks).</summary>
+    /// <summary>Most bytes a zipped DICOM series may unpack to (counted as it unpacks), or a series retrieved from a PACS may hold.</summary>
     public long MaxUnzippedBytes { get; init; } = 4L << 30;
 
-    /// <summary>Most entries a zipped DICOM series may hold.</summary>
+    /// <summary>Most entries a zipped DICOM series, or instances a series retrieved from a PACS, may hold.</summary>
     public int MaxZipEntries { get; init; } = 10_000;
 
     /// <summary>Objects not accepted that each volume keeps for refine/propagate/accept; older ones are forgotten (see <see cref="VolumeEntry"/>).</summary>

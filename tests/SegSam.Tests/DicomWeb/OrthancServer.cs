@@ -12,7 +12,8 @@ namespace SegSam.Tests.DicomWeb;
 /// A real PACS for the tests: Debian's Orthanc with its DICOMweb plugin (packages orthanc,
 /// orthanc-dicomweb), started on free loopback ports with a configuration and storage in a
 /// temporary folder (never the system service's). A small shell watchdog runs it and ends it
-/// when the test process ends, even if that process is killed before <see cref="Dispose"/>.
+/// when the test process ends, even if that process is killed before <see cref="Dispose"/>
+/// (then the watchdog also deletes the temporary folder).
 /// With <paramref name="users"/>, HTTP basic authentication is required (Orthanc's RegisteredUsers).
 /// </summary>
 public sealed class OrthancServer : IDisposable
@@ -84,7 +85,8 @@ public sealed class OrthancServer : IDisposable
             trap 'kill $o 2>/dev/null; exit 0' TERM INT HUP
             while kill -0 "$1" 2>/dev/null && kill -0 $o 2>/dev/null; do sleep 1; done
             kill $o 2>/dev/null; wait $o
-            """, "orthanc-watchdog", Environment.ProcessId.ToString(), Executable, config, log])
+            kill -0 "$1" 2>/dev/null || rm -rf "$5"
+            """, "orthanc-watchdog", Environment.ProcessId.ToString(), Executable, config, log, Path.GetDirectoryName(config)!])
             psi.ArgumentList.Add(a);
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh for Orthanc");
     }

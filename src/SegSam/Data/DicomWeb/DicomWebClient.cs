@@ -379,7 +379,7 @@ public sealed partial class DicomWebClient
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
         {
-            throw new DicomWebException($"{url} did not answer within {Timeout.TotalSeconds:0.#} s", url, null, e);
+            throw new DicomWebException($"{url} did not answer within {(request.Method == HttpMethod.Get && completion == HttpCompletionOption.ResponseHeadersRead ? RetrieveTimeout : Timeout).TotalSeconds:0.#} s", url, null, e);
         }
     }
 
