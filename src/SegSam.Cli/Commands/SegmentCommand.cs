@@ -26,24 +26,25 @@ public static class SegmentCommand
         var dicomWeb = new Option<string?>("--dicomweb") { Description = $"Input from a PACS instead of --image: its DICOMweb service root (e.g. http://localhost:8042/dicom-web); credentials from {DicomWebCredentials.TokenVariable}, or {DicomWebCredentials.UserVariable} and {DicomWebCredentials.PasswordVariable}" };
         var study = new Option<string?>("--study") { Description = "With --dicomweb: the Study Instance UID" };
         var series = new Option<string?>("--series") { Description = "With --dicomweb: the Series Instance UID (default: the study's only image series)" };
-        var store = new Option<bool>("--store") { Description = "With --dicomweb: store every DICOM object this run wrote to --out back on the same server (STOW-RS)" };
+        var store = new Option<bool>("--store") { Description = "With --dicomweb: store every DICOM object this run wrote to --out (see --out-format) back on the same server (STOW-RS)" };
         var slice = new Option<string?>("--slice") { Description = "AXIS:INDEX of a volume, AXIS = axial|coronal|sagittal (default: the middle axial slice)" };
         var boxes = new Option<string[]>("--box") { Description = "x0,y0,x1,y1 in pixels of the slice as written to slice.png (inclusive corners); each box is one object; repeatable" };
         var points = new Option<string[]>("--point") { Description = "x,y,label on the slice (1 object, 0 background); all points together are one object; repeatable" };
         var propagate = new Option<bool>("--propagate") { Description = "Follow each object through the volume: the mask's box on one slice prompts the next, both ways, until the object ends" };
         var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
         var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (no --box/--point)" };
-        var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png; DICOM objects with --out-format)", Required = true };
         var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −100 HU exist, else MR)" };
         var windowOption = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
         var axis = new Option<string?>("--axis") { Description = "PG-SAM: the slices to predict, axial (default), coronal or sagittal" };
         var intensity = new Option<string?>("--intensity") { Description = "PG-SAM: ct (HU clipped to [−125, 275] and scaled, the Synapse rule; --window changes the window) or mr (0.5–99.5 percentiles); default: ct when values below −100 HU exist, else mr. Use the rule the model's training data were prepared with" };
         var descriptions = new Option<string?>("--image-descriptions") { Description = "PG-SAM: per-slice descriptions (JSON id → text, or a folder of ID.txt), ids <file name>-<axis>-<index:000>; needed when the model was trained with them" };
+        var outFormat = new Option<string>("--out-format") { Description = $"What to write, a comma list: nifti (labels.nii.gz), dicom-seg ({SegmentationSession.DicomSegFileName}), rtstruct ({SegmentationSession.RtStructFileName}); the DICOM objects need a DICOM input (default nifti)", DefaultValueFactory = _ => "nifti" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var precision = PrecisionOption.Create();
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, dicomWeb, study, series, store, slice, boxes, points, propagate, range, model, output, modality, windowOption, axis, intensity, descriptions, precision, json,
+            image, dicomWeb, study, series, store, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -54,6 +55,8 @@ public static class SegmentCommand
             if (url is null) return Segment(parse, parse.GetValue(image)!).Code;
             if (parse.GetValue(study) is not { } studyUid) throw new UsageException("--dicomweb needs --study UID (and --series UID when the study has several image series)");
 
+            if (parse.GetValue(store) && (ValueParsing.OutFormats(parse.GetValue(outFormat)!) & (ExportFormats.DicomSeg | ExportFormats.RtStruct)) == 0)
+                throw new UsageException("--store sends the run's DICOM objects back to the PACS: add --out-format with dicom-seg and/or rtstruct (e.g. --out-format nifti,dicom-seg)");
             var client = new DicomWebClient(url, DicomWebCredentials.FromEnvironment());
             bool asJson = parse.GetValue(json);
             var scratch = Directory.CreateTempSubdirectory("segsam-dicomweb-");
@@ -94,6 +97,8 @@ public static class SegmentCommand
             string outDir = parse.GetValue(output)!;
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
+            var formats = ValueParsing.OutFormats(parse.GetValue(outFormat)!);
+            string modelName = Path.GetFileNameWithoutExtension(modelPath);
             if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
             {
                 if (prompts.Count > 0)
@@ -102,7 +107,7 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                return SegmentAll(modelPath, encoderPrecision, input, outDir, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
+                return SegmentAll(modelPath, encoderPrecision, input, outDir, formats, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
             }
             if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
                 throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
@@ -110,6 +115,7 @@ public static class SegmentCommand
 
             using var segsam = SegSamCheckpoint.Load(modelPath, encoderPrecision);
             using var session = ValueParsing.LibraryCall(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
+            session.CheckExport(formats);
             var (sliceAxis, index) = session.DefaultSlice;
             if (parse.GetValue(slice) is { } spec)
             {
@@ -125,7 +131,7 @@ public static class SegmentCommand
                 var answer = ValueParsing.LibraryCall(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
                 session.Accept(doPropagate ? session.Propagate(answer, limits) : SegmentedObject.OnOneSlice(sliceAxis, index, answer.Prediction));
             }
-            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts));
+            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts), formats, modelName);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, Json));
             else
             {
@@ -140,20 +146,22 @@ public static class SegmentCommand
 
     /// <summary>
     /// With a PG-SAM model: every slice of <paramref name="input"/> across the axis labelled
-    /// prompt-free, written as DIR/labels.nii.gz on the input's grid with DIR/segmentation.json.
+    /// prompt-free, written as DIR/labels.nii.gz on the input's grid (and/or the DICOM objects of
+    /// <paramref name="formats"/>) with DIR/segmentation.json.
     /// </summary>
-    static (int Code, IReadOnlyList<string> Files) SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, string? axisName, string? intensityName, (double, double)? window,
+    static (int Code, IReadOnlyList<string> Files) SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, ExportFormats formats, string? axisName, string? intensityName, (double, double)? window,
                           string? descriptionsPath, bool json)
     {
         int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
         using var model = PgSamModelCheckpoint.Load(modelPath, precision);
         using var session = SegmentationSession.Open(input, null, model);
+        session.CheckExport(formats);
         var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
         var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
         ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(input)}", progress =>
             session.SegmentAll(sliceAxis, intensity, descriptions, CaseIds.Of(input),
                 new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
-        var result = session.ExportLabelMap(outDir);
+        var result = session.ExportLabelMap(outDir, formats, Path.GetFileNameWithoutExtension(modelPath));
         if (json) Console.WriteLine(JsonSerializer.Serialize(result, Json));
         else
         {

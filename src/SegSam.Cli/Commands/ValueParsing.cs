@@ -1,3 +1,4 @@
+using SegSam.Inference;
 using System.Globalization;
 using SegSam.Data;
 
@@ -52,6 +53,21 @@ public static class ValueParsing
         if (v.Any(x => x < 1 || x != Math.Floor(x)))
             throw new UsageException($"{option} expects two positive whole numbers H,W, got '{text}'");
         return ((int)v[0], (int)v[1]);
+    }
+
+    /// <summary>--out-format: a comma list of nifti, dicom-seg and rtstruct.</summary>
+    public static ExportFormats OutFormats(string text)
+    {
+        ExportFormats formats = 0;
+        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            formats |= name.ToLowerInvariant() switch
+            {
+                "nifti" => ExportFormats.Nifti,
+                "dicom-seg" or "seg" => ExportFormats.DicomSeg,
+                "rtstruct" => ExportFormats.RtStruct,
+                _ => throw new UsageException($"--out-format: '{name}' is not nifti, dicom-seg or rtstruct"),
+            };
+        return formats != 0 ? formats : throw new UsageException("--out-format: give at least one of nifti, dicom-seg, rtstruct");
     }
 
     /// <summary>A library argument error as a usage error of <paramref name="option"/>.</summary>

@@ -17,6 +17,11 @@ public sealed class Volume
     public string SourceDataType { get; init; } = "float32";
     /// <summary>Where the volume came from, for messages.</summary>
     public string Source { get; init; } = "";
+    /// <summary>
+    /// The DICOM series the volume was read from (its instances, geometry and UIDs), which DICOM
+    /// objects derived from it (SEG, RTSTRUCT) reference; null for every other format.
+    /// </summary>
+    public Dicom.DicomSourceSeries? DicomSource { get; init; }
 
     /// <summary>
     /// A volume on a valid grid. Shapes that do not match are programming errors

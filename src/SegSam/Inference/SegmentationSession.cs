@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegSam.Data;
 using SegSam.Imaging;
+using SegSam.Imaging.Dicom;
 using SegSam.IO;
 using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
@@ -33,6 +34,11 @@ namespace SegSam.Inference;
 public sealed class SegmentationSession : IDisposable
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The DICOM Segmentation an export writes with <see cref="ExportFormats.DicomSeg"/>.</summary>
+    public const string DicomSegFileName = "segmentation.seg.dcm";
+    /// <summary>The RT Structure Set an export writes with <see cref="ExportFormats.RtStruct"/>.</summary>
+    public const string RtStructFileName = "rtstruct.dcm";
 
     readonly object gate = new();
     readonly SegSamModel? prompted;
@@ -311,12 +317,15 @@ public sealed class SegmentationSession : IDisposable
     }
 
     /// <summary>
-    /// Writes the accepted objects: DIR/labels.nii.gz on the input's grid, DIR/slice.png and
-    /// DIR/overlay.png of <paramref name="view"/> (default: the first object's slice, or the default
-    /// slice) with its prompts, and DIR/segmentation.json (<see cref="ObjectsExport"/>), each atomically.
-    /// Without a SEG-SAM model there is no prompted view to draw: the two pictures are left out.
+    /// Writes the accepted objects: DIR/labels.nii.gz on the input's grid (<see cref="ExportFormats.Nifti"/>),
+    /// DIR/segmentation.seg.dcm and DIR/rtstruct.dcm (<see cref="ExportFormats.DicomSeg"/>,
+    /// <see cref="ExportFormats.RtStruct"/>: DICOM inputs only, see <see cref="EncodeDicom(ExportFormats, string?)"/>),
+    /// DIR/slice.png and DIR/overlay.png of <paramref name="view"/> (default: the first object's
+    /// slice, or the default slice) with its prompts, and DIR/segmentation.json (<see cref="ObjectsExport"/>,
+    /// listing every file), each atomically. Without a SEG-SAM model there is no prompted view to
+    /// draw: the two pictures are left out.
     /// </summary>
-    public ObjectsExport ExportObjects(string dir, ExportView? view = null)
+    public ObjectsExport ExportObjects(string dir, ExportView? view = null, ExportFormats formats = ExportFormats.Nifti, string? modelName = null)
     {
         lock (gate)
         {
@@ -325,12 +334,17 @@ public sealed class SegmentationSession : IDisposable
             view ??= objects.Count > 0 ? new ExportView(objects[0].Object.Axis, objects[0].Object.StartSlice, [])
                 : new ExportView(DefaultSlice.Axis, DefaultSlice.Index, []);
             CheckSlice(view.Axis, view.Index);
+            var labels = LabelVolume();
+            var dicom = EncodeDicom(labels, formats, modelName);
             Directory.CreateDirectory(dir);
             var files = new List<string>();
-            string nifti = Path.Combine(dir, "labels.nii.gz");
-            var labels = LabelVolume();
-            NiftiFile.Write(nifti, labels, objects.Count == 0 || objects.Max(o => o.Label) <= 255 ? "uint8" : "int16");
-            files.Add(nifti);
+            if (formats.HasFlag(ExportFormats.Nifti))
+            {
+                string nifti = Path.Combine(dir, "labels.nii.gz");
+                NiftiFile.Write(nifti, labels, objects.Count == 0 || objects.Max(o => o.Label) <= 255 ? "uint8" : "int16");
+                files.Add(nifti);
+            }
+            files.AddRange(WriteDicom(dir, dicom));
 
             if (volume is not null)
             {
@@ -372,18 +386,27 @@ public sealed class SegmentationSession : IDisposable
 
     /// <summary>
     /// Writes the prompt-free label map of <see cref="SegmentAll"/>: DIR/labels.nii.gz on the
-    /// input's grid and DIR/segmentation.json with the label table and each class's size (<see cref="LabelMapExport"/>).
+    /// input's grid, the DICOM objects <paramref name="formats"/> asks for (as <see cref="ExportObjects"/>)
+    /// and DIR/segmentation.json with the label table, each class's size and the files (<see cref="LabelMapExport"/>).
     /// </summary>
-    public LabelMapExport ExportLabelMap(string dir)
+    public LabelMapExport ExportLabelMap(string dir, ExportFormats formats = ExportFormats.Nifti, string? modelName = null)
     {
         lock (gate)
         {
             var prediction = labelMap ?? throw new InvalidOperationException("nothing to export: label the volume first (SegmentAll)");
-            Directory.CreateDirectory(dir);
-            string nifti = Path.Combine(dir, "labels.nii.gz");
             var labels = objects.Count == 0 ? prediction.Labels : LabelVolume();
-            NiftiFile.Write(nifti, labels, prediction.Labels.SourceDataType);
+            var dicom = EncodeDicom(labels, formats, modelName);
+            Directory.CreateDirectory(dir);
+            var files = new List<string>();
+            if (formats.HasFlag(ExportFormats.Nifti))
+            {
+                string nifti = Path.Combine(dir, "labels.nii.gz");
+                NiftiFile.Write(nifti, labels, prediction.Labels.SourceDataType);
+                files.Add(nifti);
+            }
+            files.AddRange(WriteDicom(dir, dicom));
             string json = Path.Combine(dir, "segmentation.json");
+            files.Add(json);
             var names = new[] { "background" }.Concat(promptFree!.Config.Categories).ToArray();
             var counts = new long[names.Length];
             foreach (float v in labels.Data) if (v >= 0 && v < names.Length) counts[(int)v]++;
@@ -392,9 +415,88 @@ public sealed class SegmentationSession : IDisposable
             var export = new LabelMapExport(Input.Source, "pgsam", SliceAxis.Name(prediction.Axis), prediction.SliceIds.Count, labelMapIntensity!,
                 names.Select((n, i) => (n, i)).ToDictionary(p => p.i, p => p.n),
                 [.. Enumerable.Range(1, names.Length - 1).Select(c => new ExportedClass(c, names[c], counts[c], counts[c] * voxelMm3))],
-                [nifti, json]);
+                files);
             AtomicFile.WriteAllText(json, JsonSerializer.Serialize(export, Json));
             return export;
+        }
+    }
+
+    /// <summary>
+    /// Refuses DICOM <paramref name="formats"/> for an input that is not a DICOM series, before any
+    /// work is done: an <see cref="InvalidDataException"/> naming the input.
+    /// </summary>
+    public void CheckExport(ExportFormats formats)
+    {
+        if ((formats & (ExportFormats.DicomSeg | ExportFormats.RtStruct)) != 0 && Input.DicomSource is null)
+            throw new InvalidDataException($"{(Input.Source.Length > 0 ? Input.Source : "the input")}: is not a DICOM series; " +
+                "DICOM SEG and RTSTRUCT output reference the DICOM instances they were made from, so they need a DICOM input");
+    }
+
+    /// <summary>
+    /// The label volume (<see cref="Labels"/>) as a DICOM Segmentation (<paramref name="format"/>
+    /// <see cref="ExportFormats.DicomSeg"/>) or RT Structure Set (<see cref="ExportFormats.RtStruct"/>)
+    /// on the input series; <paramref name="modelName"/> joins the algorithm name. A non-DICOM
+    /// input or a volume without labelled voxels is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public byte[] EncodeDicom(ExportFormats format, string? modelName = null)
+    {
+        if (format is not (ExportFormats.DicomSeg or ExportFormats.RtStruct))
+            throw new ArgumentException($"one DICOM format, DicomSeg or RtStruct, got {format}");
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            return EncodeDicom(LabelVolume(), format, modelName).Single().Bytes;
+        }
+    }
+
+    /// <summary>Value → category name of the labels: the prompt-free model's classes, then the accepted objects' categories (the later one wins).</summary>
+    public IReadOnlyList<LabelCategory> LabelCategories()
+    {
+        lock (gate) return CategoriesOfLabels();
+    }
+
+    List<LabelCategory> CategoriesOfLabels()
+    {
+        var names = new SortedDictionary<int, string>();
+        if (labelMap is not null)
+            foreach (var (name, c) in promptFree!.Config.Categories.Select((n, c) => (n, c))) names[c + 1] = name;
+        foreach (var o in objects) names[o.Label] = o.Object.Start.ClassName ?? $"object {o.Label}";
+        return [.. names.Select(n => new LabelCategory(n.Key, n.Value))];
+    }
+
+    /// <summary>The DICOM files <paramref name="formats"/> asks for, encoded (nothing is written until every one is).</summary>
+    List<(string Name, byte[] Bytes)> EncodeDicom(Volume labels, ExportFormats formats, string? modelName)
+    {
+        var result = new List<(string, byte[])>();
+        if ((formats & (ExportFormats.DicomSeg | ExportFormats.RtStruct)) == 0) return result;
+        CheckExport(formats);
+        var source = Input.DicomSource!;
+        if (!labels.Data.Any(v => v != 0))
+            throw new InvalidDataException($"{Input.Source}: no voxel is labelled, so there is no DICOM SEG or RTSTRUCT to write (each needs at least one segment)");
+        string kind = (labelMap is not null, objects.Count > 0) switch
+        {
+            (true, true) => "PG-SAM + SEG-SAM",
+            (true, false) => "PG-SAM",
+            _ => "SEG-SAM",
+        };
+        var options = new DicomExportOptions
+        {
+            AlgorithmName = $"SegSam {kind}{(modelName is null ? "" : $" {modelName}")}",
+            AlgorithmVersion = Imaging.Dicom.Writing.DerivedObject.SoftwareVersion,
+        };
+        var categories = CategoriesOfLabels();
+        if (formats.HasFlag(ExportFormats.DicomSeg)) result.Add((DicomSegFileName, DicomSegWriter.Encode(labels, categories, source, options)));
+        if (formats.HasFlag(ExportFormats.RtStruct)) result.Add((RtStructFileName, DicomRtStructWriter.Encode(labels, categories, source, options)));
+        return result;
+    }
+
+    static IEnumerable<string> WriteDicom(string dir, List<(string Name, byte[] Bytes)> files)
+    {
+        foreach (var (name, bytes) in files)
+        {
+            string path = Path.Combine(dir, name);
+            AtomicFile.WriteAllBytes(path, bytes);
+            yield return path;
         }
     }
 

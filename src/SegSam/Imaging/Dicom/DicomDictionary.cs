@@ -28,6 +28,7 @@ public static class DicomDictionary
         [DicomTag.InstanceNumber] = ("IS", "Instance Number"),
         [DicomTag.ImagePositionPatient] = ("DS", "Image Position (Patient)"),
         [DicomTag.ImageOrientationPatient] = ("DS", "Image Orientation (Patient)"),
+        [DicomTag.FrameOfReferenceUid] = ("UI", "Frame of Reference UID"),
         [DicomTag.PlanePositionSequence] = ("SQ", "Plane Position Sequence"),
         [DicomTag.PlaneOrientationSequence] = ("SQ", "Plane Orientation Sequence"),
         [DicomTag.SamplesPerPixel] = ("US", "Samples per Pixel"),

@@ -26,11 +26,14 @@ public sealed class DicomSeries
 
     public Volume Volume { get; }
     public DicomSeriesSummary Summary { get; }
+    /// <summary>The instances of the slices in volume order, their geometry and the UIDs that derived objects reference.</summary>
+    public DicomSourceSeries Source { get; }
 
-    DicomSeries(Volume volume, DicomSeriesSummary summary)
+    DicomSeries(Volume volume, DicomSeriesSummary summary, DicomSourceSeries source)
     {
         Volume = volume;
         Summary = summary;
+        Source = source;
     }
 
     /// <summary>One frame of one file, placed in space.</summary>
@@ -42,6 +45,22 @@ public sealed class DicomSeries
     /// </summary>
     public static DicomSeries Load(string path, string? seriesUid = null)
     {
+        var (headers, skipped) = Choose(path, seriesUid);
+        return Assemble(path, headers, skipped);
+    }
+
+    /// <summary>
+    /// The series <see cref="Load"/> would assemble, from its headers only (no pixels are read):
+    /// the facts an object derived from it (DICOM SEG, RTSTRUCT) needs. Fails as <see cref="Load"/> does.
+    /// </summary>
+    public static DicomSourceSeries ReadSource(string path, string? seriesUid = null)
+    {
+        var (headers, _) = Choose(path, seriesUid);
+        return Arrange(path, headers, []).Source;
+    }
+
+    static (IReadOnlyList<DicomDataset> Headers, IReadOnlyList<DicomSkippedFile> Skipped) Choose(string path, string? seriesUid)
+    {
         if (File.Exists(path))
         {
             var header = DicomFile.Read(path, readPixels: false);
@@ -49,7 +68,7 @@ public sealed class DicomSeries
                 throw new DicomFormatException(path, $"has no {DicomTag.PixelData.Describe()} (modality {header.Modality ?? "unknown"}); it is not an image");
             if (seriesUid is not null && header.SeriesInstanceUid != seriesUid)
                 throw new DicomFormatException(path, $"belongs to series {header.SeriesInstanceUid ?? "(none)"}, not {seriesUid}");
-            return Assemble(path, [header], []);
+            return ([header], []);
         }
         if (!Directory.Exists(path)) throw new DicomFormatException(path, "no such file or folder");
 
@@ -64,7 +83,7 @@ public sealed class DicomSeries
         else if (scan.Series.Count > 1)
             throw new DicomFormatException(path, $"holds {scan.Series.Count} DICOM series; choose one by its Series Instance UID:{List(scan.Series)}");
         else chosen = scan.Series[0];
-        return Assemble(path, chosen.Headers, scan.Skipped);
+        return (chosen.Headers, scan.Skipped);
     }
 
     /// <summary>
@@ -112,9 +131,11 @@ public sealed class DicomSeries
 
     static string List(IEnumerable<DicomSeriesInfo> series) => string.Concat(series.Select(s => $"\n  {s}"));
 
-    static DicomSeries Assemble(string source, IReadOnlyList<DicomDataset> headers, IReadOnlyList<DicomSkippedFile> skipped)
+    /// <summary>The slices ordered along the normal with their common geometry, checked.</summary>
+    sealed record Arrangement(List<Slice> Slices, double[] Orientation, double[] PixelSpacing, double[] Step, DicomSourceSeries Source);
+
+    static Arrangement Arrange(string source, IReadOnlyList<DicomDataset> headers, List<string> warnings)
     {
-        var warnings = new List<string>();
         var (rows, columns) = CommonSize(source, headers);
         var slices = PlaceSlices(source, headers, warnings);
         var orientation = CommonOrientation(source, slices);
@@ -125,6 +146,34 @@ public sealed class DicomSeries
 
         slices = slices.OrderBy(s => Geometry.Dot(normal, s.Position)).ToList();
         double[] step = SliceStep(source, slices, normal);
+        var first = slices[0].Header;
+        var facts = new DicomSourceSeries
+        {
+            Source = source,
+            Slices = slices.Select(s => new DicomSourceSlice(s.Header.GetString(DicomTag.SopClassUid), s.Header.SopInstanceUid,
+                s.Header.Contains(DicomTag.NumberOfFrames) ? s.Frame.Index + 1 : null, s.Position, s.Header.Source)).ToArray(),
+            Orientation = orientation,
+            PixelSpacing = pixelSpacing,
+            Rows = rows,
+            Columns = columns,
+            SliceThickness = slices[0].Frame.SliceThickness,
+            SliceSpacing = Geometry.Norm(step),
+            StudyInstanceUid = first.StudyInstanceUid,
+            SeriesInstanceUid = first.SeriesInstanceUid ?? "",
+            FrameOfReferenceUid = first.GetString(DicomTag.FrameOfReferenceUid),
+            Modality = first.Modality,
+            Header = first,
+        };
+        return new Arrangement(slices, orientation, pixelSpacing, step, facts);
+    }
+
+    static DicomSeries Assemble(string source, IReadOnlyList<DicomDataset> headers, IReadOnlyList<DicomSkippedFile> skipped)
+    {
+        var warnings = new List<string>();
+        var (slices, orientation, pixelSpacing, step, facts) = Arrange(source, headers, warnings);
+        var (rows, columns) = (facts.Rows, facts.Columns);
+        var rowCos = orientation[..3];
+        var colCos = orientation[3..];
 
         // LPS → RAS: negate x and y of every column.
         var affine = Volume.Identity();
@@ -140,6 +189,7 @@ public sealed class DicomSeries
         var volume = new Volume([columns, rows, slices.Count], data, affine, source)
         {
             SourceDataType = identity ? storedType : "float32",
+            DicomSource = facts,
         };
         var summary = new DicomSeriesSummary
         {
@@ -165,7 +215,7 @@ public sealed class DicomSeries
             SkippedFiles = skipped,
             Warnings = warnings,
         };
-        return new DicomSeries(volume, summary);
+        return new DicomSeries(volume, summary, facts);
     }
 
     /// <summary>Checks every file's pixel attributes (before any pixels are read) and that all share one image size.</summary>

@@ -30,6 +30,7 @@ public readonly record struct DicomTag(ushort Group, ushort Element)
     public static readonly DicomTag InstanceNumber = new(0x0020, 0x0013);
     public static readonly DicomTag ImagePositionPatient = new(0x0020, 0x0032);
     public static readonly DicomTag ImageOrientationPatient = new(0x0020, 0x0037);
+    public static readonly DicomTag FrameOfReferenceUid = new(0x0020, 0x0052);
     public static readonly DicomTag PlanePositionSequence = new(0x0020, 0x9113);
     public static readonly DicomTag PlaneOrientationSequence = new(0x0020, 0x9116);
     public static readonly DicomTag SamplesPerPixel = new(0x0028, 0x0002);
