@@ -219,7 +219,8 @@ public static class VolumeApi
     /// <paramref name="name"/> (never the server's temp path); the library's refusal of the
     /// options (an unknown modality, a window with MR) is 400, so the file is read first, on its own.
     /// </summary>
-    internal static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    internal static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name,
+                                 Uri? pacs = null)
     {
         Volume input;
         try
@@ -232,7 +233,7 @@ public static class VolumeApi
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
         var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options);
-        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted));
+        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted) { Pacs = pacs });
         return Results.Created($"volumes/{entry.Id}", new
         {
             id = entry.Id, name, model = prompted?.Name, pgsamModel = promptFree?.Name,

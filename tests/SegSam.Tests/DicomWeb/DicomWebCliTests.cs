@@ -32,6 +32,42 @@ public sealed class DicomWebCliTests(PacsFixture pacs)
         Assert.Contains(a.Data, v => v > 0);
     }
 
+    [Fact]
+    public void Store_sends_the_seg_and_rtstruct_back_and_they_read_back_from_the_pacs()
+    {
+        using var dir = new TempDir();
+        // A study of its own, so that the shared CT study keeps its single series.
+        string study = "1.2.826.0.1.3680043.8.498.7004", ct = study + ".1";
+        Directory.CreateDirectory(dir.File("ct"));
+        PacsFixture.WriteCtSeries(dir.File("ct"), study, ct, "for store", 1, 8);
+        pacs.Orthanc.Upload(Directory.GetFiles(dir.File("ct")));
+        string model = TinyModel(dir), output = dir.File("out");
+
+        var run = Support.Cli.Run("segment", "--dicomweb", pacs.Orthanc.DicomWebUrl, "--study", study, "--model", model,
+            "--box", "14,10,30,24", "--propagate", "--out-format", "nifti,dicom-seg,rtstruct", "--store", "--out", output);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"stored 2 DICOM object(s) on {pacs.Orthanc.DicomWebUrl}/: segmentation.seg.dcm, rtstruct.dcm", run.StdOut);
+
+        // QIDO finds the two new series next to the CT; WADO returns exactly the files the run wrote.
+        var client = new DicomWebClient(pacs.Orthanc.DicomWebUrl);
+        var series = client.SearchSeries(study);
+        Assert.Equal(["CT", "RTSTRUCT", "SEG"], series.Select(s => s.Modality).Order());
+        foreach (var (modality, file) in new[] { ("SEG", "segmentation.seg.dcm"), ("RTSTRUCT", "rtstruct.dcm") })
+        {
+            var back = client.RetrieveSeries(study, series.Single(s => s.Modality == modality), dir.File("back-" + modality));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(output, file)), File.ReadAllBytes(Assert.Single(back.Files)));
+        }
+        // pydicom reads the SEG from the PACS: it references the CT series, and its frames hold the labelled voxels of labels.nii.gz.
+        var check = Python.Run($$"""
+            import glob, pydicom, numpy as np, nibabel as nib
+            seg = pydicom.dcmread(glob.glob(r'{{dir.File("back-SEG")}}/*.dcm')[0])
+            labels = np.asarray(nib.load(r'{{Path.Combine(output, "labels.nii.gz")}}').dataobj)
+            print(seg.Modality, seg.StudyInstanceUID == '{{study}}', seg.ReferencedSeriesSequence[0].SeriesInstanceUID == '{{ct}}',
+                  int(seg.pixel_array.astype(bool).sum()) == int((labels > 0).sum()), int((labels > 0).sum()) > 0)
+            """);
+        Assert.Equal("SEG True True True True", check.StdOut.Trim());
+    }
+
     public static TheoryData<string[], int, string> Failures => new()
     {
         { ["--dicomweb", "URL", "--study", "1.2.3.999"], 3, "no study with Study Instance UID 1.2.3.999" },
@@ -43,7 +79,7 @@ public sealed class DicomWebCliTests(PacsFixture pacs)
         { ["--dicomweb", "nowhere", "--study", "1.2.3"], 2, "DICOMweb URL 'nowhere' is not an http(s) URL" },
         { ["--dicomweb", "URL", "--image", "x.nii.gz", "--study", "1.2.3"], 2, "give the input: --image PATH, or --dicomweb URL --study UID" },
         { ["--image", "x.nii.gz", "--store"], 2, "--study, --series and --store go with --dicomweb" },
-        { ["--dicomweb", "URL", "--study", "CT", "--store"], 2, "--store: this run wrote no DICOM object to store" },
+        { ["--dicomweb", "URL", "--study", "CT", "--store"], 2, "--store sends the run's DICOM objects back to the PACS: add --out-format with dicom-seg and/or rtstruct" },
     };
 
     [Theory]

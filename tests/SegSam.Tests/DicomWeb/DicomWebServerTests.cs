@@ -35,6 +35,49 @@ public sealed class DicomWebServerTests(PacsFixture pacs)
     }
 
     [Fact]
+    public async Task Store_sends_the_labels_back_to_the_pacs_as_seg_and_rtstruct()
+    {
+        using var dir = new Support.TempDir();
+        // A study of its own, so that the shared CT study keeps its single series.
+        string study = "1.2.826.0.1.3680043.8.498.7005";
+        PacsFixture.WriteCtSeries(dir.Path, study, study + ".1", "for server store", 1, 8);
+        pacs.Orthanc.Upload(Directory.GetFiles(dir.Path));
+        await using var server = ApiServer.Start(o => o with { DicomWebServers = [pacs.Orthanc.DicomWebUrl] });
+        var (status, body) = await Post(server, new { study });
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        string id = body.GetProperty("id").GetString()!;
+
+        // Nothing labelled yet: nothing to store (409), the volume named as the client knows it.
+        using (var early = await server.Client.PostAsync($"/api/v1/volumes/{id}/store", null))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+            string detail = await early.Content.ReadAsStringAsync();
+            Assert.Contains("no voxel is labelled", detail);
+            Assert.Contains(study, detail);
+            Assert.DoesNotContain("segsam-uploads", detail);
+        }
+
+        using var prompt = await server.Client.PostAsJsonAsync($"/api/v1/volumes/{id}/prompts", new { axis = "axial", index = 4, box = new[] { 14.0, 10, 30, 24 } });
+        int objectId = (await prompt.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("objectId").GetInt32();
+        using (var accept = await server.Client.PutAsync($"/api/v1/volumes/{id}/objects/{objectId}", null))
+            Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
+        using var stored = await server.Client.PostAsJsonAsync($"/api/v1/volumes/{id}/store", new { formats = new[] { "dicom-seg", "rtstruct" } });
+        var answer = await stored.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(stored.StatusCode == HttpStatusCode.OK, answer.ToString());
+        Assert.Equal(2, answer.GetProperty("stored").GetArrayLength());
+        Assert.Equal(["CT", "RTSTRUCT", "SEG"], new SegSam.Data.DicomWeb.DicomWebClient(pacs.Orthanc.DicomWebUrl).SearchSeries(study).Select(s => s.Modality).Order());
+
+        using var bad = await server.Client.PostAsJsonAsync($"/api/v1/volumes/{id}/store", new { formats = new[] { "nifti" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // An uploaded volume has no PACS to go back to.
+        using var upload = await server.Client.PostAsync("/api/v1/volumes?name=volume.nii.gz", new ByteArrayContent(File.ReadAllBytes(server.Volume)));
+        string uploaded = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var noPacs = await server.Client.PostAsync($"/api/v1/volumes/{uploaded}/store", null);
+        Assert.Equal(HttpStatusCode.Conflict, noPacs.StatusCode);
+        Assert.Contains("was not opened from a PACS", await noPacs.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Errors_are_problem_json_with_the_right_status()
     {
         await using var server = ApiServer.Start(o => o with { DicomWebServers = [pacs.Orthanc.DicomWebUrl, "http://127.0.0.1:9/dicom-web"] });
