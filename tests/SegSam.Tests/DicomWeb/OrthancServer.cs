@@ -64,7 +64,7 @@ public sealed class OrthancServer : IDisposable
                 ["RegisteredUsers"] = users ?? new Dictionary<string, string>(),
                 ["Plugins"] = new[] { plugin },
                 ["DicomWeb"] = new Dictionary<string, object> { ["Enable"] = true, ["Root"] = "/dicom-web/" },
-                ["HttpCompressionEnabled"] = false,
+                ["HttpCompressionEnabled"] = true, // Orthanc's default: gzip-compressed JSON answers, which the client must accept
             }));
             process = Start(config, Dir.File("orthanc.log"));
             if (WaitUntilAnswering(out string? version)) { Version = version!; return; }
