@@ -81,6 +81,10 @@ public sealed class DicomWebClientTests(PacsFixture pacs)
         e = Assert.Throws<DicomWebException>(() => new DicomWebClient(pacs.Orthanc.RestUrl + "/no-dicom-web").SearchStudies());
         Assert.Equal(404, e.StatusCode);
         Assert.Contains("not the DICOMweb service root", e.Message);
+        // Orthanc's REST root is not its DICOMweb root: the study is not reported missing, the URL is questioned.
+        e = Assert.Throws<DicomWebException>(() => new DicomWebClient(pacs.Orthanc.RestUrl).ChooseSeries(pacs.CtStudy));
+        Assert.StartsWith($"{pacs.Orthanc.RestUrl}/studies/{pacs.CtStudy}/series?includefield=0008103E&includefield=00201209 answered HTTP 404 Not Found " +
+            "(no such study or series, or the URL is not the DICOMweb service root)", e.Message);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
 

@@ -102,11 +102,16 @@ public sealed partial class DicomWebClient
             .ToList();
     }
 
-    /// <summary>The series of study <paramref name="studyUid"/> (QIDO-RS "studies/{study}/series"), in series-number order; none when the server knows no such study.</summary>
+    /// <summary>
+    /// The series of study <paramref name="studyUid"/> (QIDO-RS "studies/{study}/series"), in
+    /// series-number order; none when the server knows no such study (Orthanc answers an empty
+    /// array; a server that answers 404 instead gives a <see cref="DicomWebException"/> with status
+    /// 404, which a wrong service root also gives, so the two are not told apart as "no study").
+    /// </summary>
     public IReadOnlyList<DicomWebSeries> SearchSeries(string studyUid)
     {
         CheckUid(studyUid, "study UID");
-        return Search($"studies/{studyUid}/series?includefield=0008103E&includefield=00201209", notFoundIsEmpty: true)
+        return Search($"studies/{studyUid}/series?includefield=0008103E&includefield=00201209")
             .Select(d => new DicomWebSeries(DicomJson.Text(d, DicomJson.SeriesInstanceUid) ?? "", DicomJson.Text(d, DicomJson.Modality),
                 DicomJson.Text(d, DicomJson.SeriesDescription), DicomJson.Integer(d, DicomJson.SeriesNumber), DicomJson.Integer(d, DicomJson.NumberOfSeriesRelatedInstances)))
             .Where(s => s.SeriesInstanceUid.Length > 0)
@@ -142,7 +147,7 @@ public sealed partial class DicomWebClient
         };
     }
 
-    IEnumerable<JsonElement> Search(string relative, bool notFoundIsEmpty = false)
+    IEnumerable<JsonElement> Search(string relative)
     {
         var url = new Uri(BaseUri, relative);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -150,7 +155,7 @@ public sealed partial class DicomWebClient
         request.Headers.Accept.ParseAdd("application/json;q=0.9");
         using var timeout = new CancellationTokenSource(Timeout);
         using var response = Send(request, HttpCompletionOption.ResponseContentRead, timeout);
-        if (response.StatusCode == HttpStatusCode.NoContent || (notFoundIsEmpty && response.StatusCode == HttpStatusCode.NotFound)) return [];
+        if (response.StatusCode == HttpStatusCode.NoContent) return [];
         string text = ReadText(response, url, timeout);
         ThrowUnlessSuccess(response, url, text);
         JsonElement root;
