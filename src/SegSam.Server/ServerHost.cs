@@ -97,6 +97,7 @@ public static class ServerHost
             endpoints.MapOpenApi();
             var api = endpoints.MapGroup("/api/v1");
             VolumeApi.Map(api);
+            PacsApi.Map(api);
             JobApi.Map(api);
             ViewerApi.Map(api);
         });

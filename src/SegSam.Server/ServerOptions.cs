@@ -31,10 +31,10 @@ public sealed record ServerOptions
     /// <summary>Model calls that may wait for a slot; one more is answered 429.</summary>
     public int MaxQueuedInferences { get; init; } = 16;
 
-    /// <summary>Most bytes a zipped DICOM series may unpack to (counted as it unpacks).</summary>
+    /// <summary>Most bytes a zipped DICOM series may unpack to (counted as it unpacks), or a series retrieved from a PACS may hold.</summary>
     public long MaxUnzippedBytes { get; init; } = 4L << 30;
 
-    /// <summary>Most entries a zipped DICOM series may hold.</summary>
+    /// <summary>Most entries a zipped DICOM series, or instances a series retrieved from a PACS, may hold.</summary>
     public int MaxZipEntries { get; init; } = 10_000;
 
     /// <summary>Objects not accepted that each volume keeps for refine/propagate/accept; older ones are forgotten (see <see cref="VolumeEntry"/>).</summary>
@@ -45,6 +45,15 @@ public sealed record ServerOptions
 
     /// <summary>Where POST /volumes/builtin finds the built-in MRI (Debian's mricron-data).</summary>
     public string BuiltinVolume { get; init; } = Path.Combine(SegSam.Data.AtlasDataset.DefaultTemplates, "ch2.nii.gz");
+
+    /// <summary>
+    /// DICOMweb service roots POST /volumes/dicomweb may retrieve from (`segsam serve --dicomweb URL`);
+    /// none: volumes come from uploads only. A list, so that the server is not an open proxy.
+    /// </summary>
+    public IReadOnlyList<string> DicomWebServers { get; init; } = [];
+
+    /// <summary>How the server authenticates to those PACS (read from its environment at start by `segsam serve`).</summary>
+    public SegSam.Data.DicomWeb.DicomWebCredentials DicomWebCredentials { get; init; } = SegSam.Data.DicomWeb.DicomWebCredentials.None;
 
     /// <summary>True when <see cref="Host"/> is a loopback name or address.</summary>
     public bool IsLoopback => Host is "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));

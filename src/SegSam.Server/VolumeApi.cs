@@ -222,7 +222,7 @@ public static class VolumeApi
     }
 
     /// <summary>The SEG-SAM model (for prompts) and PG-SAM model (for segment-all) a new volume is opened with: the named ones, or the first loaded of each kind.</summary>
-    static (LoadedModel? Prompted, LoadedModel? PromptFree) Models(ModelSet models, string? model, string? pgsamModel)
+    internal static (LoadedModel? Prompted, LoadedModel? PromptFree) Models(ModelSet models, string? model, string? pgsamModel)
     {
         var prompted = models.Prompted(model);
         var promptFree = models.PromptFree(pgsamModel);
@@ -231,7 +231,7 @@ public static class VolumeApi
     }
 
     /// <summary>The session's options: the cache bound, and how the prompted model sees intensities (?modality=CT|MR, ?window=NAME or LEVEL,WIDTH).</summary>
-    static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
+    internal static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
     {
         EmbeddingCacheBytes = options.CacheBytes,
         Modality = modality,
@@ -243,7 +243,8 @@ public static class VolumeApi
     /// <paramref name="name"/> (never the server's temp path); the library's refusal of the
     /// options (an unknown modality, a window with MR) is 400, so the file is read first, on its own.
     /// </summary>
-    static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name)
+    internal static IResult Open(VolumeRegistry registry, SessionOptions options, int maxUnaccepted, LoadedModel? prompted, LoadedModel? promptFree, string path, string name,
+                                 Uri? pacs = null)
     {
         Volume input;
         try
@@ -256,7 +257,7 @@ public static class VolumeApi
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
         var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options);
-        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted));
+        var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted) { Pacs = pacs });
         return Results.Created($"volumes/{entry.Id}", new
         {
             id = entry.Id, name, model = prompted?.Name, pgsamModel = promptFree?.Name,

@@ -34,6 +34,9 @@ public sealed class VolumeEntry(string id, string name, string? model, string? p
 
     public SegmentationSession Session { get; } = session;
 
+    /// <summary>The DICOMweb service root the volume was retrieved from (POST /volumes/dicomweb), where POST /volumes/{id}/store sends results; null for uploads.</summary>
+    public Uri? Pacs { get; init; }
+
     /// <summary>Every object given, by object id.</summary>
     public ConcurrentDictionary<int, TrackedObject> Objects { get; } = new();
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using SegSam.Checkpoints;
 using SegSam.Data;
+using SegSam.Data.DicomWeb;
 using SegSam.Inference;
 using SegSam.Modeling;
 using SegSam.Text;
@@ -21,7 +22,11 @@ public static class SegmentCommand
 
     public static Command Create()
     {
-        var image = new Option<string>("--image") { Description = "Input: NIfTI (.nii/.nii.gz), DICOM series folder, .mha/.mhd, .nrrd, or a 2D .png/.jpg/.npy", Required = true };
+        var image = new Option<string?>("--image") { Description = "Input: NIfTI (.nii/.nii.gz), DICOM series folder, .mha/.mhd, .nrrd, or a 2D .png/.jpg/.npy (or give --dicomweb)" };
+        var dicomWeb = new Option<string?>("--dicomweb") { Description = $"Input from a PACS instead of --image: its DICOMweb service root (e.g. http://localhost:8042/dicom-web); credentials from {DicomWebCredentials.TokenVariable}, or {DicomWebCredentials.UserVariable} and {DicomWebCredentials.PasswordVariable}" };
+        var study = new Option<string?>("--study") { Description = "With --dicomweb: the Study Instance UID" };
+        var series = new Option<string?>("--series") { Description = "With --dicomweb: the Series Instance UID (default: the study's only image series)" };
+        var store = new Option<bool>("--store") { Description = "With --dicomweb: store every DICOM object this run wrote to --out (see --out-format) back on the same server (STOW-RS)" };
         var slice = new Option<string?>("--slice") { Description = "AXIS:INDEX of a volume, AXIS = axial|coronal|sagittal (default: the middle axial slice)" };
         var boxes = new Option<string[]>("--box") { Description = "x0,y0,x1,y1 in pixels of the slice as written to slice.png (inclusive corners); each box is one object; repeatable" };
         var points = new Option<string[]>("--point") { Description = "x,y,label on the slice (1 object, 0 background); all points together are one object; repeatable" };
@@ -39,9 +44,50 @@ public static class SegmentCommand
         var precision = PrecisionOption.Create();
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, json,
+            image, dicomWeb, study, series, store, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, json,
         };
         command.SetAction(parse =>
+        {
+            string? url = parse.GetValue(dicomWeb);
+            if ((url is null) == (parse.GetValue(image) is null)) throw new UsageException("give the input: --image PATH, or --dicomweb URL --study UID");
+            if (url is null && (parse.GetValue(study) is not null || parse.GetValue(series) is not null || parse.GetValue(store)))
+                throw new UsageException("--study, --series and --store go with --dicomweb");
+            if (url is null) return Segment(parse, parse.GetValue(image)!).Code;
+            if (parse.GetValue(study) is not { } studyUid) throw new UsageException("--dicomweb needs --study UID (and --series UID when the study has several image series)");
+
+            if (parse.GetValue(store) && (ValueParsing.OutFormats(parse.GetValue(outFormat)!) & (ExportFormats.DicomSeg | ExportFormats.RtStruct)) == 0)
+                throw new UsageException("--store sends the run's DICOM objects back to the PACS: add --out-format with dicom-seg and/or rtstruct (e.g. --out-format nifti,dicom-seg)");
+            var client = new DicomWebClient(url, DicomWebCredentials.FromEnvironment());
+            bool asJson = parse.GetValue(json);
+            var scratch = Directory.CreateTempSubdirectory("segsam-dicomweb-");
+            try
+            {
+                DicomWebClient.CheckUid(studyUid, "--study");
+                if (parse.GetValue(series) is { } seriesUid) DicomWebClient.CheckUid(seriesUid, "--series");
+                // Several image series in the study: the listing is a usage error of --series.
+                var chosen = ValueParsing.LibraryCall(() => client.ChooseSeries(studyUid, parse.GetValue(series)), "--series");
+                // The folder is named by the series UID: PG-SAM's case id (and description ids) come from the input's name.
+                var retrieval = client.RetrieveSeries(studyUid, chosen, Path.Combine(scratch.FullName, chosen.SeriesInstanceUid));
+                if (!asJson) Console.WriteLine($"retrieved {retrieval.Files.Count} instance(s), {retrieval.Bytes / 1e6:F1} MB, of series {chosen} from {client.BaseUri}");
+                var (code, written) = Segment(parse, retrieval.Folder);
+                if (code != ExitCodes.Success || !parse.GetValue(store)) return code;
+                var objects = DicomWebClient.Part10Files(written);
+                if (objects.Count == 0)
+                    throw new UsageException($"--store: this run wrote no DICOM object to store (it wrote {string.Join(", ", written.Select(Path.GetFileName))}); the results above are kept in --out");
+                var stored = client.Store(objects);
+                if (!asJson) Console.WriteLine($"stored {stored.StoredSopInstanceUids.Count} DICOM object(s) on {client.BaseUri}: {string.Join(", ", objects.Select(Path.GetFileName))}");
+                else Console.Error.WriteLine($"segsam: stored {stored.StoredSopInstanceUids.Count} DICOM object(s) on {client.BaseUri}");
+                return code;
+            }
+            finally
+            {
+                scratch.Delete(recursive: true);
+            }
+        });
+        return command;
+
+        // The segmentation of one input (a path); returns the exit code and the files written.
+        (int Code, IReadOnlyList<string> Files) Segment(ParseResult parse, string input)
         {
             var prompts = (parse.GetValue(boxes) ?? []).Select(b => new SamPrompt { Box = ValueParsing.Box(b) }).ToList();
             var clicks = (parse.GetValue(points) ?? []).Select(ValueParsing.Point).ToList();
@@ -49,7 +95,6 @@ public static class SegmentCommand
             string modelPath = RepoPaths.Resolve(parse.GetValue(model) ?? BundledModel.Path);
             if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
             string outDir = parse.GetValue(output)!;
-            string input = parse.GetValue(image)!;
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
             var formats = ValueParsing.OutFormats(parse.GetValue(outFormat)!);
@@ -95,9 +140,8 @@ public static class SegmentCommand
                         $"{o.AreaMm2:F1} mm² on slice {o.Slice}{(o.VolumeMm3 is { } v ? $", {v:F0} mm³ over slices {o.FirstSlice}–{o.LastSlice}" : "")}");
                 foreach (var f in result.Files) Console.WriteLine($"wrote {f}");
             }
-            return ExitCodes.Success;
-        });
-        return command;
+            return (ExitCodes.Success, result.Files);
+        }
     }
 
     /// <summary>
@@ -105,7 +149,7 @@ public static class SegmentCommand
     /// prompt-free, written as DIR/labels.nii.gz on the input's grid (and/or the DICOM objects of
     /// <paramref name="formats"/>) with DIR/segmentation.json.
     /// </summary>
-    static int SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, ExportFormats formats, string? axisName, string? intensityName, (double, double)? window,
+    static (int Code, IReadOnlyList<string> Files) SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, ExportFormats formats, string? axisName, string? intensityName, (double, double)? window,
                           string? descriptionsPath, bool json)
     {
         int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
@@ -126,7 +170,7 @@ public static class SegmentCommand
                 Console.WriteLine($"label {c.Label} {c.Name}: {c.Voxels} voxels, {c.VolumeMm3:F0} mm³");
             foreach (var f in result.Files) Console.WriteLine($"wrote {f}");
         }
-        return ExitCodes.Success;
+        return (ExitCodes.Success, result.Files);
     }
 
     static (int Axis, int Index) ParseSlice(string text, IReadOnlyList<int> dims)
