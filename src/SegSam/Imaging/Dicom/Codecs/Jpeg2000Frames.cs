@@ -138,7 +138,7 @@ internal static unsafe partial class Jpeg2000Frames
     {
         long left = source->Length - source->Position;
         if (left <= 0) return nuint.MaxValue;   // (OPJ_SIZE_T)-1: the end of the stream
-        long n = Math.Min(left, (long)Math.Min(count, (nuint)long.MaxValue));
+        long n = (ulong)count < (ulong)left ? (long)count : left;   // left > 0, so the cast of count is in range
         new ReadOnlySpan<byte>(source->Data + source->Position, (int)n).CopyTo(new Span<byte>(buffer, (int)n));
         source->Position += n;
         return (nuint)n;
