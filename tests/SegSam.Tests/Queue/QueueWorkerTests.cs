@@ -1,0 +1,178 @@
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using SegSam.Batch;
+using SegSam.Imaging;
+using SegSam.Tests.Support;
+using SegSam.Worker;
+
+namespace SegSam.Tests.Queue;
+
+/// <summary>
+/// `segsam worker` and `segsam submit` as real processes on a real RabbitMQ node (<see cref="RabbitBroker"/>),
+/// with a tiny PG-SAM model on small CT-like volumes. Each test uses queues of its own on the class's broker.
+/// </summary>
+public sealed class QueueWorkerTests(RabbitBroker broker) : IClassFixture<RabbitBroker>
+{
+    static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+
+    /// <summary>Four distinct 24×20×12 HU volumes, each under five names: 20 jobs, 4 references.</summary>
+    static (string Images, IReadOnlyList<string> Sources) Volumes(TempDir dir)
+    {
+        string images = Directory.CreateDirectory(dir.File("images")).FullName;
+        var sources = new List<string>();
+        for (int k = 0; k < 4; k++)
+        {
+            string source = dir.File($"source{k}.nii.gz");
+            NiftiFile.Write(source, TinyPgSam.HuVolume(24, 20, 12, seed: 20 + k), "int16");
+            sources.Add(source);
+            for (int c = 0; c < 5; c++) File.Copy(source, Path.Combine(images, $"case{k}{c}.nii.gz"));
+        }
+        return (images, sources);
+    }
+
+    static WorkerProcess Worker(RabbitBroker broker, string queue, string model, params string[] more) =>
+        new(["worker", "--broker", broker.Url.ToString(), "--queue", queue, "--results", queue + ".results", "--model", model, "--heartbeat", "5", .. more]);
+
+    [Fact]
+    public void TwentyJobsOnThreeWorkersSurviveAKilledWorkerAndABrokerRestart()
+    {
+        using var dir = new TempDir();
+        string model = TinyPgSam.Save(dir.File("pgsam.safetensors"));
+        var (images, sources) = Volumes(dir);
+        string output = dir.File("out"), queue = "chaos.jobs";
+        var workers = Enumerable.Range(0, 3).Select(_ => Worker(broker, queue, model)).ToList();
+        try
+        {
+            foreach (var w in workers) w.WaitFor("ready", Patience);
+            using var submit = new WorkerProcess("submit", "--broker", broker.Url.ToString(), "--queue", queue, "--results", queue + ".results",
+                "--images", images, "--task", "auto", "--out", output, "--wait", "--timeout", "300");
+
+            // SIGKILL the first worker during its first job (the model loads then, so the job is still running).
+            string started = workers[0].WaitFor(" started ", Patience);
+            workers[0].KillHard();
+            string killedJob = started.Split(' ')[2];
+
+            // Restart the broker once some jobs are done; the workers and the waiting submitter reconnect.
+            var deadline = DateTime.UtcNow + Patience;
+            while (Finished(output) < 6 && DateTime.UtcNow < deadline && !submit.HasExited) Thread.Sleep(100);
+            broker.Restart();
+
+            Assert.True(submit.WaitForExit(TimeSpan.FromMinutes(5)), "submit --wait did not end:\n" + submit.Output + Logs(workers));
+            Assert.True(submit.ExitCode == 0, $"submit exit {submit.ExitCode}:\n{submit.Output}{Logs(workers)}");
+            Assert.Contains("done 20, failed 0, dead-lettered 0", submit.Output);
+
+            Assert.DoesNotContain($"job {killedJob} done", workers[0].Output);
+            Assert.True(workers.Skip(1).Any(w => w.Output.Contains($"job {killedJob} done", StringComparison.Ordinal)), $"job {killedJob} was not redone:{Logs(workers)}");
+            Assert.All(workers.Skip(1), w => Assert.Contains("reconnected", w.Output));
+
+            // Every output exactly once, whole, and byte for byte what a single `segsam segment` writes.
+            var folders = Directory.GetDirectories(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(Enumerable.Range(0, 4).SelectMany(k => Enumerable.Range(0, 5).Select(c => $"case{k}{c}")), folders);
+            for (int k = 0; k < 4; k++)
+            {
+                string reference = dir.File($"reference{k}");
+                var run = Support.Cli.Run("segment", "--model", model, "--image", sources[k], "--out", reference);
+                Assert.True(run.ExitCode == 0, run.ToString());
+                byte[] labels = File.ReadAllBytes(Path.Combine(reference, "labels.nii.gz"));
+                string json = File.ReadAllText(Path.Combine(reference, "segmentation.json"));
+                for (int c = 0; c < 5; c++)
+                {
+                    string job = Path.Combine(output, $"case{k}{c}");
+                    Assert.Equal(["labels.nii.gz", "segmentation.json"], Directory.GetFileSystemEntries(job).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+                    Assert.Equal(labels, File.ReadAllBytes(Path.Combine(job, "labels.nii.gz")));
+                    string expected = json.Replace(sources[k], Path.Combine(images, $"case{k}{c}.nii.gz"), StringComparison.Ordinal)
+                        .Replace(reference, job, StringComparison.Ordinal);
+                    Assert.Equal(expected, File.ReadAllText(Path.Combine(job, "segmentation.json")));
+                }
+            }
+
+            // SIGTERM: each live worker finishes and exits cleanly.
+            foreach (var w in workers.Skip(1)) w.Terminate();
+            foreach (var w in workers.Skip(1))
+            {
+                Assert.True(w.WaitForExit(TimeSpan.FromMinutes(1)), w.Output);
+                Assert.True(w.ExitCode == 0, w.Output);
+                Assert.Contains("stopped", w.Output);
+            }
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task BadInputFailsAtOnceWhileUnreachableStorageAndMalformedJobsAreDeadLetteredWithTheirReason()
+    {
+        using var dir = new TempDir();
+        string model = TinyPgSam.Save(dir.File("pgsam.safetensors"));
+        string volume = dir.File("ct.nii.gz"), output = Directory.CreateDirectory(dir.File("out")).FullName;
+        NiftiFile.Write(volume, TinyPgSam.HuVolume(), "int16");
+        File.WriteAllText(dir.File("broken.nii.gz"), "not a NIfTI file");
+        var topology = new QueueTopology("poison.jobs", "poison.jobs.results");
+        using var worker = Worker(broker, topology.Jobs, model, "--max-attempts", "3", "--retry-delay", "0.2");
+        worker.WaitFor("ready", Patience);
+
+        var factory = new ConnectionFactory { Uri = broker.Url };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await topology.DeclareAsync(channel);
+        var results = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(results, topology.Results, "");
+
+        SegmentationJob Job(string id, string input, string outRoot) => new() { JobId = id, Input = input, Task = SegmentationJob.AutoTask, Out = outRoot };
+        async Task Publish(byte[] body, string id) =>
+            await channel.BasicPublishAsync("", topology.Jobs, true, new BasicProperties { Persistent = true, MessageId = id }, body);
+        await Publish(Job("missing", dir.File("missing.nii.gz"), output).ToJson(), "missing");
+        await Publish(Job("broken", dir.File("broken.nii.gz"), output).ToJson(), "broken");
+        await Publish(Job("unreachable", volume, dir.File("no-such-storage")).ToJson(), "unreachable");
+        await Publish(Encoding.UTF8.GetBytes("{\"version\": 7, \"jobId\": \"future\"}"), "future");
+        await Publish(Job("good", volume, output).ToJson(), "good");
+
+        var got = new Dictionary<string, JobResult>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (got.Count < 4 && DateTime.UtcNow < deadline)
+        {
+            var message = await channel.BasicGetAsync(results, autoAck: true);
+            if (message is null) { await Task.Delay(100); continue; }
+            var result = JobResult.Parse(message.Body.Span);
+            got[result.JobId] = result;
+        }
+        Assert.True(got.Count == 4, $"results: {string.Join(", ", got.Keys)}\n{worker.Output}");
+        Assert.Equal(JobResult.Done, got["good"].Status);
+        Assert.True(File.Exists(Path.Combine(output, "good", "labels.nii.gz")));
+        Assert.Contains(got["good"].Labels, l => l.Voxels > 0);
+        Assert.Equal(JobResult.Failed, got["missing"].Status);
+        Assert.Contains("missing.nii.gz", got["missing"].Error);
+        Assert.Equal(1, got["missing"].Attempt);
+        Assert.Equal(JobResult.Failed, got["broken"].Status);
+        Assert.Contains("broken.nii.gz", got["broken"].Error);
+        Assert.False(Directory.Exists(Path.Combine(output, "missing")));
+        Assert.Equal(JobResult.DeadLettered, got["unreachable"].Status);
+        Assert.Equal(3, got["unreachable"].Attempt);
+        Assert.Contains("not reachable", got["unreachable"].Error);
+
+        // The dead-letter queue holds the unreachable job (after three attempts) and the malformed message, each with its reason.
+        var dead = new Dictionary<string, string>();
+        for (int i = 0; i < 50 && dead.Count < 2; i++)
+        {
+            var message = await channel.BasicGetAsync(topology.Dead, autoAck: true);
+            if (message is null) { await Task.Delay(100); continue; }
+            dead[message.BasicProperties.MessageId!] = QueueTopology.TextHeader(message.BasicProperties, QueueTopology.ErrorHeader)!;
+        }
+        Assert.Equal(["future", "unreachable"], dead.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("gave up after 3 attempts", dead["unreachable"]);
+        Assert.Contains("no-such-storage", dead["unreachable"]);
+        Assert.Contains("version 7 is not supported", dead["future"]);
+        Assert.Equal(2, worker.Lines.Count(l => l.Contains("job unreachable attempt", StringComparison.Ordinal)));
+        Assert.Equal(0u, await channel.MessageCountAsync(topology.Jobs));
+        Assert.Equal(0u, await channel.MessageCountAsync(topology.Retry));
+    }
+
+    static int Finished(string output) =>
+        Directory.Exists(output) ? Directory.GetDirectories(output).Count(d => File.Exists(Path.Combine(d, "segmentation.json"))) : 0;
+
+    static string Logs(IEnumerable<WorkerProcess> workers) =>
+        string.Concat(workers.Select((w, i) => $"\n--- worker {i}:\n{w.Output}"));
+}
