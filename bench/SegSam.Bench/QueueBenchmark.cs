@@ -33,7 +33,7 @@ public static class QueueBenchmark
         try
         {
             string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
-            for (int i = 0; i < jobs; i++) File.CreateSymbolicLink(Path.Combine(images, $"vol{i:00}.nii.gz"), Path.GetFullPath(image));
+            for (int i = 0; i < jobs; i++) File.Copy(image, Path.Combine(images, $"vol{i:00}.nii.gz"));
             Console.WriteLine($"queue benchmark: {jobs} volume(s) of {Path.GetFileName(image)}, {Path.GetFileName(model)}, {Environment.ProcessorCount} CPU(s), load {loadBefore}");
 
             // 1. Plain CLI: one process per volume, as a shell loop would run them.

@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
 using SegSam.Batch;
+using SegSam.Checkpoints;
 using SegSam.Imaging;
+using SegSam.Modeling;
 using SegSam.Tests.Support;
 using SegSam.Worker;
 using Xunit.Abstractions;
@@ -111,11 +113,13 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
     {
         using var dir = new TempDir();
         string model = TinyPgSam.Save(dir.File("pgsam.safetensors"));
+        TorchSharp.torch.manual_seed(4);
+        using (var segsam = new SegSamModel(TinySegSam.Config("sawd"))) SegSamCheckpoint.Save(segsam, dir.File("segsam.safetensors"));
         string volume = dir.File("ct.nii.gz"), output = Directory.CreateDirectory(dir.File("out")).FullName;
         NiftiFile.Write(volume, TinyPgSam.HuVolume(), "int16");
         File.WriteAllText(dir.File("broken.nii.gz"), "not a NIfTI file");
         var topology = new QueueTopology("poison.jobs", "poison.jobs.results");
-        using var worker = Worker(broker, topology.Jobs, model, "--max-attempts", "3", "--retry-delay", "0.2");
+        using var worker = Worker(broker, topology.Jobs, model, "--model", dir.File("segsam.safetensors"), "--max-attempts", "3", "--retry-delay", "0.2");
         worker.WaitFor("ready", Patience);
 
         var factory = new ConnectionFactory { Uri = broker.Url };
@@ -133,17 +137,24 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         await Publish(Job("unreachable", volume, dir.File("no-such-storage")).ToJson(), "unreachable");
         await Publish(Encoding.UTF8.GetBytes("{\"version\": 7, \"jobId\": \"future\"}"), "future");
         await Publish(Job("good", volume, output).ToJson(), "good");
+        var prompted = Job("prompted", volume, output) with
+        {
+            Task = SegmentationJob.PromptedTask,
+            Prompts = new JobPrompts { Slice = "axial:2", Boxes = [[3, 3, 14, 16]], Propagate = true },
+        };
+        await Publish(prompted.ToJson(), "prompted");
+        await Publish((prompted with { JobId = "offslice", Prompts = prompted.Prompts! with { Slice = "axial:9" } }).ToJson(), "offslice");
 
         var got = new Dictionary<string, JobResult>();
         var deadline = DateTime.UtcNow + Patience;
-        while (got.Count < 4 && DateTime.UtcNow < deadline)
+        while (got.Count < 6 && DateTime.UtcNow < deadline)
         {
             var message = await channel.BasicGetAsync(results, autoAck: true);
             if (message is null) { await Task.Delay(100); continue; }
             var result = JobResult.Parse(message.Body.Span);
             got[result.JobId] = result;
         }
-        Assert.True(got.Count == 4, $"results: {string.Join(", ", got.Keys)}\n{worker.Output}");
+        Assert.True(got.Count == 6, $"results: {string.Join(", ", got.Keys)}\n{worker.Output}");
         Assert.Equal(JobResult.Done, got["good"].Status);
         Assert.True(File.Exists(Path.Combine(output, "good", "labels.nii.gz")));
         Assert.Contains(got["good"].Labels, l => l.Voxels > 0);
@@ -153,6 +164,22 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         Assert.Equal(JobResult.Failed, got["broken"].Status);
         Assert.Contains("broken.nii.gz", got["broken"].Error);
         Assert.False(Directory.Exists(Path.Combine(output, "missing")));
+        Assert.Equal(JobResult.Failed, got["offslice"].Status);
+        Assert.Equal("slice: axial:9: the volume has 5 axial slices (0..4)", got["offslice"].Error);
+
+        // A prompted job writes what `segsam segment` with the same prompts writes, byte for byte.
+        Assert.Equal(JobResult.Done, got["prompted"].Status);
+        string reference = dir.File("reference");
+        var run = Support.Cli.Run("segment", "--model", dir.File("segsam.safetensors"), "--image", volume, "--slice", "axial:2", "--box", "3,3,14,16", "--propagate", "--out", reference);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string job = Path.Combine(output, "prompted");
+        Assert.Equal(["labels.nii.gz", "overlay.png", "segmentation.json", "slice.png"], Directory.GetFiles(job).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (string file in new[] { "labels.nii.gz", "overlay.png", "slice.png" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(reference, file)), File.ReadAllBytes(Path.Combine(job, file)));
+        Assert.Equal(File.ReadAllText(Path.Combine(reference, "segmentation.json")).Replace(reference, job, StringComparison.Ordinal), File.ReadAllText(Path.Combine(job, "segmentation.json")));
+        Assert.Equal(got["prompted"].Labels.Select(l => l.Label), [.. JsonDocument.Parse(File.ReadAllText(Path.Combine(job, "segmentation.json"))).RootElement
+            .GetProperty("Objects").EnumerateArray().Select(o => o.GetProperty("LabelValue").GetInt32())]);
+
         Assert.Equal(JobResult.DeadLettered, got["unreachable"].Status);
         Assert.Equal(3, got["unreachable"].Attempt);
         Assert.Contains("not reachable", got["unreachable"].Error);
@@ -172,6 +199,27 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         Assert.Equal(2, worker.Lines.Count(l => l.Contains("job unreachable attempt", StringComparison.Ordinal)));
         Assert.Equal(0u, await channel.MessageCountAsync(topology.Jobs));
         Assert.Equal(0u, await channel.MessageCountAsync(topology.Retry));
+
+        // SIGTERM during a job: the job finishes, its result is published, and the worker exits cleanly.
+        // (A longer volume, so that the signal lands while the job runs.)
+        string longer = dir.File("longer.nii.gz");
+        NiftiFile.Write(longer, TinyPgSam.HuVolume(24, 20, 80, seed: 9), "int16");
+        await Publish(Job("last", longer, output).ToJson(), "last");
+        worker.WaitFor("job last started", Patience);
+        worker.Terminate();
+        Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(1)), worker.Output);
+        Assert.True(worker.ExitCode == 0, worker.Output);
+        var tail = worker.Lines.SkipWhile(l => !l.Contains("stopping", StringComparison.Ordinal)).ToList();
+        Assert.True(tail.Count > 0 && tail.Any(l => l.Contains("job last done", StringComparison.Ordinal)) && tail[^1].EndsWith("stopped", StringComparison.Ordinal), worker.Output);
+        JobResult? last = null;
+        for (int i = 0; i < 100 && last is null; i++)
+        {
+            var message = await channel.BasicGetAsync(results, autoAck: true);
+            if (message is null) await Task.Delay(100);
+            else if (JobResult.Parse(message.Body.Span) is { JobId: "last" } r) last = r;
+        }
+        Assert.Equal(JobResult.Done, last?.Status);
+        Assert.Equal(0u, await channel.MessageCountAsync(topology.Jobs));
     }
 
     static int Finished(string output) =>
