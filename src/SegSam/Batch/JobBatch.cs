@@ -18,7 +18,7 @@ public static class JobBatch
     /// <summary>
     /// One job per volume of <paramref name="imagesDir"/> like <paramref name="template"/> (its id and
     /// input are replaced). <paramref name="promptsPerVolume"/>, when given, holds each volume's prompts
-    /// by file name (or case id) and must have an entry for every volume.
+    /// by file name (or job id, or case id) and must have an entry for every volume.
     /// </summary>
     public static IReadOnlyList<SegmentationJob> FromFolder(string imagesDir, SegmentationJob template, IReadOnlyDictionary<string, JobPrompts>? promptsPerVolume = null)
     {
@@ -41,7 +41,7 @@ public static class JobBatch
             if (promptsPerVolume is not null)
             {
                 string name = Path.GetFileName(volume);
-                if (!promptsPerVolume.TryGetValue(name, out prompts) && !promptsPerVolume.TryGetValue(CaseIds.Of(volume), out prompts))
+                if (!promptsPerVolume.TryGetValue(name, out prompts) && !promptsPerVolume.TryGetValue(id, out prompts) && !promptsPerVolume.TryGetValue(CaseIds.Of(volume), out prompts))
                     throw new InvalidDataException($"the prompts file has no entry for {name}");
             }
             var job = template with { JobId = id, Input = volume, Prompts = prompts };
@@ -60,7 +60,7 @@ public static class JobBatch
         return id.Length > 128 ? id.ToString(0, 128) : id.ToString();
     }
 
-    /// <summary>A prompts file: a JSON object from volume file name (or case id) to its <see cref="JobPrompts"/>.</summary>
+    /// <summary>A prompts file: a JSON object from volume file name (or job id) to its <see cref="JobPrompts"/>.</summary>
     public static IReadOnlyDictionary<string, JobPrompts> ReadPrompts(string path)
     {
         try

@@ -1,5 +1,6 @@
 using System.Text;
 using SegSam.Batch;
+using SegSam.Data;
 using SegSam.Tests.Support;
 
 namespace SegSam.Tests.Queue;
@@ -21,7 +22,7 @@ public sealed class JobContractTests
         Assert.Equal((3, 9), request.Range);
         Assert.True(request.Propagate);
         Assert.Equal(2, request.Prompts.Count);
-        Assert.Equal(4, request.Prompts[0].Box!.X1);
+        Assert.Equal(new BoxPrompt(1, 2, 3, 4), request.Prompts[0].Box);
         Assert.Equal(1, request.Prompts[1].Points.Single().Label);
         Assert.Equal("/shared/out/case01", request.OutputDir);
     }
