@@ -119,7 +119,8 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         NiftiFile.Write(volume, TinyPgSam.HuVolume(), "int16");
         File.WriteAllText(dir.File("broken.nii.gz"), "not a NIfTI file");
         var topology = new QueueTopology("poison.jobs", "poison.jobs.results");
-        using var worker = Worker(broker, topology.Jobs, model, "--model", dir.File("segsam.safetensors"), "--max-attempts", "3", "--retry-delay", "0.2");
+        // Two slots: jobs run side by side on one worker (the models take turns; each job's result is still its own).
+        using var worker = Worker(broker, topology.Jobs, model, "--model", dir.File("segsam.safetensors"), "--slots", "2", "--max-attempts", "3", "--retry-delay", "0.2");
         worker.WaitFor("ready", Patience);
 
         var factory = new ConnectionFactory { Uri = broker.Url };
