@@ -12,9 +12,10 @@
 #   gcc: builds libsegsam_mklcpu.so, MKL's fast path on AMD CPUs (build/MklFastPath.targets)
 #   chromium: the browser the viewer's tests drive (tests/SegSam.Tests/Browser, through Playwright's driver)
 #   npm: installs NiiVue for the viewer (src/SegSam.Server/package-lock.json), copied into wwwroot/ by the build
+#   rabbitmq-server: the broker the batch worker tests start as a private node (tests/SegSam.Tests/Support/RabbitBroker.cs; docs/scale-out.md)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libcharls2 libopenjp2-7 libgdcm-tools libopenjp2-tools openjph-tools dicom3tools libopenblas0-pthread orthanc orthanc-dicomweb mricron-data gcc chromium)
+packages=(python3-torch python3-numpy python3-scipy python3-nibabel python3-pydicom python3-pil python3-h5py dcmtk libcharls2 libopenjp2-7 libgdcm-tools libopenjp2-tools openjph-tools dicom3tools libopenblas0-pthread orthanc orthanc-dicomweb mricron-data gcc chromium rabbitmq-server)
 # npm: Debian's package (with its Node.js 18) only when no npm is on PATH (e.g. Node 20 from elsewhere).
 command -v npm >/dev/null || packages+=(npm)
 missing=()

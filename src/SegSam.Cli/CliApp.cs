@@ -63,6 +63,8 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(RuntimeCommand.Create());
 
         var parsed = root.Parse(args);

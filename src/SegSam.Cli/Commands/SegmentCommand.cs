@@ -94,11 +94,20 @@ public static class SegmentCommand
             if (clicks.Count > 0) prompts.Add(new SamPrompt { Points = clicks });
             string modelPath = RepoPaths.Resolve(parse.GetValue(model) ?? BundledModel.Path);
             if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
-            string outDir = parse.GetValue(output)!;
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
-            var formats = ValueParsing.OutFormats(parse.GetValue(outFormat)!);
-            string modelName = Path.GetFileNameWithoutExtension(modelPath);
+            var request = new SegmentationRequest(input, parse.GetValue(output)!)
+            {
+                Prompts = prompts,
+                Propagate = parse.GetValue(propagate),
+                Modality = parse.GetValue(modality),
+                Window = window,
+                Axis = parse.GetValue(axis),
+                Intensity = parse.GetValue(intensity),
+                DescriptionsPath = parse.GetValue(descriptions),
+                Formats = ValueParsing.OutFormats(parse.GetValue(outFormat)!),
+                ModelName = Path.GetFileNameWithoutExtension(modelPath),
+            };
             if (PgSamModelCheckpoint.IsPgSamModel(modelPath))
             {
                 if (prompts.Count > 0)
@@ -107,31 +116,19 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                return SegmentAll(modelPath, encoderPrecision, input, outDir, formats, parse.GetValue(axis), parse.GetValue(intensity), window, parse.GetValue(descriptions), parse.GetValue(json));
+                using var pgsam = PgSamModelCheckpoint.Load(modelPath, encoderPrecision);
+                var labelled = ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(request.Input)}", progress =>
+                    Run(() => SegmentationRun.Execute(request, null, pgsam, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices")))));
+                Print(labelled.LabelMap!, parse.GetValue(json));
+                return (ExitCodes.Success, labelled.Files);
             }
             if (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null || parse.GetValue(descriptions) is not null)
                 throw new UsageException("--axis, --intensity and --image-descriptions apply to PG-SAM models only");
             if (prompts.Count == 0) throw new UsageException("give at least one --box or --point");
+            request = request with { Slice = parse.GetValue(slice) is { } spec ? ParseSlice(spec) : null, Range = ParseRange(parse.GetValue(range)) };
 
             using var segsam = SegSamCheckpoint.Load(modelPath, encoderPrecision);
-            using var session = ValueParsing.LibraryCall(() => SegmentationSession.Open(input, segsam, options: new SessionOptions { Modality = parse.GetValue(modality), Window = window }), "--modality/--window");
-            session.CheckExport(formats);
-            var (sliceAxis, index) = session.DefaultSlice;
-            if (parse.GetValue(slice) is { } spec)
-            {
-                if (session.IsFlat) throw new UsageException("--slice applies to volumes; the input is a 2D image");
-                (sliceAxis, index) = ParseSlice(spec, session.Dims);
-            }
-            bool doPropagate = parse.GetValue(propagate);
-            if (doPropagate && session.Dims[sliceAxis] == 1) throw new UsageException("--propagate needs a volume; the input has a single slice");
-            var limits = ParseRange(parse.GetValue(range), index, session.Dims[sliceAxis]);
-            if (limits is not null && !doPropagate) throw new UsageException("--range bounds --propagate; give both");
-            foreach (var prompt in prompts)
-            {
-                var answer = ValueParsing.LibraryCall(() => session.Prompt(new SlicePrompt(sliceAxis, index, prompt)), prompt.Box is null ? "--point" : "--box");
-                session.Accept(doPropagate ? session.Propagate(answer, limits) : SegmentedObject.OnOneSlice(sliceAxis, index, answer.Prediction));
-            }
-            var result = session.ExportObjects(outDir, new ExportView(sliceAxis, index, prompts), formats, modelName);
+            var result = Run(() => SegmentationRun.Execute(request, segsam, null)).Objects!;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, Json));
             else
             {
@@ -144,24 +141,27 @@ public static class SegmentCommand
         }
     }
 
-    /// <summary>
-    /// With a PG-SAM model: every slice of <paramref name="input"/> across the axis labelled
-    /// prompt-free, written as DIR/labels.nii.gz on the input's grid (and/or the DICOM objects of
-    /// <paramref name="formats"/>) with DIR/segmentation.json.
-    /// </summary>
-    static (int Code, IReadOnlyList<string> Files) SegmentAll(string modelPath, EncoderPrecision precision, string input, string outDir, ExportFormats formats, string? axisName, string? intensityName, (double, double)? window,
-                          string? descriptionsPath, bool json)
+    /// <summary>The request's property each library argument error names → this command's option.</summary>
+    static readonly Dictionary<string, string> Options = new()
     {
-        int? sliceAxis = axisName is null ? null : ValueParsing.LibraryCall(() => SliceAxis.Parse(axisName), "--axis");
-        using var model = PgSamModelCheckpoint.Load(modelPath, precision);
-        using var session = SegmentationSession.Open(input, null, model);
-        session.CheckExport(formats);
-        var intensity = ValueParsing.LibraryCall(() => VolumeIntensity.ForPgSam(session.Input, intensityName, window), "--intensity");
-        var descriptions = descriptionsPath is not null ? SliceDescriptions.Load(descriptionsPath) : null;
-        ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(input)}", progress =>
-            session.SegmentAll(sliceAxis, intensity, descriptions, CaseIds.Of(input),
-                new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
-        var result = session.ExportLabelMap(outDir, formats, Path.GetFileNameWithoutExtension(modelPath));
+        ["prompts"] = "--box/--point", ["box"] = "--box", ["points"] = "--point", ["slice"] = "--slice", ["propagate"] = "--propagate",
+        ["range"] = "--range", ["modality"] = "--modality/--window", ["axis"] = "--axis", ["intensity"] = "--intensity",
+    };
+
+    static SegmentationOutcome Run(Func<SegmentationOutcome> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } name && Options.TryGetValue(name, out var option))
+        {
+            throw new UsageException($"{option}: {e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)}");
+        }
+    }
+
+    static void Print(LabelMapExport result, bool json)
+    {
         if (json) Console.WriteLine(JsonSerializer.Serialize(result, Json));
         else
         {
@@ -170,30 +170,25 @@ public static class SegmentCommand
                 Console.WriteLine($"label {c.Label} {c.Name}: {c.Voxels} voxels, {c.VolumeMm3:F0} mm³");
             foreach (var f in result.Files) Console.WriteLine($"wrote {f}");
         }
-        return (ExitCodes.Success, result.Files);
     }
 
-    static (int Axis, int Index) ParseSlice(string text, IReadOnlyList<int> dims)
+    /// <summary>AXIS:INDEX; whether the volume has that slice is the library's check.</summary>
+    static (int Axis, int Index) ParseSlice(string text)
     {
         var parts = text.Split(':');
         int index = 0;
         if (parts.Length != 2 || !SliceAxis.TryParse(parts[0], out int sliceAxis) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out index))
             throw new UsageException($"--slice expects AXIS:INDEX with AXIS axial, coronal or sagittal, got '{text}'");
-        if (index >= dims[sliceAxis])
-            throw new UsageException($"--slice {text}: the volume has {dims[sliceAxis]} {SliceAxis.Name(sliceAxis)} slices (0..{dims[sliceAxis] - 1})");
         return (sliceAxis, index);
     }
 
-    static (int First, int Last)? ParseRange(string? text, int index, int count)
+    /// <summary>FIRST:LAST; whether it fits the volume and holds the prompted slice is the library's check.</summary>
+    static (int First, int Last)? ParseRange(string? text)
     {
         if (text is null) return null;
         var parts = text.Split(':');
         if (parts.Length != 2 || !int.TryParse(parts[0], out int first) || !int.TryParse(parts[1], out int last))
             throw new UsageException($"--range expects FIRST:LAST slice numbers, got '{text}'");
-        if (first > last || first < 0 || last >= count)
-            throw new UsageException($"--range {text}: needs 0 <= FIRST <= LAST <= {count - 1}");
-        if (index < first || index > last)
-            throw new UsageException($"--range {text} does not contain the prompted slice {index}");
         return (first, last);
     }
 }

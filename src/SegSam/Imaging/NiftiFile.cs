@@ -37,9 +37,9 @@ public static class NiftiFile
         if (isPair)
         {
             using var dataStream = Open(dataPath);
-            data = ReadVoxels(dataStream, 0, new FileInfo(dataPath).Length, header, volume, path);
+            data = ReadVoxels(dataStream, 0, FileLength(dataPath), header, volume, path);
         }
-        else data = ReadVoxels(headerStream, header.HeaderSize, new FileInfo(headerPath).Length, header, volume, path);
+        else data = ReadVoxels(headerStream, header.HeaderSize, FileLength(headerPath), header, volume, path);
 
         var (min, max) = CheckFinite(data, header.DataType, allowNonFinite, path);
         return new NiftiImage
@@ -170,6 +170,16 @@ public static class NiftiFile
         int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
         return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new CheckedGzipStream(file, path) : file;
+    }
+
+    /// <summary>
+    /// The length of the file's content: through a symbolic link (FileInfo.Length of a link is the
+    /// link's own size on Linux), as batch folders often link to the scans rather than copy them.
+    /// </summary>
+    static long FileLength(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target.Length : info.Length;
     }
 
     /// <summary>

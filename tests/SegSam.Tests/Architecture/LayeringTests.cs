@@ -16,7 +16,7 @@ public sealed class LayeringTests(ITestOutputHelper output)
         ["Checkpoints"] = 4,
         ["Text"] = 5,
         ["Inference"] = 6,
-        ["Training"] = 7, ["Evaluation"] = 7,
+        ["Training"] = 7, ["Evaluation"] = 7, ["Batch"] = 7,
         ["Reporting"] = 8,
     };
 

@@ -103,7 +103,7 @@ public class SegmentCliTests
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--slice", "axial:99"], 2, "12 axial slices" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--slice", "up:3"], 2, "AXIS:INDEX" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "/no/model.safetensors", "--box", "3,3,14,16"], 3, "/no/model.safetensors" },
-        { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "9:2"], 2, "--range 9:2" },
+        { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "9:2"], 2, "--range: 9:2" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "8:11"], 2, "prompted slice 6" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--precision", "fp8"], 2, "--precision: unknown precision 'fp8'; known: fp32, bf16" },
     };
