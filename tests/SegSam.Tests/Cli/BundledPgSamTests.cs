@@ -46,7 +46,7 @@ public sealed class BundledPgSamTests
     static (double Colin, double Macaque) CardForeground()
     {
         var match = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(CardPath),
-            @"all labelled voxels \(3D Dice\): Colin27 ([0-9.]+), macaque ([0-9.]+)");
+            @"all labelled voxels \(3D Dice\): Colin27 ([0-9]+\.[0-9]+), macaque ([0-9]+\.[0-9]+)");
         Assert.True(match.Success, $"{CardPath} has no 'all labelled voxels (3D Dice): Colin27 …, macaque …' line");
         return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
     }
