@@ -50,8 +50,9 @@ public static class DemoCommand
             metrics.WriteObjectsCsv(Path.Combine(outDir, "objects.csv"));
             metrics.WriteCategoriesCsv(Path.Combine(outDir, "categories.csv"));
             cross.WriteJson(Path.Combine(outDir, "macaque-metrics.json"));
-            var summary = Summary.Of(metrics, cross, clock.Elapsed.TotalSeconds);
             var overlays = ReportGallery.Build(segsam, test, metrics);
+            var (promptFree, promptFreeSummary) = PromptFree(test);
+            var summary = Summary.Of(metrics, cross, clock.Elapsed.TotalSeconds) with { PromptFree = promptFreeSummary };
             string report = Path.Combine(outDir, "report.html");
             HtmlReport.Write(report, new ReportContent("SegSam demo: Colin27 brain MRI with the AAL atlas", metrics)
             {
@@ -66,6 +67,7 @@ public static class DemoCommand
                 Overlays = overlays,
                 TrainingLogPath = File.Exists(BundledModel.TrainLog) && modelPath == BundledModel.Path ? BundledModel.TrainLog : null,
                 ModelCard = File.Exists(BundledModel.Card) && modelPath == BundledModel.Path ? File.ReadAllText(BundledModel.Card) : null,
+                PromptFree = promptFree,
                 CommandLine = "./segsam demo" + (parse.GetValue(output) is { } o && o != "out/demo" ? $" --out {o}" : ""),
             });
             if (parse.GetValue(json))
@@ -77,10 +79,73 @@ public static class DemoCommand
         return command;
     }
 
+    /// <summary>
+    /// The bundled PG-SAM model prompt-free: the held-out slices (2D), the whole Colin27 volume
+    /// (3D) and the macaque volume, with the report's figures; nothing when the model is absent.
+    /// </summary>
+    static (PromptFreeSection? Section, PromptFreeSummary? Summary) PromptFree(SliceDataset aalTest)
+    {
+        if (!File.Exists(BundledModel.PgSamPath))
+        {
+            Console.Error.WriteLine($"no prompt-free part: {BundledModel.PgSamPath} is missing");
+            return (null, null);
+        }
+        using var pgsam = PgSamModelCheckpoint.Load(BundledModel.PgSamPath);
+        var heldOut = ConsoleProgress.Run("prompt-free, held-out slices", progress =>
+            PgSamAtlasEvaluation.HeldOut(pgsam, aalTest, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
+        var colin = ConsoleProgress.Run("prompt-free, Colin27 volume", progress =>
+            PgSamAtlasEvaluation.Colin27(pgsam, progress: new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
+        var macaque = ConsoleProgress.Run("prompt-free, macaque volume", progress =>
+            PgSamAtlasEvaluation.Macaque(pgsam, progress: new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices"))));
+        var (lobes, _) = ClassGrouping.ForModel(aalTest, pgsam.Config.Categories);
+        var section = new PromptFreeSection($"{Path.GetFileName(BundledModel.PgSamPath)} (PG-SAM, {pgsam.parameters().Sum(p => p.numel()):N0} parameters)", pgsam.Config.Categories, heldOut)
+        {
+            WholeVolume = colin,
+            CrossDataset = macaque,
+            Gallery = PromptFreeFigures.Gallery(pgsam, lobes, heldOut),
+            VolumeViews = [.. PromptFreeFigures.OrthogonalViews(colin, withTruth: true), .. PromptFreeFigures.OrthogonalViews(macaque, withTruth: false)],
+            ModelCard = File.Exists(BundledModel.PgSamCard) ? File.ReadAllText(BundledModel.PgSamCard) : null,
+        };
+        return (section, PromptFreeSummary.Of(pgsam.Config.Categories, heldOut, colin, macaque));
+    }
+
+    /// <summary>One structure's prompt-free scores: 2D on the held-out slices, 3D on the Colin27 volume.</summary>
+    public sealed record StructureRow(string Structure, double? HeldOutDice, double? HeldOutHd95, double VolumeDice, double VolumeHd95);
+
+    /// <summary>The prompt-free numbers of a demo run, as the PG-SAM model card states them.</summary>
+    public sealed record PromptFreeSummary(IReadOnlyList<StructureRow> Structures, double? HeldOutMeanDice, double? HeldOutMeanHd95,
+                                           double VolumeMeanDice, double VolumeMeanHd95, double ColinForegroundDice, double MacaqueForegroundDice)
+    {
+        public static PromptFreeSummary Of(IReadOnlyList<string> structures, MetricsReport heldOut, WholeVolumeResult colin, WholeVolumeResult macaque)
+        {
+            var comparison = new MethodComparison([.. structures], [("pgsam", heldOut)]);
+            var rows = structures.Select(s => (Name: s, Volume: colin.Scores.Single(v => v.Structure == s)))
+                .Select(r => new StructureRow(r.Name, MethodComparison.Dice(heldOut, r.Name), MethodComparison.Hd95(heldOut, r.Name), r.Volume.Dice, r.Volume.Hd95Mm))
+                .ToList();
+            return new PromptFreeSummary(rows, comparison.MeanDice(heldOut), comparison.MeanHd95(heldOut), colin.MeanDice, colin.MeanHd95Mm,
+                colin.Foreground.Dice, macaque.Foreground.Dice);
+        }
+
+        public void Print()
+        {
+            Console.WriteLine();
+            Console.WriteLine($"Prompt-free (bundled PG-SAM, no prompts) — {Structures.Count} structures of the AAL atlas grouped into lobes");
+            Console.WriteLine($"  {"",-14}{"held-out slices (2D)",22}{"Colin27 volume (3D)",22}");
+            Console.WriteLine($"  {"structure",-14}{"DSC",11}{"HD95 mm",11}{"DSC",11}{"HD95 mm",11}");
+            foreach (var r in Structures)
+                Console.WriteLine($"  {r.Structure,-14}{Fmt(r.HeldOutDice),11}{Fmt(r.HeldOutHd95, "F2"),11}{Fmt(r.VolumeDice),11}{Fmt(r.VolumeHd95, "F2"),11}");
+            Console.WriteLine($"  {"mean",-14}{Fmt(HeldOutMeanDice),11}{Fmt(HeldOutMeanHd95, "F2"),11}{Fmt(VolumeMeanDice),11}{Fmt(VolumeMeanHd95, "F2"),11}");
+            Console.WriteLine($"  all structures vs all labelled voxels, 3D DSC: Colin27 {Fmt(ColinForegroundDice)}, macaque atlas {Fmt(MacaqueForegroundDice)}");
+        }
+    }
+
     /// <summary>The headline numbers of a demo run.</summary>
     public sealed record Summary(double BoxDice, double PointDice, double? BoxMdsc, double? PointMdsc, double? ClassAccuracy,
                                  double? BoxHd95, double? PointHd95, double? BoxNsd, double? PointNsd, double MacaqueBoxDice, int Objects, double Seconds)
     {
+        /// <summary>The prompt-free part (null without the bundled PG-SAM model).</summary>
+        public PromptFreeSummary? PromptFree { get; init; }
+
         public static Summary Of(MetricsReport metrics, MetricsReport cross, double seconds)
         {
             GroupSummary? Row(MetricsReport m, string prompt) => m.Overall.FirstOrDefault(g => g.Prompt == prompt);
@@ -101,9 +166,10 @@ public static class DemoCommand
             Console.WriteLine($"  {"HD95 mm",-26}{Fmt(BoxHd95, "F2"),10}{Fmt(PointHd95, "F2"),10}");
             Console.WriteLine($"  {"NSD (2 mm)",-26}{Fmt(BoxNsd),10}{Fmt(PointNsd),10}");
             Console.WriteLine($"  {"macaque atlas DSC",-26}{MacaqueBoxDice,10:F4}");
+            PromptFree?.Print();
             Console.WriteLine($"report: {report}");
         }
-
-        static string Fmt(double? v, string format = "F4") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
     }
+
+    static string Fmt(double? v, string format = "F4") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
 }

@@ -32,7 +32,7 @@ public static class SegmentCommand
         var points = new Option<string[]>("--point") { Description = "x,y,label on the slice (1 object, 0 background); all points together are one object; repeatable" };
         var propagate = new Option<bool>("--propagate") { Description = "Follow each object through the volume: the mask's box on one slice prompts the next, both ways, until the object ends" };
         var range = new Option<string?>("--range") { Description = "FIRST:LAST slice (inclusive) that --propagate may reach, when you know the object's extent" };
-        var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (no --box/--point)" };
+        var model = new Option<string?>("--model") { Description = "A SEG-SAM model (default with --box/--point: the bundled models/segsam-atlas.safetensors), or a PG-SAM model: prompt-free, every slice of the volume labelled (default without prompts: the bundled models/pgsam-atlas-lobes.safetensors)" };
         var output = new Option<string>("--out") { Description = "Output folder (labels.nii.gz, segmentation.json; SEG-SAM also slice.png, overlay.png; DICOM objects with --out-format)", Required = true };
         var modality = new Option<string?>("--modality") { Description = "SEG-SAM: CT or MR: how intensities become 0–255 (default: CT when values below −100 HU exist, else MR)" };
         var windowOption = new Option<string?>("--window") { Description = $"CT window: {string.Join(", ", Intensity.CtWindows.Keys)} or LEVEL,WIDTH (default abdomen; transunet, i.e. HU [−125, 275], for a PG-SAM model)" };
@@ -92,7 +92,8 @@ public static class SegmentCommand
             var prompts = (parse.GetValue(boxes) ?? []).Select(b => new SamPrompt { Box = ValueParsing.Box(b) }).ToList();
             var clicks = (parse.GetValue(points) ?? []).Select(ValueParsing.Point).ToList();
             if (clicks.Count > 0) prompts.Add(new SamPrompt { Points = clicks });
-            string modelPath = RepoPaths.Resolve(parse.GetValue(model) ?? BundledModel.Path);
+            // No model and no prompt: the bundled prompt-free model labels the whole volume.
+            string modelPath = RepoPaths.Resolve(parse.GetValue(model) ?? (prompts.Count == 0 ? BundledModel.PgSamPath : BundledModel.Path));
             if (!File.Exists(modelPath)) throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
             var window = parse.GetValue(windowOption) is { } w ? ValueParsing.Window(w) : ((double, double)?)null;
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));

@@ -15,7 +15,7 @@ public static class ServeCommand
     {
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8080 };
         var host = new Option<string>("--host") { Description = "Address to bind; anything but localhost/127.0.0.1/::1 requires --token", DefaultValueFactory = _ => "127.0.0.1" };
-        var models = new Option<string[]>("--model") { Description = "SEG-SAM model(s) for prompts and PG-SAM model(s) for segment-all (told apart as `segsam segment` does); the first of each kind is the default (default: the bundled models/segsam-atlas.safetensors); repeatable" };
+        var models = new Option<string[]>("--model") { Description = "SEG-SAM model(s) for prompts and PG-SAM model(s) for segment-all (told apart as `segsam segment` does); the first of each kind is the default (default: the bundled models/segsam-atlas.safetensors and models/pgsam-atlas-lobes.safetensors); repeatable" };
         var token = new Option<string?>("--token") { Description = "Bearer token every request must carry (Authorization: Bearer T)" };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest upload accepted, in MiB (larger: 413)", DefaultValueFactory = _ => 1024 };
         var cache = new Option<int>("--cache-mb") { Description = "Embedding cache bound per open volume, in MiB", DefaultValueFactory = _ => 256 };
@@ -27,7 +27,8 @@ public static class ServeCommand
         };
         command.SetAction(parse =>
         {
-            var paths = parse.GetValue(models) is { Length: > 0 } given ? given.Select(RepoPaths.Resolve).ToList() : [RepoPaths.Resolve(BundledModel.Path)];
+            var paths = parse.GetValue(models) is { Length: > 0 } given ? given.Select(RepoPaths.Resolve).ToList()
+                : [RepoPaths.Resolve(BundledModel.Path), .. File.Exists(BundledModel.PgSamPath) ? [BundledModel.PgSamPath] : Array.Empty<string>()];
             if (parse.GetValue(maxUpload) <= 0 || parse.GetValue(cache) <= 0) throw new UsageException("--max-upload-mb and --cache-mb must be positive");
             var options = new ServerOptions
             {

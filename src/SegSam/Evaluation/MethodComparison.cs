@@ -13,6 +13,12 @@ public sealed record MethodComparison(string[] Categories, IReadOnlyList<(string
         return values.Count == 0 ? null : values.Average();
     }
 
+    /// <summary>A category's mean Dice over the slices where it is present (null when it is nowhere).</summary>
+    public static double? Dice(MetricsReport r, string category) => Mean(r, category, o => o.Dice);
+
+    /// <summary>A category's mean HD95 in mm over the slices where it is present and measurable.</summary>
+    public static double? Hd95(MetricsReport r, string category) => Mean(r, category, o => o.Hd95);
+
     /// <summary>Per method: the mean over categories of the per-category mean Dice.</summary>
     public double? MeanDice(MetricsReport r)
     {

@@ -100,7 +100,8 @@ public static class OverlayRenderer
 
     static int Clamp(double v, int size) => (int)Math.Clamp(Math.Round(v), 0, size - 1);
 
-    static Rgb Blend(Rgb under, Rgb over, double alpha) => new(
+    /// <summary><paramref name="over"/> at opacity <paramref name="alpha"/> over <paramref name="under"/>.</summary>
+    internal static Rgb Blend(Rgb under, Rgb over, double alpha) => new(
         (byte)Math.Round(under.R + alpha * (over.R - under.R)),
         (byte)Math.Round(under.G + alpha * (over.G - under.G)),
         (byte)Math.Round(under.B + alpha * (over.B - under.B)));

@@ -29,35 +29,52 @@ internal static class Charts
             .OrderByDescending(c => dice.GetValueOrDefault((prompts[0], c)) ?? -1)
             .ThenBy(c => c, StringComparer.Ordinal)
             .ToArray();
+        var series = prompts.Select(p => ($"{p} prompt", categories.Select(c => dice.GetValueOrDefault((p, c))).ToArray())).ToList();
+        return DiceBars(categories, series, "Mean DSC per category", width);
+    }
 
-        int n = categories.Length;
-        double barSize = 0.8 / prompts.Length;
+    /// <summary>
+    /// Horizontal bars of the Dice of each structure in the given order (top to bottom), one
+    /// series per kind of evaluation (e.g. 2D on held-out slices, 3D on a whole volume).
+    /// </summary>
+    public static byte[] StructureDice(IReadOnlyList<string> structures, IReadOnlyList<(string Legend, double?[] Values)> series, string title, int width = 900)
+    {
+        if (series.Count == 0 || series.Any(s => s.Values.Length != structures.Count))
+            throw new ArgumentException("each series needs one value per structure", nameof(series));
+        return DiceBars([.. structures], series, title, width);
+    }
+
+    /// <summary>Grouped horizontal bars on a 0–1 scale, rows top to bottom, one colour per series; missing values leave a gap.</summary>
+    static byte[] DiceBars(string[] rows, IReadOnlyList<(string Legend, double?[] Values)> series, string title, int width)
+    {
+        int n = rows.Length;
+        double barSize = 0.8 / series.Count;
         using var plot = NewPlot();
-        for (int j = 0; j < prompts.Length; j++)
+        for (int j = 0; j < series.Count; j++)
         {
-            double offset = ((prompts.Length - 1) / 2.0 - j) * barSize;
+            double offset = ((series.Count - 1) / 2.0 - j) * barSize;
             var bars = new List<Bar>();
             for (int i = 0; i < n; i++)
-                if (dice.GetValueOrDefault((prompts[j], categories[i])) is double mean)
+                if (series[j].Values[i] is double mean)
                     bars.Add(new Bar { Position = n - 1 - i + offset, Value = mean, Size = barSize, LineWidth = 0 });
-            var series = plot.Add.Bars(bars);
-            series.Horizontal = true;
-            series.Color = Palette[j % Palette.Length];
-            series.LegendText = $"{prompts[j]} prompt";
+            var added = plot.Add.Bars(bars);
+            added.Horizontal = true;
+            added.Color = Palette[j % Palette.Length];
+            added.LegendText = series[j].Legend;
         }
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), categories);
+            Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), rows);
         plot.Axes.Left.TickLabelStyle.FontSize = 11;
         plot.Axes.SetLimits(0, 1, -0.6, n - 0.4);
         // The figure is thousands of pixels tall for an atlas: repeat the DSC scale on top, where reading starts.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
         plot.Axes.Top.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
         plot.Axes.SetLimitsX(0, 1, plot.Axes.Top);
-        plot.Title("Mean DSC per category");
+        plot.Title(title);
         plot.XLabel("mean DSC");
         plot.ShowLegend(Edge.Top); // outside the bars, and seen before scrolling down the tall figure
 
-        int rowHeight = Math.Max(16, 9 * prompts.Length + 6);
+        int rowHeight = Math.Max(16, 9 * series.Count + 6);
         return plot.GetImageBytes(width, 140 + n * rowHeight, ImageFormat.Png);
     }
 

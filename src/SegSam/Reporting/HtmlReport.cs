@@ -43,6 +43,7 @@ internal static class HtmlReport
         if (metrics.PerModality.Count > 0) sections.Add(("modalities", "Per modality"));
         if (log is not null) sections.Add(("training", "Training"));
         if (content.Overlays.Count > 0) sections.Add(("gallery", "Gallery"));
+        if (content.PromptFree is not null) sections.Add(("prompt-free", "Prompt-free"));
         if (hasCard) sections.Add(("model-card", "Model card"));
         if (sections.Count > 0)
             html.Append("<nav>").AppendJoin("", sections.Select(s => $"<a href=\"#{s.Id}\">{E(s.Name)}</a>")).Append("</nav>\n");
@@ -70,6 +71,7 @@ internal static class HtmlReport
             else html.Append("<p>The training log ").Append(E(content.TrainingLogPath!)).Append(" has no steps yet.</p>\n");
         }
         if (content.Overlays.Count > 0) Gallery(html, content.Overlays);
+        if (content.PromptFree is { } promptFree) PromptFree(html, promptFree);
         if (hasCard)
             html.Append("<h2 id=\"model-card\">Model card</h2>\n<div class=\"model-card\">\n")
                 .Append(MarkdownLite.ToHtml(content.ModelCard!)).Append("</div>\n");
@@ -177,6 +179,85 @@ internal static class HtmlReport
         html.Append("</div>\n");
     }
 
+    /// <summary>
+    /// The prompt-free part: a table of every structure's Dice and HD95 (2D on the held-out
+    /// slices, 3D on the whole volume), their chart, the colour legend, the label-map gallery,
+    /// the orthogonal views and the model's card.
+    /// </summary>
+    static void PromptFree(StringBuilder html, PromptFreeSection section)
+    {
+        var structures = section.Structures;
+        var volume = section.WholeVolume;
+        html.Append("<h2 id=\"prompt-free\">Prompt-free segmentation</h2>\n<p>").Append(E(section.Model))
+            .Append(": every pixel labelled without any prompt, as background or one of ")
+            .Append(structures.Count.ToString(CultureInfo.InvariantCulture)).Append(" structures.</p>\n");
+
+        var held = structures.Select(s => (Dice: MethodComparison.Dice(section.HeldOut, s), Hd95: MethodComparison.Hd95(section.HeldOut, s),
+            Count: section.HeldOut.Objects.Count(o => o.Category == s))).ToList();
+        html.Append("<div class=\"scroll\"><table class=\"metrics\">\n<thead>\n<tr><th rowspan=\"2\">structure</th>")
+            .Append("<th colspan=\"3\" class=\"group\">held-out slices (2D)</th>");
+        if (volume is not null) html.Append("<th colspan=\"2\" class=\"group\">").Append(E(volume.Name)).Append(" whole volume (3D)</th>");
+        html.Append("</tr>\n<tr><th>n</th><th>DSC</th><th>HD95 (mm)</th>");
+        if (volume is not null) html.Append("<th>DSC</th><th>HD95 (mm)</th>");
+        html.Append("</tr>\n</thead>\n<tbody>\n");
+        for (int i = 0; i < structures.Count; i++)
+        {
+            html.Append("<tr><td>").Append(Swatch(LabelMapRenderer.ColorOf(i + 1))).Append(E(structures[i])).Append("</td><td>")
+                .Append(held[i].Count.ToString(CultureInfo.InvariantCulture)).Append("</td>").Append(DiceCell(held[i].Dice))
+                .Append("<td>").Append(Fixed(held[i].Hd95, "F1")).Append("</td>");
+            if (volume?.Scores.FirstOrDefault(v => v.Structure == structures[i]) is { } v3)
+                html.Append(DiceCell(v3.Dice)).Append("<td>").Append(Fixed(v3.Hd95Mm, "F1")).Append("</td>");
+            else if (volume is not null) html.Append("<td>–</td><td>–</td>");
+            html.Append("</tr>\n");
+        }
+        var meanDice = held.Select(h => h.Dice).OfType<double>().DefaultIfEmpty(double.NaN).Average();
+        var meanHd95 = held.Select(h => h.Hd95).OfType<double>().DefaultIfEmpty(double.NaN).Average();
+        html.Append("<tr><th>mean</th><th>").Append(held.Sum(h => h.Count).ToString(CultureInfo.InvariantCulture)).Append("</th><th>")
+            .Append(Fixed(meanDice, "F3")).Append("</th><th>").Append(Fixed(meanHd95, "F1")).Append("</th>");
+        if (volume is not null) html.Append("<th>").Append(Fixed(volume.MeanDice, "F3")).Append("</th><th>").Append(Fixed(volume.MeanHd95Mm, "F1")).Append("</th>");
+        html.Append("</tr>\n</tbody>\n</table></div>\n");
+        html.Append("<p class=\"legend\">n: held-out slices that show the structure; HD95 per slice in 2D, per volume in 3D.");
+        if (volume is not null) AppendForeground(html, volume);
+        if (section.CrossDataset is { } cross) AppendForeground(html, cross);
+        html.Append("</p>\n");
+
+        var series = new List<(string, double?[])> { ("held-out slices (2D)", held.Select(h => h.Dice).ToArray()) };
+        if (volume is not null)
+            series.Add(($"{volume.Name} whole volume (3D)", structures.Select(s => volume.Scores.FirstOrDefault(v => v.Structure == s)?.Dice).ToArray()));
+        Image(html, Charts.StructureDice(structures, series, "Prompt-free DSC per structure"), "chart", "Prompt-free DSC per structure");
+
+        html.Append("<p class=\"legend\">");
+        for (int i = 0; i < structures.Count; i++) html.Append(Swatch(LabelMapRenderer.ColorOf(i + 1))).Append(E(structures[i]));
+        html.Append("</p>\n");
+        if (section.Gallery.Count > 0)
+        {
+            html.Append("<h3>Held-out slices: prediction (left) beside the atlas (right)</h3>\n<div class=\"gallery wide\">\n");
+            foreach (var figure in section.Gallery) Figure(html, figure, "overlay");
+            html.Append("</div>\n");
+        }
+        if (section.VolumeViews.Count > 0)
+        {
+            html.Append("<h3>Whole volumes: sagittal, coronal and axial views</h3>\n<div class=\"views\">\n");
+            foreach (var figure in section.VolumeViews) Figure(html, figure, "overlay");
+            html.Append("</div>\n");
+        }
+        if (!string.IsNullOrWhiteSpace(section.ModelCard))
+            html.Append("<h3>Model card</h3>\n<div class=\"model-card\">\n").Append(MarkdownLite.ToHtml(section.ModelCard)).Append("</div>\n");
+
+        static void AppendForeground(StringBuilder html, WholeVolumeResult r) =>
+            html.Append(" ").Append(E(r.Name)).Append(", all structures together against all atlas-labelled voxels: 3D DSC ")
+                .Append(Fixed(r.Foreground.Dice, "F3")).Append(", HD95 ").Append(Fixed(r.Foreground.Hd95Mm, "F1")).Append(" mm.");
+    }
+
+    static void Figure(StringBuilder html, ReportFigure figure, string cssClass)
+    {
+        html.Append("<figure>");
+        Image(html, figure.Png, cssClass, figure.Caption);
+        html.Append("<figcaption><div class=\"category\">").Append(E(figure.Caption)).Append("</div>");
+        if (figure.Detail is { } detail) html.Append("<div>").Append(E(detail)).Append("</div>");
+        html.Append("</figcaption></figure>\n");
+    }
+
     static string Swatch(Rgb color, bool round = false) =>
         $"<span class=\"swatch{(round ? " round" : "")}\" style=\"background:{color.Hex}\"></span>";
 
@@ -221,6 +302,9 @@ internal static class HtmlReport
         .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin:0 5px 0 14px;border:1px solid #999}
         .swatch.round{border-radius:50%}
         .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:14px}
+        .gallery.wide{grid-template-columns:repeat(auto-fill,minmax(360px,1fr))}
+        .views{display:grid;grid-template-columns:1fr;gap:14px}
+        h3{font-size:16px;margin:22px 0 10px}
         figure{margin:0;background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:8px}
         figure img{width:100%;display:block;image-rendering:pixelated}
         figcaption{font-size:13px;margin-top:6px}

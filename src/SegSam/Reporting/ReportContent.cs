@@ -16,6 +16,9 @@ public sealed record ReportContent(string Title, MetricsReport Metrics)
     /// <summary>Markdown-ish text: headings, bullet lists, paragraphs, fenced blocks and tables.</summary>
     public string? ModelCard { get; init; }
 
+    /// <summary>A prompt-free (PG-SAM) part after the prompted one.</summary>
+    public PromptFreeSection? PromptFree { get; init; }
+
     /// <summary>The command that produced the report, shown in the footer.</summary>
     public string? CommandLine { get; init; }
 }

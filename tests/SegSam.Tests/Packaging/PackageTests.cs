@@ -77,7 +77,7 @@ public sealed class PackageTests
         Assert.True(File.Exists(segsam), install.ToString());
         // What the tool carries besides the CLI: the model, the viewer (NiiVue when it was installed at pack time).
         string[] carried = Directory.GetFiles(tools, "*", SearchOption.AllDirectories).ToArray();
-        foreach (var file in new[] { "/models/segsam-atlas.safetensors", "/wwwroot/index.html", "/wwwroot/app.js", "/libsegsam_mklcpu.so" })
+        foreach (var file in new[] { "/models/segsam-atlas.safetensors", "/models/pgsam-atlas-lobes.safetensors", "/wwwroot/index.html", "/wwwroot/app.js", "/libsegsam_mklcpu.so" })
             Assert.True(carried.Any(f => f.EndsWith(file)), $"the tool does not carry {file}");
         if (File.Exists(Path.Combine(Fixtures.RepoRoot, "src", "SegSam.Server", "node_modules", "@niivue", "niivue", "dist", "index.js")))
             Assert.True(carried.Any(f => f.EndsWith("/wwwroot/niivue/niivue.js")), "the tool does not carry NiiVue although it was installed");
