@@ -10,4 +10,7 @@ public static class BundledModel
     /// <summary>The prompt-free PG-SAM model of the built-in lobes: `segment` without prompts, the demo's second table.</summary>
     public static string PgSamPath => System.IO.Path.Combine(RepoPaths.Root, "models", "pgsam-atlas-lobes.safetensors");
     public static string PgSamCard => System.IO.Path.Combine(RepoPaths.Root, "models", "pgsam-atlas-lobes.md");
+
+    /// <summary>What a front end that serves both methods loads when given no --model: SEG-SAM, and PG-SAM where it is shipped.</summary>
+    public static string[] Both => [RepoPaths.Resolve(Path), .. File.Exists(PgSamPath) ? [PgSamPath] : Array.Empty<string>()];
 }

@@ -28,7 +28,7 @@ public static class ServeCommand
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(models) is { Length: > 0 } given ? given.Select(RepoPaths.Resolve).ToList()
-                : [RepoPaths.Resolve(BundledModel.Path), .. File.Exists(BundledModel.PgSamPath) ? [BundledModel.PgSamPath] : Array.Empty<string>()];
+                : [.. BundledModel.Both];
             if (parse.GetValue(maxUpload) <= 0 || parse.GetValue(cache) <= 0) throw new UsageException("--max-upload-mb and --cache-mb must be positive");
             var options = new ServerOptions
             {

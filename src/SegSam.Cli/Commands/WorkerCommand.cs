@@ -16,7 +16,7 @@ public static class WorkerCommand
         var broker = BrokerOptions.Broker();
         var queue = BrokerOptions.Queue();
         var results = BrokerOptions.Results();
-        var models = new Option<string[]>("--model") { Description = "A model file: SEG-SAM for prompted jobs, PG-SAM for auto jobs; repeatable (default: the bundled SEG-SAM model)" };
+        var models = new Option<string[]>("--model") { Description = "A model file: SEG-SAM for prompted jobs, PG-SAM for auto jobs; repeatable (default: the bundled SEG-SAM and PG-SAM models)" };
         var slots = new Option<int>("--slots") { Description = "Jobs run at once, and the prefetch (default 1; a job already uses every core)", DefaultValueFactory = _ => 1 };
         var attempts = new Option<int>("--max-attempts") { Description = "Deliveries of a job that fails transiently (storage unreachable, I/O error) before it is dead-lettered (default 3)", DefaultValueFactory = _ => 3 };
         var delay = new Option<double>("--retry-delay") { Description = "Seconds before the first retry; doubled for each further one (default 2)", DefaultValueFactory = _ => 2 };
@@ -33,7 +33,7 @@ public static class WorkerCommand
             if (parse.GetValue(attempts) < 1) throw new UsageException("--max-attempts must be at least 1");
             if (parse.GetValue(delay) is not (>= 0 and <= 3600)) throw new UsageException("--retry-delay must be 0..3600 seconds");
             if (parse.GetValue(heartbeat) is < 1 or > 600) throw new UsageException("--heartbeat must be 1..600 seconds");
-            string[] files = parse.GetValue(models) is { Length: > 0 } given ? [.. given.Select(RepoPaths.Resolve)] : [BundledModel.Path];
+            string[] files = parse.GetValue(models) is { Length: > 0 } given ? [.. given.Select(RepoPaths.Resolve)] : BundledModel.Both;
             using var runner = new JobRunner(files, PrecisionOption.Value(parse.GetValue(precision)));
             var options = new WorkerOptions(uri)
             {
