@@ -16,9 +16,14 @@ public static class SubmitCommand
         var broker = BrokerOptions.Broker();
         var queue = BrokerOptions.Queue();
         var results = BrokerOptions.Results();
-        var images = new Option<string>("--images") { Description = "A folder of volumes (NIfTI, MetaImage, NRRD files; DICOM series as sub-folders) on storage the workers share", Required = true };
+        var images = new Option<string?>("--images") { Description = "A folder of volumes (NIfTI, MetaImage, NRRD files; DICOM series as sub-folders) on storage the workers share (or give --dicomweb)" };
+        var dicomWeb = new Option<string?>("--dicomweb") { Description = "Instead of --images: one job for a series on this DICOMweb service root (the workers must allow it: worker --dicomweb URL)" };
+        var study = new Option<string?>("--study") { Description = "With --dicomweb: the Study Instance UID" };
+        var series = new Option<string?>("--series") { Description = "With --dicomweb: the Series Instance UID (default: the study's only image series)" };
+        var store = new Option<bool>("--store") { Description = "With --dicomweb: store the job's DICOM objects (see --out-format) back on the same server" };
+        var outFormat = new Option<string?>("--out-format") { Description = "What each job writes, a comma list: nifti, dicom-seg, rtstruct (default nifti; DICOM objects need a DICOM input)" };
         var task = new Option<string>("--task") { Description = "auto: PG-SAM, every slice prompt-free (workers need a PG-SAM --model); prompted: SEG-SAM with the prompts below", Required = true };
-        var output = new Option<string>("--out") { Description = "Output root on shared storage; each job writes OUT/JOB_ID/ (JOB_ID: the volume's name without extension)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output root on shared storage; each job writes OUT/JOB_ID/ (JOB_ID: the volume's name without extension; with --dicomweb the series UID, or the study UID without --series)", Required = true };
         var wait = new Option<bool>("--wait") { Description = "Wait for the results, with a progress bar, and print a summary (done / failed / dead-lettered)" };
         var timeout = new Option<double?>("--timeout") { Description = "With --wait: give up waiting after this many seconds (the jobs stay queued)" };
         var model = new Option<string?>("--model") { Description = "The file name of one of the workers' models to use (default: their first of the task's kind)" };
@@ -33,7 +38,7 @@ public static class SubmitCommand
         var modality = new Option<string?>("--modality") { Description = "prompted: CT or MR (default: guessed from the values)" };
         var command = new Command("submit", "Queue one segmentation job per volume of a folder for `segsam worker`s (docs/scale-out.md).")
         {
-            broker, queue, results, images, task, output, wait, timeout, model, boxes, points, slice, propagate, prompts, axis, intensity, window, modality,
+            broker, queue, results, images, dicomWeb, study, series, store, outFormat, task, output, wait, timeout, model, boxes, points, slice, propagate, prompts, axis, intensity, window, modality,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +56,15 @@ public static class SubmitCommand
             if (kind == SegmentationJob.PromptedTask && (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null))
                 throw new UsageException("--axis and --intensity apply to --task auto");
             if (parse.GetValue(window) is { } w) ValueParsing.Window(w);
+            string? url = parse.GetValue(dicomWeb);
+            if ((url is null) == (parse.GetValue(images) is null)) throw new UsageException("give the input: --images FOLDER, or --dicomweb URL --study UID");
+            if (url is null && (parse.GetValue(study) is not null || parse.GetValue(series) is not null || parse.GetValue(store)))
+                throw new UsageException("--study, --series and --store go with --dicomweb");
+            if (url is not null && parse.GetValue(study) is null) throw new UsageException("--dicomweb needs --study UID");
+            if (url is not null && promptsFile is not null) throw new UsageException("--prompts maps volume files to prompts; with --dicomweb give --box/--point");
+            string[]? formats = parse.GetValue(outFormat) is { } names
+                ? [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)]
+                : null;
             JobPrompts? common = shared || parse.GetValue(slice) is not null || parse.GetValue(propagate) ? new JobPrompts
             {
                 Boxes = [.. boxList.Select(b => ValueParsing.Numbers(b, 4, "--box", "x0,y0,x1,y1"))],
@@ -72,8 +86,20 @@ public static class SubmitCommand
                 Intensity = parse.GetValue(intensity),
                 Window = parse.GetValue(window),
                 Modality = parse.GetValue(modality),
+                Formats = formats,
             };
-            var jobs = JobBatch.FromFolder(parse.GetValue(images)!, template, promptsFile is null ? null : JobBatch.ReadPrompts(promptsFile));
+            IReadOnlyList<SegmentationJob> jobs;
+            if (url is null)
+            {
+                jobs = JobBatch.FromFolder(parse.GetValue(images)!, template, promptsFile is null ? null : JobBatch.ReadPrompts(promptsFile));
+            }
+            else
+            {
+                var pacs = new JobDicomWebInput { Url = url, Study = parse.GetValue(study)!, Series = parse.GetValue(series) };
+                var job = template with { JobId = pacs.Series ?? pacs.Study, Input = null, DicomWeb = pacs, Store = parse.GetValue(store) };
+                job.Check();
+                jobs = [job];
+            }
             Directory.CreateDirectory(outRoot);
             var topology = new QueueTopology(parse.GetValue(queue)!, parse.GetValue(results)!);
             var log = TextWriter.Synchronized(Console.Error);

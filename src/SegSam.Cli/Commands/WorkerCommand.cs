@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using SegSam.Batch;
+using SegSam.Data.DicomWeb;
 using SegSam.Worker;
 
 namespace SegSam.Cli.Commands;
@@ -21,10 +22,11 @@ public static class WorkerCommand
         var attempts = new Option<int>("--max-attempts") { Description = "Deliveries of a job that fails transiently (storage unreachable, I/O error) before it is dead-lettered (default 3)", DefaultValueFactory = _ => 3 };
         var delay = new Option<double>("--retry-delay") { Description = "Seconds before the first retry; doubled for each further one (default 2)", DefaultValueFactory = _ => 2 };
         var heartbeat = new Option<int>("--heartbeat") { Description = "AMQP heartbeat in seconds (default 30)", DefaultValueFactory = _ => 30 };
+        var dicomWeb = new Option<string[]>("--dicomweb") { Description = $"A DICOMweb service root that DICOMweb jobs may name (jobs naming another fail); repeatable. Credentials: {DicomWebCredentials.TokenVariable}, or {DicomWebCredentials.UserVariable} and {DicomWebCredentials.PasswordVariable}, read at start" };
         var precision = PrecisionOption.Create();
         var command = new Command("worker", "Take segmentation jobs from a RabbitMQ queue and publish their results (docs/scale-out.md).")
         {
-            broker, queue, results, models, slots, attempts, delay, heartbeat, precision,
+            broker, queue, results, models, slots, attempts, delay, heartbeat, dicomWeb, precision,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +36,13 @@ public static class WorkerCommand
             if (parse.GetValue(delay) is not (>= 0 and <= 3600)) throw new UsageException("--retry-delay must be 0..3600 seconds");
             if (parse.GetValue(heartbeat) is < 1 or > 600) throw new UsageException("--heartbeat must be 1..600 seconds");
             string[] files = parse.GetValue(models) is { Length: > 0 } given ? [.. given.Select(RepoPaths.Resolve)] : BundledModel.Both;
-            using var runner = new JobRunner(files, PrecisionOption.Value(parse.GetValue(precision)));
+            string[] services = parse.GetValue(dicomWeb) ?? [];
+            foreach (var url in services) ValueParsing.LibraryCall(() => DicomWebClient.ServiceRoot(url), "--dicomweb");
+            using var runner = new JobRunner(files, PrecisionOption.Value(parse.GetValue(precision)))
+            {
+                DicomWebServices = services,
+                DicomWebCredentials = services.Length > 0 ? DicomWebCredentials.FromEnvironment() : DicomWebCredentials.None,
+            };
             var options = new WorkerOptions(uri)
             {
                 Topology = new QueueTopology(parse.GetValue(queue)!, parse.GetValue(results)!),

@@ -23,6 +23,9 @@ public sealed record JobResult
     public JobTimings? Timings { get; init; }
     public string? Error { get; init; }
 
+    /// <summary>A job with store: the SOP Instance UIDs the PACS confirmed storing.</summary>
+    public IReadOnlyList<string>? Stored { get; init; }
+
     /// <summary>Which delivery of the job this was (1 = first; retries after transient failures count up).</summary>
     public int Attempt { get; init; } = 1;
 

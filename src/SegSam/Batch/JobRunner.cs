@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SegSam.Checkpoints;
+using SegSam.Data.DicomWeb;
 using SegSam.Inference;
 using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
@@ -18,6 +19,14 @@ namespace SegSam.Batch;
 /// Out/JobId/, segmentation.json last, so a reader sees whole files only and segmentation.json
 /// marks a complete set; a second run of the job rewrites the same paths with the same bytes.
 /// Thread safety: jobs may run on several threads; each model runs one job at a time.
+/// </para>
+/// <para>
+/// DICOMweb jobs: the series is retrieved into a temporary folder named by its Series Instance UID
+/// (as `segment --dicomweb` does, so the outputs match), deleted afterwards. Only the services in
+/// <see cref="DicomWebServices"/> are reached: a job message may come from anyone who can publish
+/// on the queue, and must not make the worker fetch from (or send its credentials to) any URL.
+/// A PACS that cannot be reached, times out or answers 5xx (or 408/429) is transient; any other
+/// 4xx (an unknown study or series: 404) fails the job.
 /// </para>
 /// </summary>
 public sealed class JobRunner : IDisposable
@@ -46,6 +55,17 @@ public sealed class JobRunner : IDisposable
         this.precision = precision;
     }
 
+    /// <summary>The DICOMweb service roots DICOMweb jobs may name (`segsam worker --dicomweb URL`); none by default.</summary>
+    public IReadOnlyList<string> DicomWebServices
+    {
+        get => services;
+        init => services = [.. value.Select(u => DicomWebClient.ServiceRoot(u).AbsoluteUri)];
+    }
+    readonly IReadOnlyList<string> services = [];
+
+    /// <summary>The credentials for <see cref="DicomWebServices"/> (the worker's, e.g. <see cref="DicomWebCredentials.FromEnvironment"/>; never from a message).</summary>
+    public DicomWebCredentials DicomWebCredentials { get; init; } = DicomWebCredentials.None;
+
     /// <summary>Runs <paramref name="job"/>: a done or failed result, or a <see cref="TransientJobException"/>; cancelling throws <see cref="OperationCanceledException"/>.</summary>
     public JobResult Run(SegmentationJob job, int attempt = 1, string? worker = null, CancellationToken cancel = default)
     {
@@ -71,10 +91,24 @@ public sealed class JobRunner : IDisposable
         {
             throw new TransientJobException($"cannot write the job's folder {job.OutputDir}: {e.Message}", e);
         }
+        string? scratch = null;
         try
         {
-            var request = job.ToRequest();
+            DicomWebClient? pacs = null;
+            string? input = null;
+            if (job.DicomWeb is { } source)
+            {
+                string root = DicomWebClient.ServiceRoot(source.Url).AbsoluteUri;
+                if (!services.Contains(root))
+                    throw new ArgumentException($"this worker may not reach {root} (it allows {(services.Count == 0 ? "no DICOMweb service" : string.Join(", ", services))}; start it with --dicomweb URL)", "dicomWeb.url");
+                pacs = new DicomWebClient(root, DicomWebCredentials);
+                var series = pacs.ChooseSeries(source.Study, source.Series);
+                scratch = Directory.CreateTempSubdirectory("segsam-job-").FullName;
+                // Named by the series UID: PG-SAM's case id comes from the input's name, as in `segment --dicomweb`.
+                input = pacs.RetrieveSeries(source.Study, series, Path.Combine(scratch, series.SeriesInstanceUid)).Folder;
+            }
             var (path, promptFree) = Choose(job);
+            var request = job.ToRequest(input) with { ModelName = Path.GetFileNameWithoutExtension(path) };
             var load = Stopwatch.StartNew();
             var model = Load(path, promptFree);
             double loadMs = load.Elapsed.TotalMilliseconds;
@@ -82,15 +116,27 @@ public sealed class JobRunner : IDisposable
             var outcome = promptFree
                 ? SegmentationRun.Execute(request, null, (PgSamModel)model, cancel: cancel)
                 : SegmentationRun.Execute(request, (SegSamModel)model, null, cancel: cancel);
+            IReadOnlyList<string>? stored = null;
+            if (job.Store && pacs is not null)
+            {
+                var objects = DicomWebClient.Part10Files(outcome.Files);
+                if (objects.Count == 0) throw new InvalidDataException($"store: this run wrote no DICOM object to store (it wrote {string.Join(", ", outcome.Files.Select(Path.GetFileName))})");
+                stored = pacs.Store(objects).StoredSopInstanceUids;
+            }
             return result with
             {
                 Status = JobResult.Done,
                 Files = outcome.Files,
                 Labels = Labels(outcome),
+                Stored = stored,
                 Timings = new JobTimings(loadMs, segment.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds),
             };
         }
-        catch (Exception e) when (e is not (OperationCanceledException or TransientJobException) && Permanent(e))
+        catch (DicomWebException e) when (e.StatusCode is null or >= 500 or 408 or 429)
+        {
+            throw new TransientJobException($"PACS: {e.Message}", e);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or TransientJobException) && (Permanent(e) || e is DicomWebException))
         {
             RemoveIfEmpty(job.OutputDir);
             return result with { Error = Message(e), Timings = new JobTimings(0, 0, total.Elapsed.TotalMilliseconds) };
@@ -98,6 +144,14 @@ public sealed class JobRunner : IDisposable
         catch (IOException e)
         {
             throw new TransientJobException($"I/O error: {e.Message}", e);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                try { Directory.Delete(scratch, true); }
+                catch (IOException) { }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using SegSam.Data;
+using SegSam.Data.DicomWeb;
 using SegSam.Inference;
 
 namespace SegSam.Batch;
@@ -12,11 +13,20 @@ namespace SegSam.Batch;
 /// outputs go to <see cref="Out"/>/<see cref="JobId"/>/, so the same job always writes the same
 /// paths and running it twice only rewrites them. Paths are absolute: workers on other machines
 /// see the same shared storage, not the submitter's working folder.
+/// <para>
+/// Versions: 1 has the input path only and writes NIfTI; 2 adds <see cref="Formats"/>,
+/// <see cref="DicomWeb"/> (input from a PACS) and <see cref="Store"/>. This build reads both and
+/// writes the lowest version that carries the job, so workers of the previous build still run the
+/// jobs they can, and refuse (rather than silently ignore) the ones that need version 2.
+/// </para>
 /// </summary>
 public sealed partial record SegmentationJob
 {
     /// <summary>The message format this build reads and writes.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+
+    /// <summary>The oldest message format this build still reads.</summary>
+    public const int OldestVersion = 1;
 
     public const string AutoTask = "auto";
     public const string PromptedTask = "prompted";
@@ -26,8 +36,17 @@ public sealed partial record SegmentationJob
     /// <summary>Letters, digits, '.', '_' and '-' (1–128, not starting with '.'): it becomes a folder name.</summary>
     public required string JobId { get; init; }
 
-    /// <summary>An image file or DICOM series folder on shared storage.</summary>
-    public required string Input { get; init; }
+    /// <summary>An image file or DICOM series folder on shared storage; or give <see cref="DicomWeb"/>.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>Version 2: the input as a series on a PACS instead of <see cref="Input"/>.</summary>
+    public JobDicomWebInput? DicomWeb { get; init; }
+
+    /// <summary>Version 2: what to write, names as `segment --out-format`: nifti, dicom-seg, rtstruct (default nifti).</summary>
+    public IReadOnlyList<string>? Formats { get; init; }
+
+    /// <summary>Version 2: store the DICOM objects written (dicom-seg, rtstruct) back on the <see cref="DicomWeb"/> server (STOW-RS).</summary>
+    public bool Store { get; init; }
 
     /// <summary>"auto": PG-SAM, every slice prompt-free; "prompted": SEG-SAM with <see cref="Prompts"/>.</summary>
     public required string Task { get; init; }
@@ -58,7 +77,28 @@ public sealed partial record SegmentationJob
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    /// <summary>Whether the job uses a field version 1 lacks.</summary>
+    [JsonIgnore]
+    public bool NeedsVersion2 => DicomWeb is not null || Formats is not null || Store;
+
+    /// <summary>The message, as the lowest version that carries it.</summary>
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this with { Version = NeedsVersion2 ? CurrentVersion : OldestVersion }, Json);
+
+    /// <summary>The formats to write; a name that is not nifti, dicom-seg (or seg) or rtstruct is an <see cref="InvalidDataException"/>.</summary>
+    public ExportFormats OutputFormats()
+    {
+        if (Formats is null) return ExportFormats.Nifti;
+        ExportFormats formats = 0;
+        foreach (var name in Formats)
+            formats |= name?.ToLowerInvariant() switch
+            {
+                "nifti" => ExportFormats.Nifti,
+                "dicom-seg" or "seg" => ExportFormats.DicomSeg,
+                "rtstruct" => ExportFormats.RtStruct,
+                _ => throw new InvalidDataException($"job {JobId}: format '{name}' is not nifti, dicom-seg or rtstruct"),
+            };
+        return formats != 0 ? formats : throw new InvalidDataException($"job {JobId}: formats is empty; give at least one of nifti, dicom-seg, rtstruct");
+    }
 
     /// <summary>
     /// Reads and checks a job message; anything malformed (not JSON, another version, a missing or
@@ -74,7 +114,8 @@ public sealed partial record SegmentationJob
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException("job message: expected a JSON object");
                 if (!doc.RootElement.TryGetProperty("version", out var v) || !v.TryGetInt32(out int version))
                     throw new InvalidDataException("job message: no \"version\" number");
-                if (version != CurrentVersion) throw new InvalidDataException($"job message: version {version} is not supported (this worker reads version {CurrentVersion})");
+                if (version is < OldestVersion or > CurrentVersion)
+                    throw new InvalidDataException($"job message: version {version} is not supported (this worker reads versions {OldestVersion} to {CurrentVersion})");
             }
             job = JsonSerializer.Deserialize<SegmentationJob>(message, Json);
         }
@@ -83,6 +124,8 @@ public sealed partial record SegmentationJob
             throw new InvalidDataException($"job message: not valid JSON for a version {CurrentVersion} job: {e.Message}", e);
         }
         if (job is null) throw new InvalidDataException("job message: empty");
+        if (job.Version < CurrentVersion && job.NeedsVersion2)
+            throw new InvalidDataException($"job {job.JobId}: dicomWeb, formats and store need \"version\": {CurrentVersion}");
         job.Check();
         return job;
     }
@@ -95,7 +138,25 @@ public sealed partial record SegmentationJob
     {
         if (string.IsNullOrEmpty(JobId) || !SafeId().IsMatch(JobId))
             throw new InvalidDataException($"job message: jobId '{JobId}' must be 1–128 letters, digits, '.', '_' or '-', not starting with '.'");
-        if (string.IsNullOrEmpty(Input) || !Path.IsPathFullyQualified(Input)) throw new InvalidDataException($"job {JobId}: input '{Input}' must be an absolute path");
+        if ((Input is null) == (DicomWeb is null)) throw new InvalidDataException($"job {JobId}: give one input: an input path or dicomWeb {{url, study, series}}, not {(Input is null ? "neither" : "both")}");
+        if (Input is not null && !Path.IsPathFullyQualified(Input)) throw new InvalidDataException($"job {JobId}: input '{Input}' must be an absolute path");
+        if (DicomWeb is { } pacs)
+        {
+            try
+            {
+                DicomWebClient.ServiceRoot(pacs.Url);
+                DicomWebClient.CheckUid(pacs.Study, "dicomWeb.study");
+                if (pacs.Series is not null) DicomWebClient.CheckUid(pacs.Series, "dicomWeb.series");
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"job {JobId}: {e.Message}", e);
+            }
+        }
+        var formats = OutputFormats();
+        if (Store && DicomWeb is null) throw new InvalidDataException($"job {JobId}: store sends the outputs back to the dicomWeb input's server; this job has an input path");
+        if (Store && (formats & (ExportFormats.DicomSeg | ExportFormats.RtStruct)) == 0)
+            throw new InvalidDataException($"job {JobId}: store needs a DICOM format to store: add dicom-seg and/or rtstruct to formats");
         if (string.IsNullOrEmpty(Out) || !Path.IsPathFullyQualified(Out)) throw new InvalidDataException($"job {JobId}: out '{Out}' must be an absolute path");
         if (Task is not (AutoTask or PromptedTask)) throw new InvalidDataException($"job {JobId}: task '{Task}' is not {AutoTask} or {PromptedTask}");
         if (Task == AutoTask && Prompts is not null) throw new InvalidDataException($"job {JobId}: an {AutoTask} job is prompt-free; it takes no prompts");
@@ -105,11 +166,13 @@ public sealed partial record SegmentationJob
     }
 
     /// <summary>
-    /// The library request this job stands for; a prompt that is not numbers of the right count is
-    /// an <see cref="ArgumentException"/> naming it.
+    /// The library request this job stands for, reading <paramref name="input"/> (default <see cref="Input"/>;
+    /// a DICOMweb job passes the folder its series was retrieved to); a prompt that is not numbers of
+    /// the right count is an <see cref="ArgumentException"/> naming it.
     /// </summary>
-    public SegmentationRequest ToRequest()
+    public SegmentationRequest ToRequest(string? input = null)
     {
+        input ??= Input ?? throw new InvalidOperationException($"job {JobId} has no input path; retrieve its dicomWeb series and pass the folder");
         var prompts = new List<SamPrompt>();
         (int, int)? slice = null, range = null;
         if (Prompts is { } p)
@@ -144,8 +207,9 @@ public sealed partial record SegmentationJob
             try { window = SegSam.Data.Intensity.ParseWindow(w); }
             catch (ArgumentException e) { throw new ArgumentException(e.Message, "window", e); }
         }
-        return new SegmentationRequest(Input, OutputDir)
+        return new SegmentationRequest(input, OutputDir)
         {
+            Formats = OutputFormats(),
             Prompts = prompts,
             Slice = slice,
             Propagate = Prompts?.Propagate ?? false,

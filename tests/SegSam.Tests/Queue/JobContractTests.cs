@@ -5,10 +5,54 @@ using SegSam.Tests.Support;
 
 namespace SegSam.Tests.Queue;
 
-/// <summary>The job message (version 1), the jobs of a folder, and the CLI's checks before anything is queued; no broker needed.</summary>
+/// <summary>The job message (versions 1 and 2), the jobs of a folder, and the CLI's checks before anything is queued; no broker needed.</summary>
 public sealed class JobContractTests
 {
     static SegmentationJob Job => new() { JobId = "case01", Input = "/shared/in/case01.nii.gz", Task = SegmentationJob.AutoTask, Out = "/shared/out" };
+
+    static SegmentationJob PacsJob => new()
+    {
+        JobId = "1.2.3.4",
+        DicomWeb = new JobDicomWebInput { Url = "http://pacs:8042/dicom-web", Study = "1.2.3", Series = "1.2.3.4" },
+        Task = SegmentationJob.AutoTask,
+        Out = "/shared/out",
+        Formats = ["nifti", "dicom-seg"],
+        Store = true,
+    };
+
+    [Fact]
+    public void APlainJobIsWrittenAsVersion1AndADicomWebJobAsVersion2()
+    {
+        Assert.Contains("\"version\":1", Encoding.UTF8.GetString(Job.ToJson()));
+        string wire = Encoding.UTF8.GetString(PacsJob.ToJson());
+        Assert.Contains("\"version\":2", wire);
+        Assert.Contains("\"dicomWeb\":{\"url\":\"http://pacs:8042/dicom-web\",\"study\":\"1.2.3\",\"series\":\"1.2.3.4\"}", wire);
+        var back = SegmentationJob.Parse(PacsJob.ToJson());
+        Assert.Equal(PacsJob.DicomWeb, back.DicomWeb);
+        Assert.True(back.Store);
+        Assert.Null(back.Input);
+        Assert.Equal(SegSam.Inference.ExportFormats.Nifti | SegSam.Inference.ExportFormats.DicomSeg, back.OutputFormats());
+        Assert.Equal(SegSam.Inference.ExportFormats.Nifti, SegmentationJob.Parse(Job.ToJson()).ToRequest().Formats);
+        Assert.Equal(SegSam.Inference.ExportFormats.RtStruct, (Job with { Formats = ["rtstruct"] }).ToRequest().Formats);
+        Assert.Equal("/retrieved/1.2.3.4", back.ToRequest("/retrieved/1.2.3.4").Input);
+    }
+
+    [Theory]
+    [InlineData("{\"version\":1,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\",\"formats\":[\"dicom-seg\"]}", "need \"version\": 2")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"task\":\"auto\",\"out\":\"/o\"}", "not neither")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\",\"dicomWeb\":{\"url\":\"http://p/dicom-web\",\"study\":\"1.2\"}}", "not both")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"task\":\"auto\",\"out\":\"/o\",\"dicomWeb\":{\"url\":\"http://p/dicom-web\",\"study\":\"1.02\"}}", "dicomWeb.study '1.02' is not a DICOM UID")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"task\":\"auto\",\"out\":\"/o\",\"dicomWeb\":{\"url\":\"http://p/dicom-web\",\"study\":\"1.2\",\"series\":\"x\"}}", "dicomWeb.series 'x' is not a DICOM UID")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"task\":\"auto\",\"out\":\"/o\",\"dicomWeb\":{\"url\":\"file:///etc\",\"study\":\"1.2\"}}", "is not an http(s) URL")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"task\":\"auto\",\"out\":\"/o\",\"dicomWeb\":{\"url\":\"http://p/dicom-web\",\"study\":\"1.2\"},\"store\":true}", "store needs a DICOM format")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\",\"formats\":[\"dicom-seg\"],\"store\":true}", "this job has an input path")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\",\"formats\":[\"png\"]}", "format 'png' is not nifti, dicom-seg or rtstruct")]
+    [InlineData("{\"version\":2,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\",\"formats\":[]}", "formats is empty")]
+    public void AVersion2JobWithBadDicomWebFieldsIsRefusedWithTheReason(string message, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => SegmentationJob.Parse(Encoding.UTF8.GetBytes(message)));
+        Assert.Contains(expected, e.Message);
+    }
 
     [Fact]
     public void AJobSurvivesTheWireAndWritesUnderItsOwnFolder()
@@ -31,7 +75,7 @@ public sealed class JobContractTests
     [InlineData("not json", "not valid JSON")]
     [InlineData("[1]", "expected a JSON object")]
     [InlineData("{\"jobId\":\"a\"}", "no \"version\"")]
-    [InlineData("{\"version\":2,\"jobId\":\"a\"}", "version 2 is not supported")]
+    [InlineData("{\"version\":3,\"jobId\":\"a\"}", "version 3 is not supported")]
     [InlineData("{\"version\":1,\"jobId\":\"../up\",\"input\":\"/a\",\"task\":\"auto\",\"out\":\"/o\"}", "jobId '../up'")]
     [InlineData("{\"version\":1,\"jobId\":\"a\",\"input\":\"rel/a.nii\",\"task\":\"auto\",\"out\":\"/o\"}", "must be an absolute path")]
     [InlineData("{\"version\":1,\"jobId\":\"a\",\"input\":\"/a\",\"task\":\"guess\",\"out\":\"/o\"}", "task 'guess'")]
@@ -48,11 +92,11 @@ public sealed class JobContractTests
     public void APromptThatIsNotNumbersOfTheRightCountNamesItsField()
     {
         var job = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Boxes = [[1, 2, 3]] } };
-        Assert.Equal("box", Assert.Throws<ArgumentException>(job.ToRequest).ParamName);
+        Assert.Equal("box", Assert.Throws<ArgumentException>(() => job.ToRequest()).ParamName);
         job = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Points = [[1, 2, 3]] } };
-        Assert.Equal("points", Assert.Throws<ArgumentException>(job.ToRequest).ParamName);
+        Assert.Equal("points", Assert.Throws<ArgumentException>(() => job.ToRequest()).ParamName);
         job = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Points = [[1, 2, 1]], Slice = "up:3" } };
-        Assert.Equal("slice", Assert.Throws<ArgumentException>(job.ToRequest).ParamName);
+        Assert.Equal("slice", Assert.Throws<ArgumentException>(() => job.ToRequest()).ParamName);
     }
 
     [Fact]
