@@ -62,9 +62,12 @@ public static class SubmitCommand
                 throw new UsageException("--study, --series and --store go with --dicomweb");
             if (url is not null && parse.GetValue(study) is null) throw new UsageException("--dicomweb needs --study UID");
             if (url is not null && promptsFile is not null) throw new UsageException("--prompts maps volume files to prompts; with --dicomweb give --box/--point");
-            string[]? formats = parse.GetValue(outFormat) is { } names
-                ? [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)]
-                : null;
+            string[]? formats = null;
+            if (parse.GetValue(outFormat) is { } names)
+            {
+                ValueParsing.OutFormats(names); // a usage error for an unknown name, before anything is queued
+                formats = [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+            }
             JobPrompts? common = shared || parse.GetValue(slice) is not null || parse.GetValue(propagate) ? new JobPrompts
             {
                 Boxes = [.. boxList.Select(b => ValueParsing.Numbers(b, 4, "--box", "x0,y0,x1,y1"))],

@@ -79,7 +79,7 @@ public sealed partial record SegmentationJob
 
     /// <summary>Whether the job uses a field version 1 lacks.</summary>
     [JsonIgnore]
-    public bool NeedsVersion2 => DicomWeb is not null || Formats is not null || Store;
+    internal bool NeedsVersion2 => DicomWeb is not null || Formats is not null || Store;
 
     /// <summary>The message, as the lowest version that carries it.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this with { Version = NeedsVersion2 ? CurrentVersion : OldestVersion }, Json);

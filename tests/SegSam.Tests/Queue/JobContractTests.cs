@@ -132,6 +132,12 @@ public sealed class JobContractTests
     [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "NOWHERE", "--task", "auto", "--out", "OUT" }, 3, "image folder not found")]
     [InlineData(new[] { "worker", "--broker", "amqp://localhost/", "--model", "NOWHERE/m.safetensors" }, 3, "model not found")]
     [InlineData(new[] { "worker", "--broker", "amqp://localhost/", "--slots", "0" }, 2, "--slots must be 1..64")]
+    [InlineData(new[] { "worker", "--broker", "amqp://localhost/", "--dicomweb", "ftp://pacs/dicom-web" }, 2, "--dicomweb: DICOMweb URL 'ftp://pacs/dicom-web' is not an http(s) URL")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--dicomweb", "http://pacs/dicom-web", "--task", "auto", "--out", "OUT" }, 2, "--dicomweb needs --study UID")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "IMAGES", "--study", "1.2", "--task", "auto", "--out", "OUT" }, 2, "--study, --series and --store go with --dicomweb")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "IMAGES", "--out-format", "png", "--task", "auto", "--out", "OUT" }, 2, "--out-format: 'png' is not nifti, dicom-seg or rtstruct")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--dicomweb", "http://pacs/dicom-web", "--study", "1.02", "--task", "auto", "--out", "OUT" }, 3, "dicomWeb.study '1.02' is not a DICOM UID")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--dicomweb", "http://pacs/dicom-web", "--study", "1.2", "--store", "--task", "auto", "--out", "OUT" }, 3, "store needs a DICOM format")]
     public void TheCliRefusesABadBatchBeforeTouchingTheBroker(string[] args, int code, string message)
     {
         using var dir = new TempDir();
