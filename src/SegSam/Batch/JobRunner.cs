@@ -94,6 +94,7 @@ public sealed class JobRunner : IDisposable
         string? scratch = null;
         try
         {
+            var (path, promptFree) = Choose(job); // before a retrieval that would be wasted on a job no model here fits
             DicomWebClient? pacs = null;
             string? input = null;
             if (job.DicomWeb is { } source)
@@ -107,7 +108,6 @@ public sealed class JobRunner : IDisposable
                 // Named by the series UID: PG-SAM's case id comes from the input's name, as in `segment --dicomweb`.
                 input = pacs.RetrieveSeries(source.Study, series, Path.Combine(scratch, series.SeriesInstanceUid)).Folder;
             }
-            var (path, promptFree) = Choose(job);
             var request = job.ToRequest(input) with { ModelName = Path.GetFileNameWithoutExtension(path) };
             var load = Stopwatch.StartNew();
             var model = Load(path, promptFree);
