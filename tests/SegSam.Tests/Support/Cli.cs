@@ -33,16 +33,16 @@ public static class Cli
         return Finish(psi, $"segsam {string.Join(' ', args)}");
     }
 
-    /// <summary>Starts a process, collects its output, and kills it (with its children) after 5 minutes.</summary>
-    public static Result Finish(ProcessStartInfo psi, string what)
+    /// <summary>Starts a process, collects its output, and kills it (with its children) after <paramref name="minutes"/> (default 5).</summary>
+    public static Result Finish(ProcessStartInfo psi, string what, int minutes = 5)
     {
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {what}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(minutes)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{what} did not finish in 5 minutes");
+            throw new TimeoutException($"{what} did not finish in {minutes} minutes");
         }
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
