@@ -509,7 +509,9 @@ public class TextTests
 
         public void Dispose()
         {
-            _listener.Stop();
+            // Close alone: .NET's managed HttpListener unregisters its port in both Stop and Close, and
+            // the second time binds the port again to look it up, which fails ("Address already in
+            // use") when another test has taken that port meanwhile.
             _listener.Close();
             _loop.Join(TimeSpan.FromSeconds(5));
         }
