@@ -64,15 +64,7 @@ public sealed class DicomWebJobTests(RabbitBroker broker) : IClassFixture<Rabbit
         await Publish(Job("down", down, Study));
         await Publish(Job("stranger", "http://127.0.0.1:9/dicom-web", Study));
 
-        var got = new Dictionary<string, JobResult>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (got.Count < 4 && DateTime.UtcNow < deadline)
-        {
-            var message = await channel.BasicGetAsync(results, autoAck: true);
-            if (message is null) { await Task.Delay(100); continue; }
-            var result = JobResult.Parse(message.Body.Span);
-            got[result.JobId] = result;
-        }
+        var got = await QueueReads.Results(channel, results, 4, Patience);
         Assert.True(got.Count == 4, $"results: {string.Join(", ", got.Keys)}\n{worker.Output}");
 
         // Done: the outputs are what `segsam segment --dicomweb` writes, and the SEG is now on the PACS.
@@ -107,14 +99,8 @@ public sealed class DicomWebJobTests(RabbitBroker broker) : IClassFixture<Rabbit
         Assert.Equal(JobResult.DeadLettered, got["down"].Status);
         Assert.Equal(2, got["down"].Attempt);
         Assert.Contains("cannot reach", got["down"].Error);
-        string? reason = null;
-        for (int i = 0; i < 50 && reason is null; i++)
-        {
-            var message = await channel.BasicGetAsync(topology.Dead, autoAck: true);
-            if (message is null) { await Task.Delay(100); continue; }
-            if (message.BasicProperties.MessageId == "down") reason = QueueTopology.TextHeader(message.BasicProperties, QueueTopology.ErrorHeader);
-        }
-        Assert.Contains("cannot reach", reason);
+        var dead = await QueueReads.DeadReasons(channel, topology.Dead, "down");
+        Assert.Contains("cannot reach", dead.GetValueOrDefault("down"));
         Assert.Equal(1, worker.Lines.Count(l => l.Contains("job down attempt", StringComparison.Ordinal)));
     }
 

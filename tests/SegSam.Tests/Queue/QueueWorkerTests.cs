@@ -146,15 +146,7 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         await Publish(prompted.ToJson(), "prompted");
         await Publish((prompted with { JobId = "offslice", Prompts = prompted.Prompts! with { Slice = "axial:9" } }).ToJson(), "offslice");
 
-        var got = new Dictionary<string, JobResult>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (got.Count < 6 && DateTime.UtcNow < deadline)
-        {
-            var message = await channel.BasicGetAsync(results, autoAck: true);
-            if (message is null) { await Task.Delay(100); continue; }
-            var result = JobResult.Parse(message.Body.Span);
-            got[result.JobId] = result;
-        }
+        var got = await QueueReads.Results(channel, results, 6, Patience);
         Assert.True(got.Count == 6, $"results: {string.Join(", ", got.Keys)}\n{worker.Output}");
         Assert.Equal(JobResult.Done, got["good"].Status);
         Assert.True(File.Exists(Path.Combine(output, "good", "labels.nii.gz")));
@@ -186,13 +178,7 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         Assert.Contains("not reachable", got["unreachable"].Error);
 
         // The dead-letter queue holds the unreachable job (after three attempts) and the malformed message, each with its reason.
-        var dead = new Dictionary<string, string>();
-        for (int i = 0; i < 50 && dead.Count < 2; i++)
-        {
-            var message = await channel.BasicGetAsync(topology.Dead, autoAck: true);
-            if (message is null) { await Task.Delay(100); continue; }
-            dead[message.BasicProperties.MessageId!] = QueueTopology.TextHeader(message.BasicProperties, QueueTopology.ErrorHeader)!;
-        }
+        var dead = await QueueReads.DeadReasons(channel, topology.Dead, "future", "unreachable");
         Assert.Equal(["future", "unreachable"], dead.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("gave up after 3 attempts", dead["unreachable"]);
         Assert.Contains("no-such-storage", dead["unreachable"]);
