@@ -33,8 +33,7 @@ public static class DicomSegWriter
         string instance = DicomUids.New();
         var now = DateTime.Now;
         var ds = DerivedObject.Start(source, options, SopClassUid, instance, "SEG", now);
-        string date = now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
-        string time = now.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        string date = DerivedObject.Da(now), time = DerivedObject.Tm(now);
         int rows = source.Rows, columns = source.Columns, plane = rows * columns;
 
         // Frames: per segment, the slices holding it, in slice order.

@@ -26,11 +26,17 @@ internal static class DerivedObject
     public static string SoftwareVersion =>
         typeof(DerivedObject).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
+    /// <summary>A date as DICOM's DA value (PS3.5 §6.2: YYYYMMDD).</summary>
+    public static string Da(DateTime when) => when.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>A time as DICOM's TM value (PS3.5 §6.2: HHMMSS, to the second).</summary>
+    public static string Tm(DateTime when) => when.ToString("HHmmss", CultureInfo.InvariantCulture);
+
     /// <summary>A dataset with the shared modules filled in.</summary>
     public static DicomObject Start(DicomSourceSeries source, DicomExportOptions options, string sopClassUid, string sopInstanceUid, string modality,
                                     DateTime now)
     {
-        string date = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture), time = now.ToString("HHmmss", CultureInfo.InvariantCulture);
+        string date = Da(now), time = Tm(now);
         var ds = new DicomObject()
             .Text(DicomTag.SpecificCharacterSet, "CS", "ISO_IR 192")
             .Text(DicomTag.SopClassUid, "UI", sopClassUid)
