@@ -30,13 +30,22 @@ public static class DemoCommand
             using var segsam = SegSamCheckpoint.Load(modelPath);
             int size = segsam.Config.Sam.ImageEncoder.ImgSize;
             string cache = RepoPaths.DatasetCache(size);
-            if (!File.Exists(Path.Combine(cache, "test", "meta.json")) || !File.Exists(Path.Combine(cache, "macaque", "meta.json")))
+            string[] sets = ["test", "macaque", "test-tissue", "macaque-tissue"];
+            if (sets.Any(set => !File.Exists(Path.Combine(cache, set, "meta.json"))))
             {
                 Console.Error.WriteLine($"preparing the built-in dataset at {size}×{size} in {cache} …");
                 DatasetPreparation.PrepareAtlas(size, cache, AtlasDataset.DefaultTemplates);
             }
             var test = SliceDataset.Load(Path.Combine(cache, "test"));
             var macaque = SliceDataset.Load(Path.Combine(cache, "macaque"));
+            var tissueChecks = new[] { ("Colin27 held-out slices", "test-tissue"), ("macaque brain", "macaque-tissue") }.Select(check =>
+            {
+                var set = SliceDataset.Load(Path.Combine(cache, check.Item2));
+                var report = ConsoleProgress.Run($"tissue classes, {check.Item1}", progress =>
+                    SegSamEvaluator.Evaluate(segsam, set, new EvaluationOptions { Points = false, SurfaceDistances = false },
+                        new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
+                return new OtherObjectsCheck(check.Item1, report.Overall.Single(g => g.Prompt == "box").Dice.Mean ?? double.NaN, BoxFillBaseline.MeanDice(set), report.Objects.Count);
+            }).ToList();
 
             var metrics = ConsoleProgress.Run("held-out slices", progress =>
                 SegSamEvaluator.Evaluate(segsam, test, new EvaluationOptions(), new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
@@ -52,7 +61,11 @@ public static class DemoCommand
             cross.WriteJson(Path.Combine(outDir, "macaque-metrics.json"));
             var overlays = ReportGallery.Build(segsam, test, metrics);
             var (promptFree, promptFreeSummary) = PromptFree(test);
-            var summary = Summary.Of(metrics, cross, clock.Elapsed.TotalSeconds) with { PromptFree = promptFreeSummary };
+            var summary = Summary.Of(metrics, cross, clock.Elapsed.TotalSeconds) with
+            {
+                PromptFree = promptFreeSummary, BoxFillDice = BoxFillBaseline.MeanDice(test), MacaqueBoxFillDice = BoxFillBaseline.MeanDice(macaque),
+                OtherObjects = tissueChecks,
+            };
             string report = Path.Combine(outDir, "report.html");
             HtmlReport.Write(report, new ReportContent("SegSam demo: Colin27 brain MRI with the AAL atlas", metrics)
             {
@@ -61,7 +74,10 @@ public static class DemoCommand
                     new("Data", $"Colin27 T1 MRI + AAL atlas (Debian mricron-data): {test.Slices.Count} held-out axial slices (k ≡ 0 mod 10), {metrics.Objects.Count / 2} objects"),
                     new("Model", $"{Path.GetFileName(modelPath)}: {segsam.Config.Describe()}, {segsam.Config.Sam.ImageEncoder.ImgSize}² input, {segsam.ParameterCount:N0} parameters, {segsam.Config.NumClasses} categories"),
                     new("Prompts", "one exact box and one click (the pixel deepest inside the object) per object"),
-                    new("Cross-dataset", $"macaque INIA19 + NeuroMaps, box prompts, binary DSC {summary.MacaqueBoxDice:F3} over {cross.Objects.Count} objects"),
+                    new("Box fill", $"the filled prompt box (a trivial baseline) scores DSC {summary.BoxFillDice:F3} on the same held-out objects"),
+                    new("Cross-dataset", $"macaque INIA19 + NeuroMaps, box prompts, binary DSC {summary.MacaqueBoxDice:F3} over {cross.Objects.Count} objects (box fill {summary.MacaqueBoxFillDice:F3})"),
+                    .. summary.OtherObjects.Select(c => new KeyValuePair<string, string>($"Tissue classes, {c.Name}",
+                        $"{c.Objects} objects (CSF, grey, white matter by intensity), box prompts, binary DSC {c.BoxDice:F3} (box fill {c.BoxFillDice:F3})")),
                     new("Wall time", $"{summary.Seconds:F0} s"),
                 ],
                 Overlays = overlays,
@@ -146,6 +162,15 @@ public static class DemoCommand
         /// <summary>The prompt-free part (null without the bundled PG-SAM model).</summary>
         public PromptFreeSummary? PromptFree { get; init; }
 
+        /// <summary>DSC of the filled prompt boxes on the held-out objects (the trivial baseline).</summary>
+        public double BoxFillDice { get; init; } = double.NaN;
+
+        /// <summary>DSC of the filled prompt boxes on the macaque atlas objects.</summary>
+        public double MacaqueBoxFillDice { get; init; } = double.NaN;
+
+        /// <summary>Box-prompted objects of another kind than the training categories: the tissue classes.</summary>
+        public IReadOnlyList<OtherObjectsCheck> OtherObjects { get; init; } = [];
+
         public static Summary Of(MetricsReport metrics, MetricsReport cross, double seconds)
         {
             GroupSummary? Row(MetricsReport m, string prompt) => m.Overall.FirstOrDefault(g => g.Prompt == prompt);
@@ -165,11 +190,23 @@ public static class DemoCommand
             Console.WriteLine($"  {"class accuracy",-26}{Fmt(ClassAccuracy),10}");
             Console.WriteLine($"  {"HD95 mm",-26}{Fmt(BoxHd95, "F2"),10}{Fmt(PointHd95, "F2"),10}");
             Console.WriteLine($"  {"NSD (2 mm)",-26}{Fmt(BoxNsd),10}{Fmt(PointNsd),10}");
-            Console.WriteLine($"  {"macaque atlas DSC",-26}{MacaqueBoxDice,10:F4}");
+            Console.WriteLine($"  {"box fill DSC (trivial)",-26}{BoxFillDice,10:F4}");
+            Console.WriteLine($"  {"macaque atlas DSC",-26}{MacaqueBoxDice,10:F4}   box fill {MacaqueBoxFillDice:F4}");
+            if (OtherObjects.Count > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine("Other objects, one box each — tissue classes (CSF, grey, white matter by intensity)");
+                Console.WriteLine($"  {"",-26}{"DSC",10}{"box fill",10}");
+                foreach (var check in OtherObjects)
+                    Console.WriteLine($"  {check.Name,-26}{check.BoxDice,10:F4}{check.BoxFillDice,10:F4}");
+            }
             PromptFree?.Print();
             Console.WriteLine($"report: {report}");
         }
     }
+
+    /// <summary>One check on objects of another kind: box-prompted DSC beside the filled boxes' DSC.</summary>
+    public sealed record OtherObjectsCheck(string Name, double BoxDice, double BoxFillDice, int Objects);
 
     static string Fmt(double? v, string format = "F4") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
 }

@@ -100,7 +100,13 @@ public static class EvaluateCommand
                 report.WriteCategoriesCsv(Path.Combine(dir, "categories.csv"));
                 report.WriteModalitiesCsv(Path.Combine(dir, "modalities.csv"));
             }
-            Console.WriteLine(parse.GetValue(json) ? report.ToJson() : report.SummaryTable());
+            if (parse.GetValue(json)) Console.WriteLine(report.ToJson());
+            else
+            {
+                Console.WriteLine(report.SummaryTable());
+                if (options.Boxes)
+                    Console.WriteLine($"box fill (the filled prompt box, a trivial baseline) on the same objects: DSC {BoxFillBaseline.MeanDice(test):F4}");
+            }
             return ExitCodes.Success;
         });
         return command;

@@ -19,7 +19,7 @@ public static class TrainCommand
         var modelType = new Option<string>("--model-type") { Description = $"SAM size: {string.Join(", ", SamConfig.PresetNames)} (pgsam: only for --init files that carry no config, or without --init)", DefaultValueFactory = _ => "vit_t_128" };
         var variant = new Option<string>("--variant") { Description = $"SEG-SAM parts (the paper's ablations): {string.Join(", ", SegSamConfig.VariantNames)}", DefaultValueFactory = _ => "full" };
         var config = new Option<string?>("--config") { Description = "A SEG-SAM config JSON (overrides --model-type and --variant)" };
-        var init = new Option<string?>("--init") { Description = "Initialise the SAM part from a released checkpoint (SAM, MedSAM, SAM-Med2D .pth or .safetensors); pgsam: also a SEG-SAM model (its encoder, prompt encoder and decoder transformer)" };
+        var init = new Option<string?>("--init") { Description = "Initialise the SAM part from a released checkpoint (SAM, MedSAM, SAM-Med2D .pth or .safetensors), or the whole model from a SEG-SAM model (fine-tuning; its config is the run's); pgsam: also a SEG-SAM model (its encoder, prompt encoder and decoder transformer)" };
         var trainingConfig = new Option<string?>("--training-config") { Description = "A training config JSON; the options below override it" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 15; pgsam 300)" };
         var batch = new Option<int?>("--batch") { Description = "Images per step (default 8)" };
@@ -36,6 +36,9 @@ public static class TrainCommand
         var highRes = new Option<int?>("--high-res") { Description = "Add a pixel-level feature stem of this width to the mask decoders (e.g. 16)" };
         var boxPrior = new Option<bool>("--box-prior") { Description = "Add a learned inside/outside-the-box prior to the mask logits (for models trained from scratch)" };
         var augment = new Option<bool>("--augment") { Description = "Random rotation/scale/shift and intensity changes of training slices" };
+        var appearance = new Option<bool>("--augment-appearance") { Description = "Scanner/subject changes of training slices: brain-only (skull stripped), gamma, bias field, blur, noise" };
+        var flip = new Option<bool>("--flip-lr") { Description = "Mirror half of the training slices left/right, swapping …_L and …_R categories" };
+        var agnosticShare = new Option<double?>("--agnostic-share") { Description = "Share of prompted objects drawn from the data's class-agnostic objects (tissue classes, brain, other atlases; default 0)" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
@@ -56,14 +59,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, appearance, flip, agnosticShare, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, appearance, flip, agnosticShare, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -165,6 +168,9 @@ public static class TrainCommand
                 FreezeImageEncoder = parse.GetValue(freeze) || c.FreezeImageEncoder,
                 Cmsa = !parse.GetValue(noCmsa) && c.Cmsa,
                 Augment = parse.GetValue(augment) || c.Augment,
+                AugmentAppearance = parse.GetValue(appearance) || c.AugmentAppearance,
+                FlipLeftRight = parse.GetValue(flip) || c.FlipLeftRight,
+                AgnosticShare = parse.GetValue(agnosticShare) ?? c.AgnosticShare,
                 LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
                 LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
                 Seed = parse.GetValue(seed),

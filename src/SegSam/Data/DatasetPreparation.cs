@@ -11,9 +11,9 @@ namespace SegSam.Data;
 public static class DatasetPreparation
 {
     /// <summary>The files of Debian's mricron-data that the built-in dataset is made from.</summary>
-    public static readonly IReadOnlyList<string> AtlasFiles = ["ch2.nii.gz", "aal.nii.gz", "aal.nii.txt", "inia19-t1-brain.nii.gz", "inia19-NeuroMaps.nii.gz"];
+    public static readonly IReadOnlyList<string> AtlasFiles = ["ch2.nii.gz", "ch2bet.nii.gz", "aal.nii.gz", "aal.nii.txt", "inia19-t1-brain.nii.gz", "inia19-NeuroMaps.nii.gz", .. AgnosticObjects.AtlasFiles];
 
-    /// <summary>Prepares the built-in dataset into <paramref name="dir"/> (train, test, macaque).</summary>
+    /// <summary>Prepares the built-in dataset into <paramref name="dir"/> (train, test, macaque, and the tissue-class checks test-tissue and macaque-tissue).</summary>
     public static PreparationSummary PrepareAtlas(int size, string dir, string templates)
     {
         foreach (var file in AtlasFiles)
@@ -24,7 +24,8 @@ public static class DatasetPreparation
         var clock = Stopwatch.StartNew();
         var split = AtlasDataset.PrepareHuman(size, templates);
         var macaque = AtlasDataset.PrepareMacaque(size, templates);
-        return Save(dir, clock, [("train", split.Train), ("test", split.Test), ("macaque", macaque)]);
+        var macaqueTissue = AtlasDataset.PrepareMacaqueTissue(size, templates);
+        return Save(dir, clock, [("train", split.Train), ("test", split.Test), ("macaque", macaque), ("test-tissue", split.TestTissue), ("macaque-tissue", macaqueTissue)]);
     }
 
     /// <summary>Prepares a dataset layout into <paramref name="dir"/>/train and /test (see <see cref="DatasetLayouts.Prepare"/>).</summary>

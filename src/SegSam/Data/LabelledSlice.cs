@@ -3,9 +3,14 @@ namespace SegSam.Data;
 /// <summary>
 /// One prepared 2D training/evaluation sample: image intensities in [0, 255] (H×W, row-major)
 /// and a label map of the same size where 0 is background and c ≥ 1 is category c − 1.
+/// <see cref="Objects"/> adds class-agnostic objects (SAM's "anything"): maps of the same size
+/// whose non-zero values are objects without a category; objects of different maps may overlap.
 /// </summary>
 public sealed record LabelledSlice(string Id, int Height, int Width, float[] Image, int[] Labels)
 {
+    /// <summary>Class-agnostic object maps (each H×W, 0 = no object, k ≥ 1 = object k of that map); none by default.</summary>
+    public IReadOnlyList<int[]> Objects { get; init; } = [];
+
     /// <summary>Pixel count per label value present (background excluded).</summary>
     public Dictionary<int, int> LabelAreas()
     {

@@ -21,16 +21,52 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
         return slice.LabelAreas().Where(kv => kv.Value >= minArea).Select(kv => kv.Key).OrderBy(l => l).ToList();
     }
 
-    /// <summary>Training prompts: <paramref name="count"/> objects drawn with replacement, each a jittered box or a point.</summary>
-    public IReadOnlyList<PromptedObject> SampleTraining(LabelledSlice slice, int count, double boxProbability, SplitRandom rng)
+    /// <summary>Class-agnostic objects large enough to be prompted: (map, object id) pairs in map order, then id order.</summary>
+    public IReadOnlyList<(int Map, int Id)> EligibleObjects(LabelledSlice slice)
+    {
+        double minArea = MinAreaFraction * slice.Height * slice.Width;
+        var result = new List<(int, int)>();
+        for (int m = 0; m < slice.Objects.Count; m++)
+        {
+            var areas = new Dictionary<int, int>();
+            foreach (int id in slice.Objects[m])
+                if (id > 0) areas[id] = areas.GetValueOrDefault(id) + 1;
+            result.AddRange(areas.Where(kv => kv.Value >= minArea).Select(kv => kv.Key).Order().Select(id => (m, id)));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Training prompts: <paramref name="count"/> objects drawn with replacement, each a jittered
+    /// box or a point. With <paramref name="agnosticShare"/> &gt; 0 and class-agnostic objects on the
+    /// slice, each object is one of those (label 0) with that probability: a map is drawn first,
+    /// then an object of it, so that maps with many small parcels do not crowd out the tissue
+    /// classes and the brain.
+    /// </summary>
+    public IReadOnlyList<PromptedObject> SampleTraining(LabelledSlice slice, int count, double boxProbability, SplitRandom rng, double agnosticShare = 0)
     {
         var eligible = Eligible(slice);
-        if (eligible.Count == 0) return [];
+        var agnostic = agnosticShare > 0 ? EligibleObjects(slice) : [];
+        var agnosticMaps = agnostic.Select(o => o.Map).Distinct().ToArray();
+        if (eligible.Count == 0 && agnostic.Count == 0) return [];
         var objects = new List<PromptedObject>(count);
         for (int i = 0; i < count; i++)
         {
-            int label = eligible[rng.Next(eligible.Count)];
-            var mask = slice.Mask(label);
+            bool classAgnostic = agnostic.Count > 0 && (eligible.Count == 0 || rng.NextDouble() < agnosticShare);
+            int label = 0;
+            byte[] mask;
+            if (classAgnostic)
+            {
+                int map = agnosticMaps[rng.Next(agnosticMaps.Length)];
+                var ids = agnostic.Where(o => o.Map == map).ToArray();
+                int id = ids[rng.Next(ids.Length)].Id;
+                mask = slice.Objects[map].Select(v => v == id ? (byte)1 : (byte)0).ToArray();
+            }
+            else
+            {
+                label = eligible[rng.Next(eligible.Count)];
+                mask = slice.Mask(label);
+            }
             var prompt = rng.NextDouble() < boxProbability
                 ? new SamPrompt { Box = JitteredBox(mask, slice.Height, slice.Width, rng) }
                 : new SamPrompt { Points = [RandomPoint(mask, slice.Width, rng)] };

@@ -89,12 +89,19 @@ public static class Losses
     public static Tensor CrossMaskAlignment(Tensor logitsA, Tensor logitsB)
     {
         using var scope = NewDisposeScope();
+        return CrossMaskAlignmentPerMask(logitsA, logitsB).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The cross-mask alignment loss of each mask pair: B.</summary>
+    public static Tensor CrossMaskAlignmentPerMask(Tensor logitsA, Tensor logitsB)
+    {
+        using var scope = NewDisposeScope();
         var a = logitsA.sigmoid().flatten(1);
         var b = logitsB.sigmoid().flatten(1);
         var intersection = (a * b).sum(1);
         var union = (a.Plus(b) - a * b).sum(1);
         var iou = intersection / union.ClampMin(1e-6);
-        return iou.neg().Plus(1).mean().MoveToOuterDisposeScope();
+        return iou.neg().Plus(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -10,7 +10,9 @@ namespace SegSam.Training;
 /// trained, as SAM does); L_sem = CE on the class + Dice on SAWD's mask (the cls-token baseline
 /// only has the CE); λ·BCE on the presence of unprompted categories; 1 − soft IoU between the
 /// two decoders' masks (CMSA); and for the SAWD_sem variant the full-image semantic loss. Mask
-/// logits are upsampled to the input size first, as SAM-Med2D does.
+/// logits are upsampled to the input size first, as SAM-Med2D does. Class-agnostic objects
+/// (no category) count in L_bin, the IoU head and the presence BCE only: the class, SAWD-mask
+/// and CMSA terms average over the objects that have a category.
 /// </summary>
 public static class SegSamLoss
 {
@@ -46,21 +48,23 @@ public static class SegSamLoss
             total = total.Plus(iou.Times(config.IouWeight));
             parts["iou"] = iou.item<float>();
         }
-        if (output.ClassLogits is { } classLogits)
+        if (output.ClassLogits is { } classLogits && batch.AnySemantic)
         {
             var ce = Losses.CrossEntropy(classLogits, batch.ClassIds);
             total = total.Plus(ce);
             parts["ce"] = ce.item<float>();
         }
-        if (output.SemanticMask is { } semantic)
+        if (output.SemanticMask is { } semantic && batch.AnySemantic)
         {
             var semanticUp = Upsample(semantic, imageSize);
-            var dice = Losses.Dice(semanticUp, targets);
+            // With every object semantic this is the plain mean (the paper's loss, bit for bit).
+            Tensor Mean(Tensor perObject) => batch.AllSemantic ? perObject.mean() : (perObject * batch.Semantic).sum() / batch.Semantic.sum();
+            var dice = Mean(Losses.DicePerMask(semanticUp, targets).mean([1]));
             total = total.Plus(dice);
             parts["sem_dice"] = dice.item<float>();
             if (config.Cmsa)
             {
-                var cons = Losses.CrossMaskAlignment(semanticUp, chosenMask);
+                var cons = Mean(Losses.CrossMaskAlignmentPerMask(semanticUp, chosenMask));
                 total = total.Plus(cons);
                 parts["cmsa"] = cons.item<float>();
             }

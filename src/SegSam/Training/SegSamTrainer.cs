@@ -28,7 +28,13 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         this.config = config;
         this.data = data;
         sampler = new PromptSampler(config.MinAreaFraction);
+        leftRightSwap = SliceAugmenter.LeftRightSwap(data.Categories);
+        int brain = data.ObjectMapNames.ToList().IndexOf("brain");
+        brainMap = brain >= 0 ? brain : null;
     }
+
+    readonly int[] leftRightSwap;
+    readonly int? brainMap;
 
     static int[] UsableSlices(SegSamModel model, TrainingConfig config, SliceDataset data)
     {
@@ -39,7 +45,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         if (model.Config.IsSemantic && !data.Categories.SequenceEqual(model.Config.Categories))
             throw new InvalidDataException($"dataset {data.Name} categories differ from the model's ({data.Categories.Length} vs {model.Config.NumClasses})");
         var sampler = new PromptSampler(config.MinAreaFraction);
-        var usable = Enumerable.Range(0, data.Slices.Count).Where(i => sampler.Eligible(data.Slices[i]).Count > 0).ToArray();
+        var usable = Enumerable.Range(0, data.Slices.Count)
+            .Where(i => sampler.Eligible(data.Slices[i]).Count > 0 || (config.AgnosticShare > 0 && sampler.EligibleObjects(data.Slices[i]).Count > 0)).ToArray();
         if (usable.Length == 0) throw new InvalidDataException($"dataset {data.Name} has no slice with an object large enough to prompt");
         return usable;
     }
@@ -91,12 +98,12 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         var step = new SliceDataset
         {
             Name = data.Name, Categories = data.Categories, PixelSpacing = data.PixelSpacing,
-            Slices = batchSlices.Select(i => config.Augment && cached is null ? SliceAugmenter.Augment(data.Slices[i], rng) : data.Slices[i]).ToList(),
+            Slices = batchSlices.Select(i => cached is null ? Augmented(data.Slices[i], rng) : data.Slices[i]).ToList(),
         };
         var rows = Enumerable.Range(0, batchSlices.Length).ToArray();
         var objects = new List<(int, PromptedObject)>();
         foreach (int row in rows)
-            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng))
+            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng, config.AgnosticShare))
                 objects.Add((row, obj));
         if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
         using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);
@@ -122,6 +129,14 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         if (optimizer.GradientsAreFinite()) optimizer.StepOnce();
         else parts["skipped_nonfinite_gradient"] = 1;
         return parts;
+    }
+
+    LabelledSlice Augmented(LabelledSlice slice, SplitRandom rng)
+    {
+        if (config.FlipLeftRight && rng.NextDouble() < 0.5) slice = SliceAugmenter.FlipLeftRight(slice, leftRightSwap);
+        if (config.Augment) slice = SliceAugmenter.Augment(slice, rng);
+        if (config.AugmentAppearance) slice = SliceAugmenter.AugmentAppearance(slice, rng, brainMap);
+        return slice;
     }
 
     /// <summary>Image embeddings of every slice (frozen encoder), computed once: S×D×g×g.</summary>

@@ -47,8 +47,9 @@ public sealed class SegSamTrainingRun : TrainingRun
     }
 
     /// <summary>
-    /// The model config of the run: the latest checkpoint's when resuming, else the config file's or
-    /// the preset's and variant's, with the training data's categories and the model options applied.
+    /// The model config of the run: the latest checkpoint's when resuming, else the config file's, an
+    /// init SEG-SAM model's (fine-tuning: as it is), or the preset's and variant's, with the training
+    /// data's categories and the model options applied.
     /// </summary>
     public static SegSamConfig ResolveConfig(SliceDataset train, SegSamTrainingOptions options)
     {
@@ -57,6 +58,8 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = SegSamCheckpoint.ReadConfig(CheckpointedTrainer.LatestCheckpointModel(options.OutputFolder));
         else if (options.ConfigPath is { } path)
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
+        else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
+            return SegSamCheckpoint.ReadConfig(initPath);
         else
             config = SegSamConfig.Variant(options.Variant, SamConfig.Preset(options.ModelType), train.Categories,
                 TextEncoders.Create(options.TextEncoder).Dimension);
@@ -71,13 +74,26 @@ public sealed class SegSamTrainingRun : TrainingRun
         return config;
     }
 
-    /// <summary>A new model's weights: the SAM part from the init checkpoint, the text-vision enhancer's category embeddings.</summary>
+    /// <summary>
+    /// A new model's weights: the whole model from an init SEG-SAM model of the same config, or the
+    /// SAM part from a released SAM-family checkpoint; the text-vision enhancer's category embeddings.
+    /// </summary>
     static void InitialiseWeights(SegSamModel model, string[] categories, SegSamTrainingOptions options, Action<string>? notice)
     {
-        if (options.InitPath is { } initPath)
+        if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
         {
-            var report = SegSamCheckpoint.LoadSamWeights(model, initPath);
-            notice?.Invoke($"initialised SAM from {initPath}{(report.IsExact ? "" : Environment.NewLine + report.Describe())}");
+            // A SEG-SAM model of the same config continues as a whole (fine-tuning); a different one is refused rather than half-loaded.
+            var initConfig = SegSamCheckpoint.ReadConfig(initPath);
+            if (initConfig.ToJson() != model.Config.ToJson())
+                throw new InvalidDataException($"{initPath}: a SEG-SAM model of another config than the run's (give --config with its .json to fine-tune it)");
+            using var weights = CheckpointFile.Load(initPath);
+            WeightLoader.Load(model, weights, initPath);
+            notice?.Invoke($"initialised the whole SEG-SAM model from {initPath}");
+        }
+        else if (options.InitPath is { } samPath)
+        {
+            var report = SegSamCheckpoint.LoadSamWeights(model, samPath);
+            notice?.Invoke($"initialised SAM from {samPath}{(report.IsExact ? "" : Environment.NewLine + report.Describe())}");
         }
         if (model.TextEnhancer is { } enhancer)
         {

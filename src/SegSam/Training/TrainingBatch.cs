@@ -16,15 +16,24 @@ public sealed class TrainingBatch : IDisposable
     public Tensor? PointLabels { get; init; }             // P×1
     public Tensor? Boxes { get; init; }                   // P×4
     public required Tensor Masks { get; init; }           // P×1×S×S float
-    public required Tensor ClassIds { get; init; }        // P int64
+    public required Tensor ClassIds { get; init; }        // P int64; IgnoredClass for a class-agnostic object
+    public required Tensor Semantic { get; init; }        // P float: 1 for an object with a category, 0 for a class-agnostic one
+    /// <summary>Whether any object of the step has a category (the semantic losses have something to learn from).</summary>
+    public bool AnySemantic { get; init; }
+    /// <summary>Whether every object of the step has a category.</summary>
+    public bool AllSemantic { get; init; }
     public required Tensor Presence { get; init; }        // P×N float
     public required Tensor LabelMaps { get; init; }       // P×S×S int64 (0 = background)
     public bool UsesBoxes => Boxes is not null;
     public int PromptCount => (int)ClassIds.shape[0];
 
+    /// <summary>Class id of a class-agnostic object: cross-entropy's default ignore index.</summary>
+    public const long IgnoredClass = -100;
+
     /// <summary>
     /// Builds a step from sampled objects. Presence targets: every category with a labelled
-    /// pixel in the image except the prompted object's own (the "unprompted" categories).
+    /// pixel in the image except the prompted object's own (the "unprompted" categories). A
+    /// class-agnostic object (label 0) trains the binary mask only: its class is ignored.
     /// </summary>
     public static TrainingBatch Build(SliceDataset data, int[] sliceIndices, IReadOnlyList<(int Row, PromptedObject Object)> objects,
                                       int numClasses, Device device)
@@ -32,6 +41,7 @@ public sealed class TrainingBatch : IDisposable
         int p = objects.Count, hw = data.Height * data.Width;
         var masks = new float[p * hw];
         var classIds = new long[p];
+        var semantic = new float[p];
         var presence = new float[p * Math.Max(numClasses, 1)];
         var labelMaps = new long[p * hw];
         var rows = new long[p];
@@ -47,7 +57,8 @@ public sealed class TrainingBatch : IDisposable
                 masks[i * hw + j] = obj.Mask[j];
                 labelMaps[i * hw + j] = slice.Labels[j];
             }
-            classIds[i] = obj.Label - 1;
+            classIds[i] = obj.Label > 0 ? obj.Label - 1 : IgnoredClass;
+            semantic[i] = obj.Label > 0 ? 1 : 0;
             if (numClasses > 0)
                 foreach (int label in slice.LabelAreas().Keys)
                     if (label != obj.Label) presence[i * numClasses + label - 1] = 1;
@@ -63,6 +74,9 @@ public sealed class TrainingBatch : IDisposable
             PointLabels = points.Count > 0 ? ones([p, 1], dtype: ScalarType.Int32, device: device) : null,
             Masks = tensor(masks, [p, 1, data.Height, data.Width], device: device),
             ClassIds = tensor(classIds, device: device),
+            Semantic = tensor(semantic, device: device),
+            AnySemantic = semantic.Any(v => v > 0),
+            AllSemantic = semantic.All(v => v > 0),
             Presence = tensor(presence, [p, Math.Max(numClasses, 1)], device: device),
             LabelMaps = tensor(labelMaps, [p, data.Height, data.Width], device: device),
         };
@@ -76,6 +90,7 @@ public sealed class TrainingBatch : IDisposable
         Boxes?.Dispose();
         Masks.Dispose();
         ClassIds.Dispose();
+        Semantic.Dispose();
         Presence.Dispose();
         LabelMaps.Dispose();
     }

@@ -39,6 +39,12 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public double MinAreaFraction { get; init; } = 0.00153;
     /// <summary>Random rotation/scale/shift and intensity changes of training slices (SliceAugmenter).</summary>
     public bool Augment { get; init; }
+    /// <summary>Scanner/subject appearance changes of training slices (<see cref="Data.SliceAugmenter.AugmentAppearance"/>).</summary>
+    public bool AugmentAppearance { get; init; }
+    /// <summary>Mirror half of the training slices left to right, swapping …_L and …_R categories.</summary>
+    public bool FlipLeftRight { get; init; }
+    /// <summary>Share of prompted objects drawn from the slices' class-agnostic objects when they have some (0: categories only).</summary>
+    public double AgnosticShare { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
@@ -56,5 +62,6 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
         Check(LrGamma > 0, "lr_gamma must be positive");
         Check(LrSchedule is "step" or "cosine", "lr_schedule must be step or cosine");
         Check(TimeBudgetMinutes is null or > 0, "time_budget_minutes must be positive");
+        Check(AgnosticShare is >= 0 and <= 1, "agnostic_share must lie in [0, 1]");
     }
 }

@@ -49,6 +49,66 @@ public class AtlasDatasetTests
     }
 
     [Fact]
+    public void TrainingSlicesCarryClassAgnosticObjectsWithVisibleBorders()
+    {
+        var split = Human.Value;
+        Assert.Equal(AgnosticObjects.MapNames, split.Train.ObjectMapNames);
+        Assert.All(split.Train.Slices, s => Assert.Equal(AgnosticObjects.MapNames.Count, s.Objects.Count));
+        Assert.All(split.Test.Slices, s => Assert.Empty(s.Objects)); // the held-out evaluation is unchanged
+        var slice = split.Train.Slices[split.Train.Slices.Count / 2];
+        int Map(string name) => AgnosticObjects.MapNames.ToList().IndexOf(name);
+        var tissue = slice.Objects[Map("tissue-3")];
+        // CSF < grey < white matter in a T1 image: the classes follow the intensities they were made from.
+        var means = Enumerable.Range(1, 3).Select(c => Enumerable.Range(0, tissue.Length).Where(i => tissue[i] == c).Average(i => slice.Image[i])).ToArray();
+        Assert.True(means[0] < means[1] && means[1] < means[2], string.Join(", ", means));
+        var brain = slice.Objects[Map("brain")];
+        var head = slice.Objects[Map("head")];
+        Assert.True(brain.Count(v => v > 0) > 2000);
+        Assert.All(Enumerable.Range(0, brain.Length).Where(i => brain[i] > 0), i => Assert.True(head[i] > 0, $"brain pixel {i} outside the head"));
+        Assert.All(Enumerable.Range(0, tissue.Length), i => Assert.Equal(brain[i] > 0, tissue[i] > 0));
+        // Every other atlas reaches this mid-brain slice with several parcels.
+        foreach (var atlas in new[] { "brodmann", "harvard-oxford", "jhu-white-matter", "jhu189", "natbrainlab", "aicha" })
+            Assert.True(slice.Objects[Map(atlas)].Where(v => v > 0).Distinct().Count() >= 5, atlas);
+        Assert.True(new PromptSampler().EligibleObjects(slice).Count > 50);
+    }
+
+    [Fact]
+    public void TissueChecksUseTheHeldOutSlicesAndAnotherBrain()
+    {
+        var split = Human.Value;
+        Assert.Equal(AtlasDataset.TissueCategories, split.TestTissue.Categories);
+        Assert.All(split.TestTissue.Slices, s => Assert.Equal(0, int.Parse(s.Id[^3..]) % 10));
+        Assert.True(split.TestTissue.Slices.Count >= 12);
+        var macaque = AtlasDataset.PrepareMacaqueTissue(64);
+        Assert.StartsWith("inia19-tissue-axial-", macaque.Slices[0].Id);
+        Assert.All(macaque.Slices, s => Assert.True(s.Labels.Max() <= 3));
+        Assert.Contains(macaque.Slices, s => s.Labels.Distinct().Count() == 4);
+    }
+
+    [Fact]
+    public void ObjectMapsRoundTripThroughTheCacheAndNumpyReadsThem()
+    {
+        using var dir = new TempDir();
+        var train = Human.Value.Train;
+        var subset = new SliceDataset
+        {
+            Name = train.Name, Modality = train.Modality, Categories = train.Categories, PixelSpacing = train.PixelSpacing,
+            Slices = train.Slices.Take(3).ToList(), ObjectMapNames = train.ObjectMapNames,
+        };
+        subset.Save(dir.Path);
+        var loaded = SliceDataset.Load(dir.Path);
+        Assert.Equal(train.ObjectMapNames, loaded.ObjectMapNames);
+        for (int m = 0; m < train.ObjectMapNames.Count; m++) Assert.Equal(subset.Slices[2].Objects[m], loaded.Slices[2].Objects[m]);
+        var r = Python.Run($"import numpy as np; a = np.load(r'{dir.File("objects.npy")}'); print(a.shape, a.dtype)");
+        Assert.Contains($"(3, {train.ObjectMapNames.Count}, 128, 128) int16", r.StdOut);
+
+        // A cache whose objects.npy does not match its meta.json is refused by name.
+        var meta = File.ReadAllText(dir.File("meta.json"));
+        File.WriteAllText(dir.File("meta.json"), meta.Replace("\"tissue-3\",", ""));
+        Assert.Contains("objects.npy holds 12 map(s)", Assert.Throws<InvalidDataException>(() => SliceDataset.Load(dir.Path)).Message);
+    }
+
+    [Fact]
     public void MissingOrDamagedCacheGivesClearErrors()
     {
         using var dir = new TempDir();

@@ -87,4 +87,46 @@ public class PromptSamplerTests
         var b = new SplitRandom(a.State);
         Assert.Equal(Enumerable.Range(0, 5).Select(_ => a.Next(1000)), Enumerable.Range(0, 5).Select(_ => b.Next(1000)));
     }
+
+    static LabelledSlice WithObjects(LabelledSlice slice)
+    {
+        // Two maps: a 2×2 block (id 5) and, overlapping it, the left half of the slice (id 1).
+        var block = new int[100];
+        for (int y = 6; y <= 7; y++)
+        for (int x = 6; x <= 7; x++) block[y * 10 + x] = 5;
+        var half = Enumerable.Range(0, 100).Select(i => i % 10 < 5 ? 1 : 0).ToArray();
+        return slice with { Objects = [block, half] };
+    }
+
+    [Fact]
+    public void WithoutAnAgnosticShareTheObjectMapsChangeNothing()
+    {
+        var plain = Slice();
+        var rngA = new SplitRandom(9);
+        var rngB = new SplitRandom(9);
+        var a = new PromptSampler().SampleTraining(plain, 6, 0.5, rngA);
+        var b = new PromptSampler().SampleTraining(WithObjects(plain), 6, 0.5, rngB);
+        Assert.Equal(a.Select(o => (o.Label, o.Prompt.Box, o.Prompt.Points.FirstOrDefault())), b.Select(o => (o.Label, o.Prompt.Box, o.Prompt.Points.FirstOrDefault())));
+        Assert.Equal(rngA.State, rngB.State); // the same draws: older runs replay bit for bit
+    }
+
+    [Fact]
+    public void AgnosticObjectsAreDrawnWithoutACategoryAndWithTheirOwnMasks()
+    {
+        var slice = WithObjects(Slice());
+        var sampler = new PromptSampler();
+        Assert.Equal([(0, 5), (1, 1)], sampler.EligibleObjects(slice));
+        var objects = sampler.SampleTraining(slice, 40, 1, new SplitRandom(2), agnosticShare: 1);
+        Assert.All(objects, o => Assert.Equal(0, o.Label));
+        Assert.All(objects, o => Assert.True(o.Mask.SequenceEqual(slice.Objects[0].Select(v => v == 5 ? (byte)1 : (byte)0))
+                                             || o.Mask.SequenceEqual(slice.Objects[1].Select(v => v == 1 ? (byte)1 : (byte)0))));
+        Assert.Contains(objects, o => o.Mask.Count(v => v > 0) == 4);
+        Assert.Contains(objects, o => o.Mask.Count(v => v > 0) == 50);
+
+        var mixed = sampler.SampleTraining(slice, 200, 0.5, new SplitRandom(3), agnosticShare: 0.5);
+        Assert.InRange(mixed.Count(o => o.Label == 0), 70, 130);
+        // A slice with objects but no category is still usable.
+        var unlabelled = slice with { Labels = new int[100] };
+        Assert.All(sampler.SampleTraining(unlabelled, 5, 1, new SplitRandom(4), agnosticShare: 0.3), o => Assert.Equal(0, o.Label));
+    }
 }

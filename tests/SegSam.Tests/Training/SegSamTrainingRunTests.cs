@@ -151,4 +151,37 @@ public class SegSamTrainingRunTests
         var wrongWidth = Assert.Throws<ArgumentException>(() => SegSamTrainingRun.Prepare(data, inputs.Options("run", 1) with { TextEncoder = "hashing:16" }));
         Assert.Equal("--text-encoder hashing:16 gives 16-d embeddings; the model expects 8", wrongWidth.Message);
     }
+
+    [Fact]
+    public void FineTunesAWholeSegSamModelAndRefusesOneOfAnotherConfig()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        manual_seed(8);
+        string start = inputs.Dir.File("start.safetensors");
+        using (var trained = new SegSamModel(TinySegSam.Config()))
+            SegSamCheckpoint.Save(trained, start);
+        var notices = new List<string>();
+        // No --config: the init model's config is the run's; one epoch at a tiny learning rate stays near it.
+        var options = inputs.Options("tuned", 1) with { ConfigPath = null, InitPath = start, ModelType = "no-such-preset" };
+        options = options with { Training = options.Training with { LearningRate = 1e-12, WeightDecay = 0 } };
+        Train(data, options, notices);
+        Assert.Equal(new[] { $"initialised the whole SEG-SAM model from {start}" }, notices);
+        using (var before = SegSamCheckpoint.Load(start))
+        using (var after = SegSamCheckpoint.Load(inputs.Dir.File("tuned/model.safetensors")))
+        {
+            Assert.Equal(before.Config.ToJson(), after.Config.ToJson());
+            var tuned = after.state_dict();
+            // Every weight starts from the init model; the category text embeddings are those of the
+            // run's descriptions (the same file as the init model's in a real fine-tuning).
+            foreach (var (name, value) in before.state_dict().Where(p => p.Key != "text_enhancer.text_embeddings"))
+                Assert.True(value.allclose(tuned[name], rtol: 0, atol: 1e-6), $"{name} did not start from the init model");
+        }
+
+        string other = inputs.Dir.File("other.safetensors");
+        using (var baseline = new SegSamModel(TinySegSam.Config("baseline")))
+            SegSamCheckpoint.Save(baseline, other);
+        var refused = Assert.Throws<InvalidDataException>(() => SegSamTrainingRun.Prepare(data, inputs.Options("x", 1) with { InitPath = other }));
+        Assert.Contains("another config", refused.Message);
+    }
 }

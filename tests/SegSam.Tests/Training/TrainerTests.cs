@@ -153,6 +153,48 @@ public class TrainerTests
         Assert.Throws<InvalidDataException>(() => trainer.Run(resume: true)); // nothing to resume
     }
 
+    [Fact]
+    public void ClassAgnosticObjectsTrainTheMaskButNotTheClass()
+    {
+        var data = TinySegSam.Dataset(2);
+        using var model = Model("full");
+        model.train();
+        // The square of slice 0 as a class-agnostic object, beside slice 1's categorised objects.
+        var square = data.Slices[0].Mask(1);
+        var box = PromptSampler.ExactBox(square, 32, 32);
+        var agnostic = new PromptedObject(0, new SamPrompt { Box = box }, square);
+        var named = new PromptedObject(1, new SamPrompt { Box = box }, square);
+        using var scope = NewDisposeScope();
+        var embeddings = model.Sam.ImageEncoder.forward(model.Sam.PreprocessSlices([data.Slices[0].Image], 32, 32));
+
+        LossTerms Loss(params PromptedObject[] objects)
+        {
+            using var batch = TrainingBatch.Build(data, [0], objects.Select(o => (0, o)).ToList(), 3, CPU);
+            using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), null, null, batch.Boxes, null, false);
+            return SegSamLoss.Compute(output, batch, new TrainingConfig(), 32);
+        }
+
+        using (var onlyAgnostic = TrainingBatch.Build(data, [0], [(0, agnostic)], 3, CPU))
+        {
+            Assert.Equal(TrainingBatch.IgnoredClass, onlyAgnostic.ClassIds.item<long>());
+            Assert.Equal(0f, onlyAgnostic.Semantic.item<float>());
+        }
+        var alone = Loss(agnostic);
+        Assert.DoesNotContain("ce", alone.Parts.Keys);
+        Assert.DoesNotContain("sem_dice", alone.Parts.Keys);
+        Assert.True(double.IsFinite(alone.Parts["total"]) && alone.Parts["bin"] > 0);
+        alone.Total.backward();
+        Assert.True(model.named_parameters().Single(p => p.name == "sam.mask_decoder.mask_tokens.weight").parameter.grad!.abs().sum().item<float>() > 0);
+
+        // Mixed: the class and SAWD terms are those of the named object alone; the binary term averages both.
+        var mixed = Loss(agnostic, named);
+        var namedOnly = Loss(named);
+        Assert.Equal(namedOnly.Parts["ce"], mixed.Parts["ce"], 5);
+        Assert.Equal(namedOnly.Parts["sem_dice"], mixed.Parts["sem_dice"], 5);
+        Assert.Equal(namedOnly.Parts["cmsa"], mixed.Parts["cmsa"], 5);
+        Assert.Equal((alone.Parts["bin"] + namedOnly.Parts["bin"]) / 2, mixed.Parts["bin"], 4);
+    }
+
     static string StripTime(string line)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();

@@ -1,0 +1,157 @@
+using SegSam.Imaging;
+
+namespace SegSam.Data;
+
+/// <summary>
+/// Class-agnostic objects of the built-in brain, in the spirit of SAM's data engine ("segment
+/// anything"), made from what Debian's mricron-data ships on the Colin27 grid: intensity classes
+/// of the brain (2, 3 and 4 k-means levels; the 3-level one is CSF / grey / white matter) and the
+/// connected pieces of the 3-level classes, the brain (ch2bet) and the head, and the parcels of the
+/// other atlases of the same brain (Brodmann, Harvard-Oxford cortical, JHU white-matter tracts,
+/// JHU 189, natbrainlab, AICHA). Each source is one map of non-overlapping objects; maps overlap.
+/// </summary>
+public sealed class AgnosticObjects
+{
+    /// <summary>The atlases resampled onto the Colin27 grid (nearest neighbour through the affines), in map order.</summary>
+    public static readonly IReadOnlyList<string> AtlasFiles =
+    [
+        "brodmann.nii.gz", "HarvardOxford-cort-maxprob-thr0-1mm.nii.gz", "JHU-WhiteMatter-labels-1mm.nii.gz",
+        "jhu189.nii.gz", "natbrainlab.nii.gz", "AICHAmc.nii.gz",
+    ];
+
+    /// <summary>Map names in the order of a slice's <see cref="LabelledSlice.Objects"/>.</summary>
+    public static readonly IReadOnlyList<string> MapNames =
+    [
+        "tissue-3", "tissue-3-pieces", "tissue-2", "tissue-4", "brain", "head",
+        "brodmann", "harvard-oxford", "jhu-white-matter", "jhu189", "natbrainlab", "aicha",
+    ];
+
+    /// <summary>Index of the map whose objects are the connected pieces of the 3-level classes (made per slice).</summary>
+    const int PiecesMap = 1;
+
+    readonly Volume[] volumes;
+
+    AgnosticObjects(Volume[] volumes) => this.volumes = volumes;
+
+    /// <summary>The 3-level tissue classes (1 CSF, 2 grey, 3 white matter) of a brain mask's voxels.</summary>
+    public static int[] TissueClasses(Volume normalised, bool[] brain) => IntensityClasses.KMeans(normalised.Data, brain, 3);
+
+    /// <summary>Builds the object volumes on the grid of <paramref name="normalised"/> (ch2, intensities in [0, 255]).</summary>
+    public static AgnosticObjects Build(Volume normalised, Volume brainExtracted, string templates)
+    {
+        if (!brainExtracted.Dims.SequenceEqual(normalised.Dims)) throw new InvalidDataException("ch2bet.nii.gz and ch2.nii.gz are on different grids");
+        var brain = brainExtracted.Data.Select(v => v > 0).ToArray();
+        var maps = new Volume[MapNames.Count];
+        Volume Map(int[] values) => normalised.WithData(values.Select(v => (float)v).ToArray(), "int32");
+        maps[0] = Map(TissueClasses(normalised, brain));
+        maps[PiecesMap] = maps[0];
+        maps[2] = Map(IntensityClasses.KMeans(normalised.Data, brain, 2));
+        maps[3] = Map(IntensityClasses.KMeans(normalised.Data, brain, 4));
+        maps[4] = Map(brain.Select(b => b ? 1 : 0).ToArray());
+        maps[5] = Map(HeadMask(normalised, brain).Select(b => (int)b).ToArray());
+        for (int a = 0; a < AtlasFiles.Count; a++)
+        {
+            string path = Path.Combine(templates, AtlasFiles[a]);
+            var atlas = Orientation.Canonical(NiftiFile.Read(path).Volume).Canonical;
+            maps[6 + a] = ResampleNearest(atlas, normalised);
+        }
+        return new AgnosticObjects(maps);
+    }
+
+    /// <summary>The object maps of axial slice <paramref name="k"/>, squared and resized like the image (nearest neighbour).</summary>
+    public int[][] Slice(int k, int size)
+    {
+        var result = new int[volumes.Length][];
+        for (int m = 0; m < volumes.Length; m++)
+        {
+            var (pixels, h, w) = SliceGeometry.Extract(volumes[m], 2, k);
+            var resized = SliceGeometry.SquareResize(pixels, h, w, size, labels: true).Select(v => (int)Math.Round(v)).ToArray();
+            result[m] = m == PiecesMap ? Pieces(resized, size, size) : resized;
+        }
+        return result;
+    }
+
+    /// <summary>The 8-connected pieces of each class of a class map, numbered 1… across classes.</summary>
+    public static int[] Pieces(int[] classes, int height, int width)
+    {
+        var pieces = new int[classes.Length];
+        int next = 0;
+        foreach (int c in classes.Where(v => v > 0).Distinct().Order())
+        {
+            var components = ConnectedComponents.Label(classes.Select(v => v == c ? (byte)1 : (byte)0).ToArray(), [height, width], 8);
+            for (int i = 0; i < pieces.Length; i++)
+                if (components.Labels[i] > 0) pieces[i] = next + components.Labels[i];
+            next += components.Count;
+        }
+        return pieces;
+    }
+
+    /// <summary>
+    /// The head: the largest 6-connected region of the brighter of two intensity classes of the
+    /// whole image, with everything it encloses in its axial plane (ventricles, the CSF between
+    /// skull and brain: what the outside air does not reach within the slice) and the brain.
+    /// </summary>
+    static byte[] HeadMask(Volume normalised, bool[] brain)
+    {
+        var all = new bool[normalised.Data.Length];
+        Array.Fill(all, true);
+        var classes = IntensityClasses.KMeans(normalised.Data, all, 2);
+        var bright = ConnectedComponents.Largest(classes.Select(c => c == 2 ? (byte)1 : (byte)0).ToArray(), normalised.Dims, 6);
+        int nx = normalised.Nx, ny = normalised.Ny, plane = nx * ny;
+        var head = new byte[bright.Length];
+        for (int z = 0; z < normalised.Nz; z++)
+        {
+            var outside = new byte[plane];
+            for (int i = 0; i < plane; i++) outside[i] = (byte)(1 - bright[z * plane + i]);
+            // 4-connected so that the air cannot slip through a diagonal gap in the scalp.
+            var air = ConnectedComponents.Label(outside, [ny, nx], 4);
+            var reachesEdge = new HashSet<int>();
+            for (int x = 0; x < nx; x++) { reachesEdge.Add(air.Labels[x]); reachesEdge.Add(air.Labels[(ny - 1) * nx + x]); }
+            for (int y = 0; y < ny; y++) { reachesEdge.Add(air.Labels[y * nx]); reachesEdge.Add(air.Labels[y * nx + nx - 1]); }
+            for (int i = 0; i < plane; i++)
+            {
+                bool isAir = outside[i] == 1 && reachesEdge.Contains(air.Labels[i]);
+                head[z * plane + i] = (byte)(!isAir || brain[z * plane + i] ? 1 : 0);
+            }
+        }
+        return head;
+    }
+
+    /// <summary>A label volume on the grid of <paramref name="target"/>: each voxel takes the nearest source voxel at the same world position (0 outside).</summary>
+    public static Volume ResampleNearest(Volume source, Volume target)
+    {
+        var toSource = AffineMath.Multiply(Inverse(source.Affine), target.Affine);
+        var data = new float[target.Data.Length];
+        int nx = target.Nx, ny = target.Ny, nz = target.Nz;
+        for (int z = 0; z < nz; z++)
+        for (int y = 0; y < ny; y++)
+        for (int x = 0; x < nx; x++)
+        {
+            int sx = (int)Math.Round(toSource[0, 0] * x + toSource[0, 1] * y + toSource[0, 2] * z + toSource[0, 3]);
+            int sy = (int)Math.Round(toSource[1, 0] * x + toSource[1, 1] * y + toSource[1, 2] * z + toSource[1, 3]);
+            int sz = (int)Math.Round(toSource[2, 0] * x + toSource[2, 1] * y + toSource[2, 2] * z + toSource[2, 3]);
+            if (sx < 0 || sy < 0 || sz < 0 || sx >= source.Nx || sy >= source.Ny || sz >= source.Nz) continue;
+            data[x + (long)nx * (y + (long)ny * z)] = source[sx, sy, sz];
+        }
+        return target.WithData(data, "int32");
+    }
+
+    /// <summary>Inverse of a 4×4 affine [R t; 0 1]: [R⁻¹ −R⁻¹t; 0 1].</summary>
+    static double[,] Inverse(double[,] a)
+    {
+        double det = AffineMath.Determinant(a);
+        if (Math.Abs(det) < 1e-12) throw new InvalidDataException("singular affine");
+        var r = new double[4, 4];
+        for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+        {
+            // Adjugate: cofactor of (j, i) over the determinant.
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            r[i, j] = (a[r0, c0] * a[r1, c1] - a[r0, c1] * a[r1, c0]) / det;
+        }
+        for (int i = 0; i < 3; i++)
+            r[i, 3] = -(r[i, 0] * a[0, 3] + r[i, 1] * a[1, 3] + r[i, 2] * a[2, 3]);
+        r[3, 3] = 1;
+        return r;
+    }
+}
