@@ -39,6 +39,7 @@ public static class TrainCommand
         var appearance = new Option<bool>("--augment-appearance") { Description = "Scanner/subject changes of training slices: brain-only (skull stripped), gamma, bias field, blur, noise" };
         var flip = new Option<bool>("--flip-lr") { Description = "Mirror half of the training slices left/right, swapping …_L and …_R categories" };
         var agnosticShare = new Option<double?>("--agnostic-share") { Description = "Share of prompted objects drawn from the data's class-agnostic objects (tissue classes, brain, other atlases; default 0)" };
+        var agnosticWeights = new Option<string?>("--agnostic-weights") { Description = "Relative weights of the object maps when a class-agnostic object is drawn, NAME=W,… (maps not named: 1), e.g. tissue-3=3,brain=3" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
@@ -59,14 +60,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, appearance, flip, agnosticShare, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, augment, appearance, flip, agnosticShare, agnosticWeights, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, appearance, flip, agnosticShare, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, appearance, flip, agnosticShare, agnosticWeights, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -171,6 +172,7 @@ public static class TrainCommand
                 AugmentAppearance = parse.GetValue(appearance) || c.AugmentAppearance,
                 FlipLeftRight = parse.GetValue(flip) || c.FlipLeftRight,
                 AgnosticShare = parse.GetValue(agnosticShare) ?? c.AgnosticShare,
+                AgnosticMapWeights = parse.GetValue(agnosticWeights) is { } w ? ParseWeights(w) : c.AgnosticMapWeights,
                 LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
                 LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
                 Seed = parse.GetValue(seed),
@@ -178,6 +180,22 @@ public static class TrainCommand
             Validated(c);
             return c;
         }
+    }
+
+    /// <summary>NAME=W,… as a dictionary; a usage error naming the bad entry otherwise.</summary>
+    static Dictionary<string, double> ParseWeights(string text)
+    {
+        var weights = new Dictionary<string, double>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = entry.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0
+                || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double w)
+                || !(w >= 0) || !double.IsFinite(w))
+                throw new UsageException($"--agnostic-weights: '{entry}' is not NAME=WEIGHT with a non-negative weight");
+            weights[parts[0]] = w;
+        }
+        return weights;
     }
 
     static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

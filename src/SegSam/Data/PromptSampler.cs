@@ -39,11 +39,13 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
     /// <summary>
     /// Training prompts: <paramref name="count"/> objects drawn with replacement, each a jittered
     /// box or a point. With <paramref name="agnosticShare"/> &gt; 0 and class-agnostic objects on the
-    /// slice, each object is one of those (label 0) with that probability: a map is drawn first,
-    /// then an object of it, so that maps with many small parcels do not crowd out the tissue
-    /// classes and the brain.
+    /// slice, each object is one of those (label 0) with that probability: a map is drawn first
+    /// (uniformly, or by <paramref name="mapWeights"/>), then an object of it, so that maps with
+    /// many small parcels do not crowd out the tissue classes and the brain.
     /// </summary>
-    public IReadOnlyList<PromptedObject> SampleTraining(LabelledSlice slice, int count, double boxProbability, SplitRandom rng, double agnosticShare = 0)
+    /// <param name="mapWeights">Relative weight of each object map when one is drawn (by map index; null: all equal).</param>
+    public IReadOnlyList<PromptedObject> SampleTraining(LabelledSlice slice, int count, double boxProbability, SplitRandom rng, double agnosticShare = 0,
+                                                        IReadOnlyList<double>? mapWeights = null)
     {
         var eligible = Eligible(slice);
         var agnostic = agnosticShare > 0 ? EligibleObjects(slice) : [];
@@ -57,7 +59,7 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
             byte[] mask;
             if (classAgnostic)
             {
-                int map = agnosticMaps[rng.Next(agnosticMaps.Length)];
+                int map = mapWeights is null ? agnosticMaps[rng.Next(agnosticMaps.Length)] : Weighted(agnosticMaps, mapWeights, rng);
                 var ids = agnostic.Where(o => o.Map == map).ToArray();
                 int id = ids[rng.Next(ids.Length)].Id;
                 mask = slice.Objects[map].Select(v => v == id ? (byte)1 : (byte)0).ToArray();
@@ -73,6 +75,18 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
             objects.Add(new PromptedObject(label, prompt, mask));
         }
         return objects;
+    }
+
+    static int Weighted(int[] maps, IReadOnlyList<double> weights, SplitRandom rng)
+    {
+        double total = maps.Sum(m => weights[m]);
+        double pick = rng.NextDouble() * total;
+        foreach (int m in maps)
+        {
+            pick -= weights[m];
+            if (pick < 0) return m;
+        }
+        return maps[^1];
     }
 
     /// <summary>Test prompts: every eligible object once, with an exact box or a deterministic point.</summary>

@@ -31,7 +31,13 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         leftRightSwap = SliceAugmenter.LeftRightSwap(data.Categories);
         int brain = data.ObjectMapNames.ToList().IndexOf("brain");
         brainMap = brain >= 0 ? brain : null;
+        var unknown = config.AgnosticMapWeights.Keys.Where(name => !data.ObjectMapNames.Contains(name)).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidDataException($"dataset {data.Name} has no object map {string.Join(", ", unknown)} (its maps: {string.Join(", ", data.ObjectMapNames)})");
+        mapWeights = config.AgnosticMapWeights.Count == 0 ? null : data.ObjectMapNames.Select(name => config.AgnosticMapWeights.GetValueOrDefault(name, 1)).ToArray();
     }
+
+    readonly double[]? mapWeights;
 
     readonly int[] leftRightSwap;
     readonly int? brainMap;
@@ -103,7 +109,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         var rows = Enumerable.Range(0, batchSlices.Length).ToArray();
         var objects = new List<(int, PromptedObject)>();
         foreach (int row in rows)
-            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng, config.AgnosticShare))
+            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng, config.AgnosticShare, mapWeights))
                 objects.Add((row, obj));
         if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
         using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);

@@ -45,6 +45,8 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public bool FlipLeftRight { get; init; }
     /// <summary>Share of prompted objects drawn from the slices' class-agnostic objects when they have some (0: categories only).</summary>
     public double AgnosticShare { get; init; }
+    /// <summary>Relative weights of the object maps by name when a class-agnostic object is drawn (maps not named: 1; empty: all equal).</summary>
+    public Dictionary<string, double> AgnosticMapWeights { get; init; } = [];
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
@@ -63,5 +65,6 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
         Check(LrSchedule is "step" or "cosine", "lr_schedule must be step or cosine");
         Check(TimeBudgetMinutes is null or > 0, "time_budget_minutes must be positive");
         Check(AgnosticShare is >= 0 and <= 1, "agnostic_share must lie in [0, 1]");
+        Check(AgnosticMapWeights.Values.All(w => w >= 0 && double.IsFinite(w)), "agnostic_map_weights must be non-negative");
     }
 }

@@ -102,6 +102,10 @@ public class PgSamCliTests
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip-lora-rank", "2"], 2, "--clip-lora-rank needs --clip"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--clip", segsam, "--no-prior"], 2, "which --no-prior turns off"),
             (["train", "--data", data, "--out", output, "--no-fusion"], 2, "--no-fusion does not apply to --model segsam"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--agnostic-share", "0.5"], 2, "--agnostic-share does not apply to --model pgsam"),
+            (["train", "--data", data, "--out", output, "--agnostic-share", "1.5"], 2, "agnostic_share must lie in [0, 1]"),
+            (["train", "--data", data, "--out", output, "--agnostic-weights", "brain=-1"], 2, "'brain=-1' is not NAME=WEIGHT"),
+            (["train", "--data", data, "--out", output, "--init", segsam, "--agnostic-weights", "no-such-map=2"], 3, "has no object map no-such-map"),
         ];
         foreach (var (args, code, message) in cases)
         {

@@ -125,6 +125,10 @@ public class PromptSamplerTests
 
         var mixed = sampler.SampleTraining(slice, 200, 0.5, new SplitRandom(3), agnosticShare: 0.5);
         Assert.InRange(mixed.Count(o => o.Label == 0), 70, 130);
+        // Map weights: a map of weight 0 is never drawn; 3 : 1 draws the first about three times as often.
+        Assert.All(sampler.SampleTraining(slice, 50, 1, new SplitRandom(5), agnosticShare: 1, mapWeights: [1, 0]), o => Assert.Equal(4, o.Mask.Count(v => v > 0)));
+        int blocks = sampler.SampleTraining(slice, 400, 1, new SplitRandom(6), agnosticShare: 1, mapWeights: [3, 1]).Count(o => o.Mask.Count(v => v > 0) == 4);
+        Assert.InRange(blocks, 260, 340);
         // A slice with objects but no category is still usable.
         var unlabelled = slice with { Labels = new int[100] };
         Assert.All(sampler.SampleTraining(unlabelled, 5, 1, new SplitRandom(4), agnosticShare: 0.3), o => Assert.Equal(0, o.Label));
