@@ -104,7 +104,7 @@ public static class PrepareCommand
         }
         Console.WriteLine($"prepared {summary.Folder} in {summary.Seconds:F1} s");
         foreach (var set in summary.Sets)
-            Console.WriteLine($"  {set.Name,-8} {set.Slices,4} slices, {set.Objects,5} objects ≥ 0.153 % of a slice, {set.Categories} categories, {set.Modality}"
+            Console.WriteLine($"  {set.Name,-14} {set.Slices,4} slices, {set.Objects,5} objects ≥ 0.153 % of a slice, {set.Categories} categories, {set.Modality}"
                 + (set.Folder.Length == 0 ? " (empty, not written)" : ""));
     }
 }
