@@ -18,6 +18,12 @@ public sealed class SegSamTrainer : CheckpointedTrainer
     readonly TrainingConfig config;
     readonly SliceDataset data;
     readonly PromptSampler sampler;
+    /// <summary>Label value after a left/right mirror (<see cref="SliceAugmenter.LeftRightSwap"/>).</summary>
+    readonly int[] leftRightSwap;
+    /// <summary>The object map of the brain, for skull-stripped appearance; null when the data has none.</summary>
+    readonly int? brainMap;
+    /// <summary>Weight of each object map when a class-agnostic object is drawn; null: all equal.</summary>
+    readonly double[]? mapWeights;
     HashSet<Parameter> encoderParams = [];
     Tensor? cached;
 
@@ -36,11 +42,6 @@ public sealed class SegSamTrainer : CheckpointedTrainer
             throw new InvalidDataException($"dataset {data.Name} has no object map {string.Join(", ", unknown)} (its maps: {string.Join(", ", data.ObjectMapNames)})");
         mapWeights = config.AgnosticMapWeights.Count == 0 ? null : data.ObjectMapNames.Select(name => config.AgnosticMapWeights.GetValueOrDefault(name, 1)).ToArray();
     }
-
-    readonly double[]? mapWeights;
-
-    readonly int[] leftRightSwap;
-    readonly int? brainMap;
 
     static int[] UsableSlices(SegSamModel model, TrainingConfig config, SliceDataset data)
     {
