@@ -33,8 +33,8 @@ public sealed class AgnosticObjects
 
     AgnosticObjects(Volume[] volumes) => this.volumes = volumes;
 
-    /// <summary>The 3-level tissue classes (1 CSF, 2 grey, 3 white matter) of a brain mask's voxels.</summary>
-    public static int[] TissueClasses(Volume normalised, bool[] brain) => IntensityClasses.KMeans(normalised.Data, brain, 3);
+    /// <summary>The 3-level tissue classes on the image's grid: 0 outside the brain, 1 CSF, 2 grey, 3 white matter.</summary>
+    public Volume Tissue => volumes[0];
 
     /// <summary>Builds the object volumes on the grid of <paramref name="normalised"/> (ch2, intensities in [0, 255]).</summary>
     public static AgnosticObjects Build(Volume normalised, Volume brainExtracted, string templates)
@@ -43,7 +43,7 @@ public sealed class AgnosticObjects
         var brain = brainExtracted.Data.Select(v => v > 0).ToArray();
         var maps = new Volume[MapNames.Count];
         Volume Map(int[] values) => normalised.WithData(values.Select(v => (float)v).ToArray(), "int32");
-        maps[0] = Map(TissueClasses(normalised, brain));
+        maps[0] = Map(IntensityClasses.KMeans(normalised.Data, brain, 3));
         maps[PiecesMap] = maps[0];
         maps[2] = Map(IntensityClasses.KMeans(normalised.Data, brain, 2));
         maps[3] = Map(IntensityClasses.KMeans(normalised.Data, brain, 4));
@@ -120,7 +120,8 @@ public sealed class AgnosticObjects
     /// <summary>A label volume on the grid of <paramref name="target"/>: each voxel takes the nearest source voxel at the same world position (0 outside).</summary>
     public static Volume ResampleNearest(Volume source, Volume target)
     {
-        var toSource = AffineMath.Multiply(Inverse(source.Affine), target.Affine);
+        var toVoxel = AffineMath.InverseAffine(source.Affine) ?? throw new InvalidDataException($"{source.Source}: singular affine");
+        var toSource = AffineMath.Multiply(toVoxel, target.Affine);
         var data = new float[target.Data.Length];
         int nx = target.Nx, ny = target.Ny, nz = target.Nz;
         for (int z = 0; z < nz; z++)
@@ -134,24 +135,5 @@ public sealed class AgnosticObjects
             data[x + (long)nx * (y + (long)ny * z)] = source[sx, sy, sz];
         }
         return target.WithData(data, "int32");
-    }
-
-    /// <summary>Inverse of a 4×4 affine [R t; 0 1]: [R⁻¹ −R⁻¹t; 0 1].</summary>
-    static double[,] Inverse(double[,] a)
-    {
-        double det = AffineMath.Determinant(a);
-        if (Math.Abs(det) < 1e-12) throw new InvalidDataException("singular affine");
-        var r = new double[4, 4];
-        for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-        {
-            // Adjugate: cofactor of (j, i) over the determinant.
-            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
-            r[i, j] = (a[r0, c0] * a[r1, c1] - a[r0, c1] * a[r1, c0]) / det;
-        }
-        for (int i = 0; i < 3; i++)
-            r[i, 3] = -(r[i, 0] * a[0, 3] + r[i, 1] * a[1, 3] + r[i, 2] * a[2, 3]);
-        r[3, 3] = 1;
-        return r;
     }
 }

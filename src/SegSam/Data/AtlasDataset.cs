@@ -57,7 +57,7 @@ public static class AtlasDataset
         var normalised = image.WithData(Intensity.PercentileClip(image.Data), "float32");
         var brainExtracted = Load(Path.Combine(templates, "ch2bet.nii.gz"));
         var objects = AgnosticObjects.Build(normalised, brainExtracted, templates);
-        var tissue = normalised.WithData(AgnosticObjects.TissueClasses(normalised, brainExtracted.Data.Select(v => v > 0).ToArray()).Select(v => (float)v).ToArray(), "int32");
+        var tissue = objects.Tissue;
         var train = new List<LabelledSlice>();
         var test = new List<LabelledSlice>();
         var testTissue = new List<LabelledSlice>();

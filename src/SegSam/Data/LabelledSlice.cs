@@ -12,19 +12,25 @@ public sealed record LabelledSlice(string Id, int Height, int Width, float[] Ima
     public IReadOnlyList<int[]> Objects { get; init; } = [];
 
     /// <summary>Pixel count per label value present (background excluded).</summary>
-    public Dictionary<int, int> LabelAreas()
+    public Dictionary<int, int> LabelAreas() => AreasOf(Labels);
+
+    /// <summary>The binary mask of one label value.</summary>
+    public byte[] Mask(int label) => MaskOf(Labels, label);
+
+    /// <summary>Pixel count per non-zero value of a label or object map.</summary>
+    public static Dictionary<int, int> AreasOf(int[] map)
     {
         var areas = new Dictionary<int, int>();
-        foreach (int l in Labels)
+        foreach (int l in map)
             if (l > 0) areas[l] = areas.GetValueOrDefault(l) + 1;
         return areas;
     }
 
-    /// <summary>The binary mask of one label value.</summary>
-    public byte[] Mask(int label)
+    /// <summary>The binary mask of one value of a label or object map.</summary>
+    public static byte[] MaskOf(int[] map, int value)
     {
-        var mask = new byte[Labels.Length];
-        for (int i = 0; i < mask.Length; i++) mask[i] = Labels[i] == label ? (byte)1 : (byte)0;
+        var mask = new byte[map.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = map[i] == value ? (byte)1 : (byte)0;
         return mask;
     }
 }

@@ -27,12 +27,7 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
         double minArea = MinAreaFraction * slice.Height * slice.Width;
         var result = new List<(int, int)>();
         for (int m = 0; m < slice.Objects.Count; m++)
-        {
-            var areas = new Dictionary<int, int>();
-            foreach (int id in slice.Objects[m])
-                if (id > 0) areas[id] = areas.GetValueOrDefault(id) + 1;
-            result.AddRange(areas.Where(kv => kv.Value >= minArea).Select(kv => kv.Key).Order().Select(id => (m, id)));
-        }
+            result.AddRange(LabelledSlice.AreasOf(slice.Objects[m]).Where(kv => kv.Value >= minArea).Select(kv => kv.Key).Order().Select(id => (m, id)));
         return result;
     }
 
@@ -48,8 +43,9 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
                                                         IReadOnlyList<double>? mapWeights = null)
     {
         var eligible = Eligible(slice);
-        var agnostic = agnosticShare > 0 ? EligibleObjects(slice) : [];
-        var agnosticMaps = agnostic.Select(o => o.Map).Distinct().ToArray();
+        // Object ids per map, maps in ascending order (only maps with an eligible object).
+        var agnostic = (agnosticShare > 0 ? EligibleObjects(slice) : []).GroupBy(o => o.Map).ToDictionary(g => g.Key, g => g.Select(o => o.Id).ToArray());
+        var agnosticMaps = agnostic.Keys.Order().ToArray();
         if (eligible.Count == 0 && agnostic.Count == 0) return [];
         var objects = new List<PromptedObject>(count);
         for (int i = 0; i < count; i++)
@@ -60,9 +56,8 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
             if (classAgnostic)
             {
                 int map = mapWeights is null ? agnosticMaps[rng.Next(agnosticMaps.Length)] : Weighted(agnosticMaps, mapWeights, rng);
-                var ids = agnostic.Where(o => o.Map == map).ToArray();
-                int id = ids[rng.Next(ids.Length)].Id;
-                mask = slice.Objects[map].Select(v => v == id ? (byte)1 : (byte)0).ToArray();
+                var ids = agnostic[map];
+                mask = LabelledSlice.MaskOf(slice.Objects[map], ids[rng.Next(ids.Length)]);
             }
             else
             {

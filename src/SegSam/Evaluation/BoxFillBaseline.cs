@@ -20,15 +20,11 @@ public static class BoxFillBaseline
             foreach (var obj in sampler.TestObjects(slice, box: true))
             {
                 var box = obj.Prompt.Box!.Value;
-                int inside = 0, area = 0, boxArea = (int)((box.X1 - box.X0 + 1) * (box.Y1 - box.Y0 + 1));
-                for (int y = 0; y < slice.Height; y++)
-                for (int x = 0; x < slice.Width; x++)
-                {
-                    if (obj.Mask[y * slice.Width + x] == 0) continue;
-                    area++;
-                    if (x >= box.X0 && x <= box.X1 && y >= box.Y0 && y <= box.Y1) inside++;
-                }
-                sum += 2.0 * inside / (area + boxArea);
+                var filled = new byte[obj.Mask.Length];
+                for (int y = (int)box.Y0; y <= box.Y1; y++)
+                for (int x = (int)box.X0; x <= box.X1; x++)
+                    filled[y * slice.Width + x] = 1;
+                sum += OverlapMetrics.Dice(filled, obj.Mask);
                 count++;
             }
         return count > 0 ? sum / count : double.NaN;

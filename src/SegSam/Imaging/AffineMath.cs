@@ -1,7 +1,7 @@
 namespace SegSam.Imaging;
 
 /// <summary>
-/// 3×3 / 4×4 matrix helpers for voxel-to-world affines: products, column norms, the closest
+/// 3×3 / 4×4 matrix helpers for voxel-to-world affines: products, column norms, the inverse, the closest
 /// rotation to a matrix (polar decomposition) and NIfTI's unit-quaternion ↔ rotation conversions.
 /// </summary>
 internal static class AffineMath
@@ -53,6 +53,20 @@ internal static class AffineMath
             if (change < 1e-15) break;
         }
         return x;
+    }
+
+    /// <summary>Inverse of a voxel-to-world affine [R t; 0 1]: [R⁻¹ −R⁻¹t; 0 1] (world to voxel); null when R is singular.</summary>
+    public static double[,]? InverseAffine(double[,] affine)
+    {
+        if (InverseTranspose(affine) is not { } inverseT) return null;
+        var inverse = new double[4, 4];
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++) inverse[i, j] = inverseT[j, i];
+            inverse[i, 3] = -(inverse[i, 0] * affine[0, 3] + inverse[i, 1] * affine[1, 3] + inverse[i, 2] * affine[2, 3]);
+        }
+        inverse[3, 3] = 1;
+        return inverse;
     }
 
     static double[,]? InverseTranspose(double[,] m)
