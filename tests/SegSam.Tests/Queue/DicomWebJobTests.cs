@@ -39,9 +39,7 @@ public sealed class DicomWebJobTests(RabbitBroker broker) : IClassFixture<Rabbit
         var factory = new ConnectionFactory { Uri = broker.Url };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await topology.DeclareAsync(channel);
-        var results = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        await channel.QueueBindAsync(results, topology.Results, "");
+        var results = await QueueReads.ListenToResults(channel, topology);
 
         // The DICOMweb job through `segsam submit`, waiting for its result.
         var submit = Support.Cli.Run("submit", "--broker", broker.Url.ToString(), "--queue", topology.Jobs, "--results", topology.Results,

@@ -126,9 +126,7 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
         var factory = new ConnectionFactory { Uri = broker.Url };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await topology.DeclareAsync(channel);
-        var results = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        await channel.QueueBindAsync(results, topology.Results, "");
+        var results = await QueueReads.ListenToResults(channel, topology);
 
         SegmentationJob Job(string id, string input, string outRoot) => new() { JobId = id, Input = input, Task = SegmentationJob.AutoTask, Out = outRoot };
         async Task Publish(byte[] body, string id) =>

@@ -7,6 +7,18 @@ namespace SegSam.Tests.Support;
 /// <summary>What the queue tests read back from the broker: result events and dead-lettered jobs' reasons.</summary>
 public static class QueueReads
 {
+    /// <summary>
+    /// Declares <paramref name="topology"/> and a private queue bound to its results exchange, so
+    /// that a test sees every result event; returns that queue's name.
+    /// </summary>
+    public static async Task<string> ListenToResults(IChannel channel, QueueTopology topology)
+    {
+        await topology.DeclareAsync(channel);
+        var results = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(results, topology.Results, "");
+        return results;
+    }
+
     /// <summary>Result events from <paramref name="queue"/> by job id, until <paramref name="count"/> distinct jobs answered or <paramref name="patience"/> ran out.</summary>
     public static async Task<Dictionary<string, JobResult>> Results(IChannel channel, string queue, int count, TimeSpan patience)
     {
