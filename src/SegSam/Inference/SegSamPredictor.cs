@@ -126,10 +126,13 @@ public sealed class SegSamPredictor : IDisposable
             int side = (int)Math.Round(Math.Sqrt(m.Length));
             masks = tensor(inModel.SelectMany(p => p.MaskInput!).ToArray(), [count, 1, side, side], device: device);
         }
-        // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does.
-        bool multimask = boxes is null && clicks == 1;
+        // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does; a
+        // lone box too when the model was trained so (box candidates), among all four.
+        var tokens = boxes is null && clicks == 1 ? MaskOutputs.Multiple
+            : boxes is not null && clicks == 0 && masks is null && model.Config.BoxCandidates ? MaskOutputs.All
+            : MaskOutputs.Single;
         var frame = slice.Frame;
-        long perPass = PromptsPerPass(multimask, frame.Side);
+        long perPass = PromptsPerPass(tokens, frame.Side);
         var sliceLogits = new List<Tensor>();
         var lowResParts = new List<Tensor>();
         var outputs = new List<SegSamOutput>();
@@ -137,7 +140,7 @@ public sealed class SegSamPredictor : IDisposable
         {
             using var pass = NewDisposeScope();
             Tensor? Rows(Tensor? t) => t?.narrow(0, start, n);
-            var output = model.Decode(slice.Embedding, Rows(points), Rows(labels), Rows(boxes), Rows(masks), multimask, slice.HighRes);
+            var output = model.Decode(slice.Embedding, Rows(points), Rows(labels), Rows(boxes), Rows(masks), tokens, slice.HighRes);
             var lowRes = output.BinaryMasks;
             if (lowRes.shape[1] > 1)
             {
@@ -165,10 +168,19 @@ public sealed class SegSamPredictor : IDisposable
     /// SAM's masks at the decoder's size and on the square (three per prompt with
     /// <paramref name="multimask"/>), and the SAWD's per-category maps.
     /// </summary>
-    public long PromptsPerPass(bool multimask, int squareSide)
+    public long PromptsPerPass(bool multimask, int squareSide) =>
+        PromptsPerPass(multimask ? MaskOutputs.Multiple : MaskOutputs.Single, squareSide);
+
+    /// <summary>As the other overload, for the mask tokens <paramref name="outputs"/> a decode returns.</summary>
+    public long PromptsPerPass(MaskOutputs outputs, int squareSide)
     {
         long decoderSide = model.Sam.PromptEncoder.MaskInputSize.H;
-        long masks = multimask ? model.Sam.MaskDecoder.NumMultimaskOutputs : 1;
+        long masks = outputs switch
+        {
+            MaskOutputs.Multiple => model.Sam.MaskDecoder.NumMultimaskOutputs,
+            MaskOutputs.All => model.Sam.MaskDecoder.NumMaskTokens,
+            _ => 1,
+        };
         long outputFloats = Math.Max(masks * Math.Max((long)squareSide * squareSide, decoderSide * decoderSide),
             Math.Max(1, model.Config.NumClasses) * decoderSide * decoderSide);
         return DecodePasses.PromptsPerPass(model.Config.Sam, outputFloats, passBytes);

@@ -22,6 +22,13 @@ public sealed record SegSamConfig : IValidatedConfig
     /// tokens (our addition for small models trained from scratch; off = SAM's decoder as is).
     /// </summary>
     public bool BoxPrior { get; init; }
+    /// <summary>
+    /// A box prompt is answered like a lone click: SAM's three candidate masks are trained on boxes
+    /// too (the least-loss one learns, as SAM does for clicks) beside the single answer, and the
+    /// mask of highest predicted IoU among all four is returned. For boxes that do not say which
+    /// object is meant (a tissue class's box is the whole brain's); off = SAM's single box answer.
+    /// </summary>
+    public bool BoxCandidates { get; init; }
     /// <summary>Width of the pixel-level feature stem feeding the mask decoders (0: none, SAM's decoders as is).</summary>
     public int HighResChannels { get; init; }
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
@@ -44,6 +51,7 @@ public sealed record SegSamConfig : IValidatedConfig
         var extras = new List<string>();
         if (BoxPrior) extras.Add("box prior");
         if (HighResChannels > 0) extras.Add($"{HighResChannels}-channel pixel stem");
+        if (BoxCandidates) extras.Add("box candidates");
         return extras.Count > 0 ? $"{core}, {string.Join(", ", extras)}" : core;
     }
     [JsonIgnore] public bool IsSemantic => ClsToken || SemanticDecoder.Enabled;

@@ -61,7 +61,7 @@ public sealed class SegSamModel : nn.Module
         (high_res_stem ?? throw new InvalidOperationException("this model has no high-resolution stem")).forward(images);
 
     /// <summary>
-    /// The image-dependent inputs of <see cref="Decode"/> for normalised, padded images
+    /// The image-dependent inputs of <see cref="Decode(Tensor, Tensor?, Tensor?, Tensor?, Tensor?, MaskOutputs, Tensor?)"/> for normalised, padded images
     /// (B×C×S×S): the encoder's embedding and, when configured, the pixel-level features.
     /// </summary>
     public (Tensor Embedding, Tensor? HighRes) EncodeImages(Tensor images)
@@ -78,6 +78,11 @@ public sealed class SegSamModel : nn.Module
     /// <paramref name="highRes"/> (from <see cref="EncodeImages"/>) is required when the model has a stem.
     /// </summary>
     public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, bool multimaskOutput,
+                               Tensor? highRes = null) =>
+        Decode(imageEmbeddings, coords, labels, boxes, maskInput, multimaskOutput ? MaskOutputs.Multiple : MaskOutputs.Single, highRes);
+
+    /// <summary>As the other overload, with the mask tokens to return chosen by <paramref name="outputs"/> (B×M masks and IoUs).</summary>
+    public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, MaskOutputs outputs,
                                Tensor? highRes = null)
     {
         if ((high_res_stem is null) != (highRes is null))
@@ -93,7 +98,7 @@ public sealed class SegSamModel : nn.Module
             sagdPrompts = cat([sagdPrompts, cls_token.weight!.unsqueeze(0).expand(sparse.shape[0], -1, -1)], 1);
 
         var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense, highRes);
-        var selected = multimaskOutput ? (1..) : (0..1);
+        var selected = outputs switch { MaskOutputs.Multiple => 1.., MaskOutputs.All => 0.., _ => 0..1 };
         masks = masks[.., selected];
         iou = iou[.., selected];
         Tensor? prior = box_prior_scale is not null && boxes is not null ? BoxPrior(boxes, masks.shape[^1]) * box_prior_scale : null;

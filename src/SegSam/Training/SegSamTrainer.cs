@@ -127,9 +127,11 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         {
             (embeddings, highRes) = model.EncodeImages(images);
         }
+        // A lone click trains SAM's candidates; a box its single answer, or both with box candidates.
+        var outputs = !boxes ? MaskOutputs.Multiple : model.Config.BoxCandidates ? MaskOutputs.All : MaskOutputs.Single;
         using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
-            multimaskOutput: !boxes, highRes?.index_select(0, batch.ImageIndex));
-        var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize);
+            outputs, highRes?.index_select(0, batch.ImageIndex));
+        var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);
         optimizer.ZeroGrad();
         loss.Total.backward();
         var parts = new Dictionary<string, double>(loss.Parts);

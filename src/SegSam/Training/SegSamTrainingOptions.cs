@@ -39,4 +39,7 @@ public sealed record SegSamTrainingOptions
 
     /// <summary>Width of a pixel-level feature stem for the mask decoders; null: none.</summary>
     public int? HighResChannels { get; init; }
+
+    /// <summary>Train and answer boxes with SAM's candidate masks too (<see cref="Modeling.SegSamConfig.BoxCandidates"/>); also when fine-tuning a model without them.</summary>
+    public bool BoxCandidates { get; init; }
 }

@@ -59,7 +59,11 @@ public sealed class SegSamTrainingRun : TrainingRun
         else if (options.ConfigPath is { } path)
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
         else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
-            return SegSamCheckpoint.ReadConfig(initPath);
+        {
+            // Box candidates add no weights (SAM's decoder has the tokens), so fine-tuning may switch them on.
+            var init = SegSamCheckpoint.ReadConfig(initPath);
+            return options.BoxCandidates ? init with { BoxCandidates = true } : init;
+        }
         else
             config = SegSamConfig.Variant(options.Variant, SamConfig.Preset(options.ModelType), train.Categories,
                 TextEncoders.Create(options.TextEncoder).Dimension);
@@ -71,6 +75,7 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = config with { TextEnhancer = config.TextEnhancer with { TextEncoder = options.TextEncoder } };
         if (options.BoxPrior) config = config with { BoxPrior = true };
         if (options.HighResChannels is { } channels) config = config with { HighResChannels = channels };
+        if (options.BoxCandidates) config = config with { BoxCandidates = true };
         return config;
     }
 
@@ -84,7 +89,7 @@ public sealed class SegSamTrainingRun : TrainingRun
         {
             // A SEG-SAM model of the same config continues as a whole (fine-tuning); a different one is refused rather than half-loaded.
             var initConfig = SegSamCheckpoint.ReadConfig(initPath);
-            if (initConfig.ToJson() != model.Config.ToJson())
+            if ((initConfig with { BoxCandidates = model.Config.BoxCandidates }).ToJson() != model.Config.ToJson())
                 throw new InvalidDataException($"{initPath}: a SEG-SAM model of another config than the run's (give --config with its .json to fine-tune it)");
             using var weights = CheckpointFile.Load(initPath);
             WeightLoader.Load(model, weights, initPath);

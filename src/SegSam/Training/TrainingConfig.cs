@@ -30,6 +30,12 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public double FocalWeight { get; init; } = 20;
     public double DiceWeight { get; init; } = 1;
     public double IouWeight { get; init; } = 1;
+    /// <summary>
+    /// Train the IoU head on every returned mask rather than only the least-loss one, so that the
+    /// highest predicted IoU picks among candidates well (SAM 2's training loss has this switch,
+    /// supervise_all_iou, facebookresearch/sam2 training/loss_fns.py).
+    /// </summary>
+    public bool SuperviseAllIou { get; init; }
     /// <summary>λ of the presence BCE (SEG-SAM Eq. 11).</summary>
     public double LambdaBce { get; init; } = 10;
     /// <summary>Cross-mask spatial alignment loss (SEG-SAM Eq. 10).</summary>

@@ -152,15 +152,22 @@ public class SegSamTrainingRunTests
         Assert.Equal("--text-encoder hashing:16 gives 16-d embeddings; the model expects 8", wrongWidth.Message);
     }
 
+    /// <summary>A seeded tiny SEG-SAM model saved as the init model of a fine-tuning run.</summary>
+    static string SavedModel(Inputs inputs)
+    {
+        manual_seed(8);
+        string path = inputs.Dir.File("start.safetensors");
+        using var model = new SegSamModel(TinySegSam.Config());
+        SegSamCheckpoint.Save(model, path);
+        return path;
+    }
+
     [Fact]
     public void FineTunesAWholeSegSamModelAndRefusesOneOfAnotherConfig()
     {
         using var inputs = new Inputs();
         var data = TinySegSam.Dataset(2);
-        manual_seed(8);
-        string start = inputs.Dir.File("start.safetensors");
-        using (var trained = new SegSamModel(TinySegSam.Config()))
-            SegSamCheckpoint.Save(trained, start);
+        string start = SavedModel(inputs);
         var notices = new List<string>();
         // No --config: the init model's config is the run's; one epoch at a tiny learning rate stays near it.
         var options = inputs.Options("tuned", 1) with { ConfigPath = null, InitPath = start, ModelType = "no-such-preset" };
@@ -183,5 +190,26 @@ public class SegSamTrainingRunTests
             SegSamCheckpoint.Save(baseline, other);
         var refused = Assert.Throws<InvalidDataException>(() => SegSamTrainingRun.Prepare(data, inputs.Options("x", 1) with { InitPath = other }));
         Assert.Contains("another config", refused.Message);
+    }
+
+    [Fact]
+    public void FineTuningCanSwitchOnBoxCandidatesWhichAddNoWeights()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        string start = SavedModel(inputs);
+        var options = inputs.Options("candidates", 1) with { ConfigPath = null, InitPath = start, BoxCandidates = true };
+        // Every step a box: the steps decode all four masks.
+        options = options with { Training = options.Training with { BoxProbability = 1, SuperviseAllIou = true } };
+        var result = Train(data, options);
+        Assert.Equal(1, result.Steps);
+        using var before = SegSamCheckpoint.Load(start);
+        using var after = SegSamCheckpoint.Load(inputs.Dir.File("candidates/model.safetensors"));
+        Assert.False(before.Config.BoxCandidates);
+        Assert.True(after.Config.BoxCandidates);
+        Assert.Equal((before.Config with { BoxCandidates = true }).ToJson(), after.Config.ToJson());
+        Assert.Equal(before.state_dict().Keys.Order(), after.state_dict().Keys.Order());
+        // The candidates' token learnt from the box step.
+        Assert.False(before.state_dict()["sam.mask_decoder.mask_tokens.weight"][1..].equal(after.state_dict()["sam.mask_decoder.mask_tokens.weight"][1..]).all().item<bool>());
     }
 }
