@@ -7,10 +7,11 @@ namespace SegSam.Training;
 /// <summary>
 /// SEG-SAM's objective (Eq. 11) for whatever parts a model has: L_bin = w_f·focal + w_d·Dice on
 /// SAGD's mask (plus SAM's IoU-head MSE; with several masks per prompt the one of least loss is
-/// trained, as SAM does); L_sem = CE on the class + Dice on SAWD's mask (the cls-token baseline
-/// only has the CE; with <see cref="MaskOutputs.All"/>, a box of a model with box candidates,
-/// the single answer and the least-loss candidate both learn); λ·BCE on the presence of unprompted categories; 1 − soft IoU between the
-/// two decoders' masks (CMSA); and for the SAWD_sem variant the full-image semantic loss. Mask
+/// trained, as SAM does; with <see cref="MaskOutputs.All"/>, a box of a model with box
+/// candidates, the single answer and the least-loss candidate both learn); L_sem = CE on the
+/// class + Dice on SAWD's mask (the cls-token baseline only has the CE); λ·BCE on the presence of
+/// unprompted categories; 1 − soft IoU between the two decoders' masks (CMSA; with box candidates
+/// against the single answer); and for the SAWD_sem variant the full-image semantic loss. Mask
 /// logits are upsampled to the input size first, as SAM-Med2D does. Class-agnostic objects
 /// (no category) count in L_bin, the IoU head and the presence BCE only: the class, SAWD-mask
 /// and CMSA terms average over the objects that have a category.
