@@ -126,11 +126,8 @@ public sealed class SegSamPredictor : IDisposable
             int side = (int)Math.Round(Math.Sqrt(m.Length));
             masks = tensor(inModel.SelectMany(p => p.MaskInput!).ToArray(), [count, 1, side, side], device: device);
         }
-        // A lone click is ambiguous: take the best of SAM's three masks, as the evaluation does; a
-        // lone box too when the model was trained so (box candidates), among all four.
-        var tokens = boxes is null && clicks == 1 ? MaskOutputs.Multiple
-            : boxes is not null && clicks == 0 && masks is null && model.Config.BoxCandidates ? MaskOutputs.All
-            : MaskOutputs.Single;
+        // Several masks (a lone click; a lone box with box candidates): the one of highest predicted IoU answers.
+        var tokens = model.Config.AnswerTokens(boxes is not null, clicks, masks is not null);
         var frame = slice.Frame;
         long perPass = PromptsPerPass(tokens, frame.Side);
         var sliceLogits = new List<Tensor>();

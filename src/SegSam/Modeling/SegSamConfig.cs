@@ -56,6 +56,16 @@ public sealed record SegSamConfig : IValidatedConfig
     }
     [JsonIgnore] public bool IsSemantic => ClsToken || SemanticDecoder.Enabled;
 
+    /// <summary>
+    /// The mask tokens that answer a prompt, in training and inference alike: SAM's three
+    /// candidates for a lone click (ambiguous), all four for a lone box with
+    /// <see cref="BoxCandidates"/>, else SAM's single answer.
+    /// </summary>
+    public MaskOutputs AnswerTokens(bool box, int clicks, bool maskInput) =>
+        !box && clicks == 1 ? MaskOutputs.Multiple
+        : box && clicks == 0 && !maskInput && BoxCandidates ? MaskOutputs.All
+        : MaskOutputs.Single;
+
     public string ToJson() => JsonSerializer.Serialize(this, ConfigJson.Options);
 
     public static SegSamConfig FromJson(string json, string source = "config") =>

@@ -127,8 +127,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         {
             (embeddings, highRes) = model.EncodeImages(images);
         }
-        // A lone click trains SAM's candidates; a box its single answer, or both with box candidates.
-        var outputs = !boxes ? MaskOutputs.Multiple : model.Config.BoxCandidates ? MaskOutputs.All : MaskOutputs.Single;
+        // Training prompts are a lone box or a lone click: the tokens that answer them at inference learn.
+        var outputs = model.Config.AnswerTokens(batch.Boxes is not null, (int)(batch.Points?.shape[1] ?? 0), maskInput: false);
         using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
             outputs, highRes?.index_select(0, batch.ImageIndex));
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);

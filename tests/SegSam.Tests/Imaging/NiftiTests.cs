@@ -231,7 +231,7 @@ public sealed class NiftiTests(NibabelNiftiFiles files) : IClassFixture<NibabelN
         var first = NiftiFile.Read(path);
         var third = NiftiFile.Read(path, volume: 2);
         Assert.Equal([7, 6, 5, 4], first.Dims);
-        Assert.Equal(first.Volume.Data.Select(v => v * 3), third.Volume.Data.Select(v => v), new ToleranceComparer(1e-3f));
+        Assert.Equal(first.Volume.Data.Select(v => v * 3), third.Volume.Data.Select(v => v), new FloatTolerance(1e-3f, relative: true));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => NiftiFile.Read(path, volume: 4));
         Assert.Contains(path, e.Message);
     }
@@ -617,11 +617,5 @@ public sealed class NiftiTests(NibabelNiftiFiles files) : IClassFixture<NibabelN
             for (int c = 0; c < 4; c++)
                 Assert.True(Math.Abs(expected[r, c] - actual[r, c]) <= tolerance,
                     $"{what}[{r},{c}]: expected {expected[r, c]:R}, got {actual[r, c]:R}");
-    }
-
-    sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(x));
-        public int GetHashCode(float obj) => 0;
     }
 }

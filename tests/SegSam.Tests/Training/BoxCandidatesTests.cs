@@ -132,10 +132,4 @@ public class BoxCandidatesTests
         var boxAndClick = withCandidates.Predict(new SamPrompt { Box = box, Points = [new PointPrompt(5, 5, 1)] });
         Assert.Equal(single.Predict(new SamPrompt { Box = box, Points = [new PointPrompt(5, 5, 1)] }).Iou, boxAndClick.Iou, 5);
     }
-
-    sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
-        public int GetHashCode(float value) => 0;
-    }
 }
