@@ -10,16 +10,15 @@ namespace SegSam.Evaluation;
 /// from its border as a single click. Binary scores use SAM's decoder (for a click, the mask of
 /// highest predicted IoU among the three; for a box, the single mask); semantic scores use the
 /// semantic-aware decoder's mask and class (or SAM's mask with the cls token's class for the
-/// cls baseline), counting the mask only when the class is right (mDSC).
+/// cls baseline), counting the mask only when the class is right (mDSC). Slices of another size
+/// than the model's input are resized to it by the predictor, as SAM's ResizeLongestSide does, and
+/// the masks are scored at the slice's size, as MedSAM scores at the original resolution.
 /// </summary>
 public static class SegSamEvaluator
 {
     public static MetricsReport Evaluate(SegSamModel model, SliceDataset data, EvaluationOptions options,
                                          IProgress<(int Done, int Total)>? progress = null)
     {
-        int size = model.Config.Sam.ImageEncoder.ImgSize;
-        if (data.Height != size || data.Width != size)
-            throw new InvalidDataException($"dataset {data.Name} has {data.Height}×{data.Width} slices; the model takes {size}×{size}");
         bool semantic = options.Semantic && model.Config.IsSemantic && data.Categories.SequenceEqual(model.Config.Categories);
         var sampler = new PromptSampler(options.MinAreaFraction);
         var results = new List<ObjectResult>();

@@ -48,7 +48,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         config.Validate();
         int size = model.Config.Sam.ImageEncoder.ImgSize;
         if (data.Height != size || data.Width != size)
-            throw new InvalidDataException($"dataset {data.Name} has {data.Height}×{data.Width} slices; the model takes {size}×{size} (prepare the data at the model size)");
+            throw new InvalidDataException($"dataset {data.Name} has {data.Height}×{data.Width} slices; the model takes {size}×{size} (prepare the data at the model size, or train at the data's with --img-size)");
         if (model.Config.IsSemantic && !data.Categories.SequenceEqual(model.Config.Categories))
             throw new InvalidDataException($"dataset {data.Name} categories differ from the model's ({data.Categories.Length} vs {model.Config.NumClasses})");
         var sampler = new PromptSampler(config.MinAreaFraction);

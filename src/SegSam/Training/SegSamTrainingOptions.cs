@@ -42,4 +42,10 @@ public sealed record SegSamTrainingOptions
 
     /// <summary>Train and answer boxes with SAM's candidate masks too (<see cref="Modeling.SegSamConfig.BoxCandidates"/>); also when fine-tuning a model without them.</summary>
     public bool BoxCandidates { get; init; }
+
+    /// <summary>
+    /// The model's input size when it differs from the preset's or the init model's (e.g. 256 to fine-tune a
+    /// 128² model on 256² slices); the encoder's position tables are resized as SAM-Med2D does. Null: as given.
+    /// </summary>
+    public int? ImageSize { get; init; }
 }

@@ -60,9 +60,10 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
         else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
         {
-            // Box candidates add no weights (SAM's decoder has the tokens), so fine-tuning may switch them on.
+            // Box candidates add no weights (SAM's decoder has the tokens), so fine-tuning may switch them on;
+            // another input size only resizes the encoder's position tables.
             var init = SegSamCheckpoint.ReadConfig(initPath);
-            return options.BoxCandidates ? init with { BoxCandidates = true } : init;
+            return WithImageSize(options.BoxCandidates ? init with { BoxCandidates = true } : init, options.ImageSize);
         }
         else
             config = SegSamConfig.Variant(options.Variant, SamConfig.Preset(options.ModelType), train.Categories,
@@ -76,7 +77,16 @@ public sealed class SegSamTrainingRun : TrainingRun
         if (options.BoxPrior) config = config with { BoxPrior = true };
         if (options.HighResChannels is { } channels) config = config with { HighResChannels = channels };
         if (options.BoxCandidates) config = config with { BoxCandidates = true };
-        return config;
+        return WithImageSize(config, options.ImageSize);
+    }
+
+    static SegSamConfig WithImageSize(SegSamConfig config, int? size)
+    {
+        if (size is not { } s) return config;
+        var encoder = config.Sam.ImageEncoder;
+        if (s <= 0 || s % encoder.PatchSize != 0)
+            throw new ArgumentException($"--img-size {s} must be a positive multiple of the encoder's patch size {encoder.PatchSize}");
+        return config with { Sam = config.Sam with { ImageEncoder = encoder with { ImgSize = s } } };
     }
 
     /// <summary>
@@ -89,11 +99,14 @@ public sealed class SegSamTrainingRun : TrainingRun
         {
             // A SEG-SAM model of the same config continues as a whole (fine-tuning); a different one is refused rather than half-loaded.
             var initConfig = SegSamCheckpoint.ReadConfig(initPath);
-            if ((initConfig with { BoxCandidates = model.Config.BoxCandidates }).ToJson() != model.Config.ToJson())
+            if (WithImageSize(initConfig with { BoxCandidates = model.Config.BoxCandidates }, model.Config.Sam.ImageEncoder.ImgSize).ToJson() != model.Config.ToJson())
                 throw new InvalidDataException($"{initPath}: a SEG-SAM model of another config than the run's (give --config with its .json to fine-tune it)");
             using var weights = CheckpointFile.Load(initPath);
-            WeightLoader.Load(model, weights, initPath);
-            notice?.Invoke($"initialised the whole SEG-SAM model from {initPath}");
+            // Another input size resizes the encoder's position tables (SamCheckpoint.LoadWeights adapts them).
+            SamCheckpoint.LoadWeights(model, weights, initPath);
+            int initSize = initConfig.Sam.ImageEncoder.ImgSize, size = model.Config.Sam.ImageEncoder.ImgSize;
+            notice?.Invoke($"initialised the whole SEG-SAM model from {initPath}" +
+                (initSize == size ? "" : $" (trained at {initSize}², position embeddings resized to {size}²)"));
         }
         else if (options.InitPath is { } samPath)
         {

@@ -212,4 +212,39 @@ public class SegSamTrainingRunTests
         // The candidates' token learnt from the box step.
         Assert.False(before.state_dict()["sam.mask_decoder.mask_tokens.weight"][1..].equal(after.state_dict()["sam.mask_decoder.mask_tokens.weight"][1..]).all().item<bool>());
     }
+
+    [Fact]
+    public void FineTuningAtAnotherInputSizeResizesOnlyThePositionTables()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2, size: 64);
+        string start = SavedModel(inputs); // 32², grid 8
+        var options = inputs.Options("larger", 1) with { ConfigPath = null, InitPath = start };
+        options = options with { Training = options.Training with { LearningRate = 1e-12, WeightDecay = 0 } };
+
+        var refused = Assert.Throws<InvalidDataException>(() => SegSamTrainingRun.Prepare(data, options));
+        Assert.Contains("train at the data's with --img-size", refused.Message);
+        var notMultiple = Assert.Throws<ArgumentException>(() => SegSamTrainingRun.Prepare(data, options with { ImageSize = 62 }));
+        Assert.Equal("--img-size 62 must be a positive multiple of the encoder's patch size 4", notMultiple.Message);
+
+        var notices = new List<string>();
+        Train(data, options with { ImageSize = 64 }, notices);
+        Assert.Equal(new[] { $"initialised the whole SEG-SAM model from {start} (trained at 32², position embeddings resized to 64²)" }, notices);
+        using var before = SegSamCheckpoint.Load(start);
+        using var after = SegSamCheckpoint.Load(inputs.Dir.File("larger/model.safetensors"));
+        var sam = before.Config.Sam;
+        Assert.Equal((before.Config with { Sam = sam with { ImageEncoder = sam.ImageEncoder with { ImgSize = 64 } } }).ToJson(), after.Config.ToJson());
+        var tuned = after.state_dict();
+        var resized = new List<string>();
+        foreach (var (name, value) in before.state_dict().Where(p => p.Key != "text_enhancer.text_embeddings"))
+        {
+            using var expected = name.EndsWith("pos_embed", StringComparison.Ordinal) ? InputSizeAdapter.ResizePosEmbed(value, 16, 16)
+                : name.Contains(".rel_pos_", StringComparison.Ordinal) && !value.shape.SequenceEqual(tuned[name].shape) ? InputSizeAdapter.ResizeRelPos(value, 31)
+                : value.clone();
+            if (!value.shape.SequenceEqual(tuned[name].shape)) resized.Add(name);
+            Assert.True(expected.allclose(tuned[name], rtol: 0, atol: 1e-6), $"{name} did not start from the (resized) init weights");
+        }
+        // The absolute embedding and the global block's relative tables; the windowed block's stay 2·4 − 1 long.
+        Assert.Equal(["sam.image_encoder.blocks.1.attn.rel_pos_h", "sam.image_encoder.blocks.1.attn.rel_pos_w", "sam.image_encoder.pos_embed"], resized.Order());
+    }
 }
