@@ -59,14 +59,12 @@ public static class PgSamEvaluator
     /// box; each pixel takes the coarse class <paramref name="coarseOfLabel"/>[fine label] of the
     /// object whose mask logit there is highest, if that logit is positive (the binary mask's
     /// threshold), else background. Objects below the size threshold are never prompted, so their
-    /// pixels stay background unless a neighbour's mask covers them.
+    /// pixels stay background unless a neighbour's mask covers them. Slices of another size than
+    /// the model's are resized for it and the maps are at the slices' size (as <see cref="SegSamEvaluator"/>).
     /// </summary>
     public static List<int[]> PromptedLabels(SegSamModel model, SliceDataset fine, IReadOnlyList<int> coarseOfLabel,
                                              double minAreaFraction = 0.00153, IProgress<(int Done, int Total)>? progress = null)
     {
-        int size = model.Config.Sam.ImageEncoder.ImgSize;
-        if (fine.Height != size || fine.Width != size)
-            throw new InvalidDataException($"dataset {fine.Name} has {fine.Height}×{fine.Width} slices; the model takes {size}×{size}");
         if (coarseOfLabel.Count != fine.Categories.Length + 1)
             throw new ArgumentException($"the class map needs {fine.Categories.Length + 1} entries (background + {fine.Categories.Length} labels)");
         var sampler = new PromptSampler(minAreaFraction);
@@ -75,7 +73,7 @@ public static class PgSamEvaluator
         for (int s = 0; s < fine.Slices.Count; s++)
         {
             var objects = sampler.TestObjects(fine.Slices[s], box: true);
-            var map = new int[size * size];
+            var map = new int[fine.Height * fine.Width];
             if (objects.Count > 0)
             {
                 using var encoded = predictor.Encode(fine.Slices[s].Image, fine.Height, fine.Width);

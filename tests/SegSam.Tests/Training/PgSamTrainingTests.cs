@@ -219,5 +219,10 @@ public class PgSamTrainingTests
         var maps = PgSamEvaluator.PromptedLabels(segsam, data, [0, 1, 1, 1]);
         Assert.All(maps, m => Assert.All(m, v => Assert.InRange(v, 0, 1)));
         Assert.Contains(maps, m => m.Contains(1));
+
+        // Slices of another size than the model's 32²: the maps are at the slices' size.
+        var larger = PgSamEvaluator.PromptedLabels(segsam, TinySegSam.Dataset(2, size: 64), [0, 1, 1, 1]);
+        Assert.All(larger, m => Assert.Equal(64 * 64, m.Length));
+        Assert.Contains(larger, m => m.Contains(1));
     }
 }
