@@ -11,6 +11,7 @@ namespace SegSam.Cli.Commands;
 /// `segsam demo`: the main job on the built-in data. Prepares the Colin27 + AAL dataset when
 /// needed, evaluates the bundled SEG-SAM model on the held-out slices with one box and one click
 /// per object, checks it on the macaque atlas (another species, binary), and writes report.html.
+/// The slices are at 128² for every model; one of another input size gets them resized.
 /// </summary>
 public static class DemoCommand
 {
@@ -28,7 +29,9 @@ public static class DemoCommand
                 throw new FileNotFoundException($"model not found: {modelPath} (the bundled model lives in models/; see README to train one)", modelPath);
             BuiltInData.EnsureInstalled();
             using var segsam = SegSamCheckpoint.Load(modelPath);
-            int size = segsam.Config.Sam.ImageEncoder.ImgSize;
+            // The built-in split at 128², whatever the model's input size: the README's and the model
+            // cards' numbers are on these slices and labels, and the PG-SAM model takes 128².
+            const int size = 128;
             string cache = RepoPaths.DatasetCache(size);
             string[] sets = ["test", "macaque", "test-tissue", "macaque-tissue"];
             if (sets.Any(set => !File.Exists(Path.Combine(cache, set, "meta.json"))))
