@@ -172,12 +172,7 @@ public sealed class SegSamPredictor : IDisposable
     public long PromptsPerPass(MaskOutputs outputs, int squareSide)
     {
         long decoderSide = model.Sam.PromptEncoder.MaskInputSize.H;
-        long masks = outputs switch
-        {
-            MaskOutputs.Multiple => model.Sam.MaskDecoder.NumMultimaskOutputs,
-            MaskOutputs.All => model.Sam.MaskDecoder.NumMaskTokens,
-            _ => 1,
-        };
+        long masks = SegSamModel.TokenRange(outputs).GetOffsetAndLength(model.Sam.MaskDecoder.NumMaskTokens).Length;
         long outputFloats = Math.Max(masks * Math.Max((long)squareSide * squareSide, decoderSide * decoderSide),
             Math.Max(1, model.Config.NumClasses) * decoderSide * decoderSide);
         return DecodePasses.PromptsPerPass(model.Config.Sam, outputFloats, passBytes);

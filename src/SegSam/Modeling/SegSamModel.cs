@@ -81,6 +81,9 @@ public sealed class SegSamModel : nn.Module
                                Tensor? highRes = null) =>
         Decode(imageEmbeddings, coords, labels, boxes, maskInput, multimaskOutput ? MaskOutputs.Multiple : MaskOutputs.Single, highRes);
 
+    /// <summary>The mask tokens <paramref name="outputs"/> selects, in the decoder's token order (0 = the single answer).</summary>
+    internal static Range TokenRange(MaskOutputs outputs) => outputs switch { MaskOutputs.Multiple => 1.., MaskOutputs.All => 0.., _ => 0..1 };
+
     /// <summary>As the other overload, with the mask tokens to return chosen by <paramref name="outputs"/> (B×M masks and IoUs).</summary>
     public SegSamOutput Decode(Tensor imageEmbeddings, Tensor? coords, Tensor? labels, Tensor? boxes, Tensor? maskInput, MaskOutputs outputs,
                                Tensor? highRes = null)
@@ -98,7 +101,7 @@ public sealed class SegSamModel : nn.Module
             sagdPrompts = cat([sagdPrompts, cls_token.weight!.unsqueeze(0).expand(sparse.shape[0], -1, -1)], 1);
 
         var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense, highRes);
-        var selected = outputs switch { MaskOutputs.Multiple => 1.., MaskOutputs.All => 0.., _ => 0..1 };
+        var selected = TokenRange(outputs);
         masks = masks[.., selected];
         iou = iou[.., selected];
         Tensor? prior = box_prior_scale is not null && boxes is not null ? BoxPrior(boxes, masks.shape[^1]) * box_prior_scale : null;

@@ -61,9 +61,7 @@ public static class SegSamLoss
         {
             var iou = config.SuperviseAllIou
                 ? Losses.IouPrediction(output.Iou.flatten(), binary.flatten(0, 1).unsqueeze(1), targets.repeat_interleave(m, 0))
-                : trained.Count == 1
-                    ? Losses.IouPrediction(trained[0].Iou, trained[0].Mask, targets)
-                    : Losses.IouPrediction(cat([.. trained.Select(t => t.Iou)]), cat([.. trained.Select(t => t.Mask)]), targets.repeat(trained.Count, 1, 1, 1));
+                : Losses.IouPrediction(cat([.. trained.Select(t => t.Iou)]), cat([.. trained.Select(t => t.Mask)]), targets.repeat(trained.Count, 1, 1, 1));
             total = total.Plus(iou.Times(config.IouWeight));
             parts["iou"] = iou.item<float>();
         }

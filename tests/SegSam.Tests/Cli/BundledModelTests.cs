@@ -44,10 +44,8 @@ public sealed partial class BundledModelTests
             .ToDictionary(m => m.Groups[1].Value, m => Enumerable.Range(2, 4).Select(g => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture)).ToArray());
         Assert.True(rows.ContainsKey("box") && rows.ContainsKey("point"), $"{CardPath} has no '| box | DSC | IoU | mDSC | class acc |' rows");
 
-        // Saved and read back as `prepare` stores it (8-bit pixels), which is what the card's `evaluate --data` reads.
         using var dir = new TempDir();
-        AtlasDataset.PrepareHuman(128).Test.Save(dir.Path);
-        var test = SliceDataset.Load(dir.Path);
+        var test = StoredHeldOutSlices.Load(dir);
         using var model = SegSamCheckpoint.Load(ModelPath);
         var metrics = SegSamEvaluator.Evaluate(model, test, new EvaluationOptions { SurfaceDistances = false });
         foreach (var prompt in new[] { "box", "point" })

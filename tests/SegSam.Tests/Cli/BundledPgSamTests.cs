@@ -57,10 +57,8 @@ public sealed class BundledPgSamTests
         var card = CardTable();
         using var model = PgSamModelCheckpoint.Load(ModelPath);
         Assert.Equal(AalLobes.Names, model.Config.Categories);
-        // The held-out slices as the demo reads them: prepared, then stored (8-bit) and loaded again.
         using var dir = new TempDir();
-        AtlasDataset.PrepareHuman(128).Test.Save(dir.Path);
-        var heldOut = PgSamAtlasEvaluation.HeldOut(model, SliceDataset.Load(dir.Path));
+        var heldOut = PgSamAtlasEvaluation.HeldOut(model, StoredHeldOutSlices.Load(dir));
         var colin = PgSamAtlasEvaluation.Colin27(model);
         var macaque = PgSamAtlasEvaluation.Macaque(model);
         var comparison = new MethodComparison(AalLobes.Names, [("pgsam", heldOut)]);
