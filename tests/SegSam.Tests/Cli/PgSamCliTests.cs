@@ -107,6 +107,7 @@ public class PgSamCliTests
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--box-candidates"], 2, "--box-candidates does not apply to --model pgsam"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--supervise-all-iou"], 2, "--supervise-all-iou does not apply to --model pgsam"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--img-size", "256"], 2, "--img-size does not apply to --model pgsam"),
+            (["train", "--data", data, "--out", output, "--img-size", "0"], 2, "--img-size 0 must be a positive multiple of the encoder's patch size 8"),
             (["train", "--data", data, "--out", output, "--agnostic-weights", "brain=-1"], 2, "'brain=-1' is not NAME=WEIGHT"),
             (["train", "--data", data, "--out", output, "--init", segsam, "--agnostic-weights", "no-such-map=2"], 3, "has no object map no-such-map"),
         ];
