@@ -27,6 +27,7 @@ public static class VolumeApi
                 maxUploadBytes = options.MaxUploadBytes, cacheBytes = options.CacheBytes, sessionTtlSeconds = options.SessionTtl.TotalSeconds,
                 inferenceSlots = options.InferenceSlots, maxQueuedInferences = options.MaxQueuedInferences,
             },
+            inference = new { testTimeMirroring = options.TestTimeMirroring },
         }));
 
         api.MapPost("/volumes", async (HttpRequest request, string? name, string? model, string? pgsamModel, string? modality, string? window,
@@ -234,6 +235,7 @@ public static class VolumeApi
     internal static SessionOptions SessionOptionsOf(ServerOptions options, string? modality, string? window) => new()
     {
         EmbeddingCacheBytes = options.CacheBytes,
+        TestTimeMirroring = options.TestTimeMirroring,
         Modality = modality,
         Window = window is null ? null : Intensity.ParseWindow(window),
     };

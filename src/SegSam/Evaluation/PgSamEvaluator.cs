@@ -79,7 +79,7 @@ public static class PgSamEvaluator
                 using var encoded = predictor.Encode(fine.Slices[s].Image, fine.Height, fine.Width);
                 using var scope = NewDisposeScope();
                 using var inference = inference_mode();
-                var (logits, _, output) = predictor.Decode(encoded, [.. objects.Select(o => o.Prompt)]);
+                var (logits, _, _, output) = predictor.Decode(encoded, [.. objects.Select(o => o.Prompt)]);
                 using (output)
                 {
                     var (best, which) = logits.squeeze(1).max(0); // S×S

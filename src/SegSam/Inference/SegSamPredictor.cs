@@ -1,5 +1,6 @@
 using SegSam.Data;
 using SegSam.Modeling;
+using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,7 @@ namespace SegSam.Inference;
 /// class and semantic mask from the semantic-aware decoder (or the cls-token baseline). A prompt
 /// may carry the low-res logits of an earlier answer (<see cref="SemanticPrediction.LowResLogits"/>)
 /// to refine it. Several prompts of one kind can be decoded together, as the evaluation does.
+/// With <see cref="TestTimeMirroring"/> every answer is the average of the slice's and its mirror's.
 /// The predictor puts its model in evaluation mode. It is not thread-safe; the
 /// <see cref="SegmentationSession"/> serialises its calls.
 /// </summary>
@@ -30,6 +32,16 @@ public sealed class SegSamPredictor : IDisposable
 
     public SegSamModel Model => model;
     public int InputSize => model.Config.Sam.ImageEncoder.ImgSize;
+
+    /// <summary>
+    /// Test-time mirroring, as nnU-Net mirrors its inputs at inference (here left to right only): each
+    /// slice is also encoded mirrored left to right in the model's square frame, each prompt is mirrored
+    /// with it and answered there too, and the mirrored answer, mirrored back, is averaged with the direct
+    /// one: the chosen mask's logits (each view chooses its own among several), its predicted IoU, the
+    /// class logits (…_L and …_R categories swapped back, <see cref="SliceAugmenter.LeftRightSwap"/>)
+    /// and the semantic masks. Twice the encoder's and decoder's work.
+    /// </summary>
+    public bool TestTimeMirroring { get; init; }
 
     /// <summary>Prepares and encodes a slice (H×W, intensities already in [0, 255]) for the prompts that follow.</summary>
     public void SetSlice(float[] pixels, int height, int width)
@@ -57,8 +69,12 @@ public sealed class SegSamPredictor : IDisposable
         var square = SliceGeometry.SquareResize(pixels, height, width, InputSize, labels: false);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([square], InputSize, InputSize));
-        return new SliceEmbedding(embedding.DetachFromDisposeScope(), highRes?.DetachFromDisposeScope(), frame);
+        var input = model.Sam.PreprocessSlices([square], InputSize, InputSize);
+        var (embedding, highRes) = model.EncodeImages(input);
+        if (!TestTimeMirroring) return new SliceEmbedding(embedding.DetachFromDisposeScope(), highRes?.DetachFromDisposeScope(), frame);
+        var (mirrored, mirroredHighRes) = model.EncodeImages(input.flip(3));
+        return new SliceEmbedding(embedding.DetachFromDisposeScope(), highRes?.DetachFromDisposeScope(), frame,
+            mirrored.DetachFromDisposeScope(), mirroredHighRes?.DetachFromDisposeScope());
     }
 
     internal SemanticPrediction Predict(SliceEmbedding slice, SamPrompt prompt) => PredictBatch(slice, [prompt])[0];
@@ -72,7 +88,7 @@ public sealed class SegSamPredictor : IDisposable
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        var (logits, lowRes, output) = Decode(slice, prompts);
+        var (logits, lowRes, chosenIou, output) = Decode(slice, prompts);
         using (output)
         {
             var frame = slice.Frame;
@@ -80,7 +96,7 @@ public sealed class SegSamPredictor : IDisposable
             var semantic = output.SemanticMask is { } s ? ToSlice(s, frame).GreaterThan(0) : null;
             var probabilities = output.ClassLogits?.softmax(1);
             var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
-            var iou = TensorData.ToFloatArray(BestIou(output));
+            var iou = TensorData.ToFloatArray(chosenIou);
             int side = (int)lowRes.shape[^1];
             var result = new List<SemanticPrediction>(prompts.Count);
             for (int i = 0; i < prompts.Count; i++)
@@ -101,55 +117,111 @@ public sealed class SegSamPredictor : IDisposable
 
     /// <summary>
     /// SAM's binary mask logits of each prompt on the slice (P×1×H×W; for a lone click the mask of
-    /// highest predicted IoU), the same masks at the decoder's resolution, and the decoder's whole output.
+    /// highest predicted IoU), the same masks at the decoder's resolution, their predicted IoU (P), and
+    /// the decoder's whole output (with mirroring, the average of both views').
     /// </summary>
-    internal (Tensor SliceLogits, Tensor LowRes, SegSamOutput Output) Decode(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts)
+    internal (Tensor SliceLogits, Tensor LowRes, Tensor Iou, SegSamOutput Output) Decode(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts)
     {
         if (prompts.Count == 0) throw new ArgumentException("give at least one prompt");
         foreach (var p in prompts) Validate(p, slice.Frame);
         var first = prompts[0];
         if (prompts.Any(p => (p.Box is null) != (first.Box is null) || p.Points.Count != first.Points.Count || (p.MaskInput is null) != (first.MaskInput is null)))
             throw new ArgumentException("prompts decoded together must be of one kind: all with a box or none, the same number of clicks, all with a mask input or none");
-        var device = model.Sam.Device;
         var inModel = prompts.Select(slice.Frame.ToModel).ToList();
         int count = prompts.Count, clicks = first.Points.Count;
-        Tensor? points = null, labels = null, boxes = null, masks = null;
-        if (clicks > 0)
-        {
-            points = tensor(inModel.SelectMany(p => p.Points.SelectMany(q => new[] { (float)q.X, (float)q.Y })).ToArray(), [count, clicks, 2], device: device);
-            labels = tensor(inModel.SelectMany(p => p.Points.Select(q => q.Label)).ToArray(), [count, clicks], device: device);
-        }
-        if (first.Box is not null)
-            boxes = tensor(inModel.SelectMany(p => new[] { (float)p.Box!.Value.X0, (float)p.Box.Value.Y0, (float)p.Box.Value.X1, (float)p.Box.Value.Y1 }).ToArray(), [count, 4], device: device);
-        if (first.MaskInput is { } m)
-        {
-            int side = (int)Math.Round(Math.Sqrt(m.Length));
-            masks = tensor(inModel.SelectMany(p => p.MaskInput!).ToArray(), [count, 1, side, side], device: device);
-        }
+        var direct = ToTensors(inModel, mirror: false);
+        var mirrored = slice.MirroredEmbedding is null ? null : ToTensors(inModel, mirror: true);
         // Several masks (a lone click; a lone box with box candidates): the one of highest predicted IoU answers.
-        var tokens = model.Config.AnswerTokens(boxes is not null, clicks, masks is not null);
+        var tokens = model.Config.AnswerTokens(first.Box is not null, clicks, first.MaskInput is not null);
         var frame = slice.Frame;
         long perPass = PromptsPerPass(tokens, frame.Side);
         var sliceLogits = new List<Tensor>();
         var lowResParts = new List<Tensor>();
+        var iouParts = new List<Tensor>();
         var outputs = new List<SegSamOutput>();
         foreach (var (start, n) in DecodePasses.Ranges(count, perPass))
         {
             using var pass = NewDisposeScope();
-            Tensor? Rows(Tensor? t) => t?.narrow(0, start, n);
-            var output = model.Decode(slice.Embedding, Rows(points), Rows(labels), Rows(boxes), Rows(masks), tokens, slice.HighRes);
-            var lowRes = output.BinaryMasks;
-            if (lowRes.shape[1] > 1)
+            var output = DecodeRows(slice.Embedding, slice.HighRes, direct, start, n, tokens);
+            var (lowRes, iou) = Chosen(output);
+            if (mirrored is not null)
             {
-                var best = output.Iou.argmax(1, keepdim: true);
-                lowRes = lowRes.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, lowRes.shape[2], lowRes.shape[3]));
+                var back = MirroredBack(DecodeRows(slice.MirroredEmbedding!, slice.MirroredHighRes, mirrored, start, n, tokens));
+                var (mirroredLowRes, mirroredIou) = Chosen(back);
+                (lowRes, iou) = (Mean(lowRes, mirroredLowRes), Mean(iou, mirroredIou));
+                output = Averaged(output, back);
             }
             sliceLogits.Add(ToSlice(lowRes, frame).MoveToOuterDisposeScope());
             lowResParts.Add(lowRes.MoveToOuterDisposeScope());
+            iouParts.Add(iou.MoveToOuterDisposeScope());
             outputs.Add(Moved(output));
         }
-        return (DecodePasses.Join(sliceLogits), DecodePasses.Join(lowResParts), outputs.Count == 1 ? outputs[0] : Joined(outputs));
+        return (DecodePasses.Join(sliceLogits), DecodePasses.Join(lowResParts), DecodePasses.Join(iouParts), outputs.Count == 1 ? outputs[0] : Joined(outputs));
     }
+
+    /// <summary>The decoder's inputs for prompts in the model's frame (each null where the prompts have none), mirrored left to right in that frame on request.</summary>
+    PromptTensors ToTensors(IReadOnlyList<SamPrompt> inModel, bool mirror)
+    {
+        var device = model.Sam.Device;
+        // Pixel x of the S-wide model frame mirrors to S − 1 − x (centres: SAM's encoder adds the half pixel).
+        double last = InputSize - 1;
+        double X(double x) => mirror ? last - x : x;
+        var first = inModel[0];
+        int count = inModel.Count, clicks = first.Points.Count;
+        Tensor? points = null, labels = null, boxes = null, masks = null;
+        if (clicks > 0)
+        {
+            points = tensor(inModel.SelectMany(p => p.Points.SelectMany(q => new[] { (float)X(q.X), (float)q.Y })).ToArray(), [count, clicks, 2], device: device);
+            labels = tensor(inModel.SelectMany(p => p.Points.Select(q => q.Label)).ToArray(), [count, clicks], device: device);
+        }
+        if (first.Box is not null)
+            boxes = tensor(inModel.SelectMany(p => p.Box is { } b
+                ? new[] { (float)Math.Min(X(b.X0), X(b.X1)), (float)b.Y0, (float)Math.Max(X(b.X0), X(b.X1)), (float)b.Y1 }
+                : throw new UnreachableException()).ToArray(), [count, 4], device: device);
+        if (first.MaskInput is { } m)
+        {
+            int side = (int)Math.Round(Math.Sqrt(m.Length));
+            masks = tensor(inModel.SelectMany(p => p.MaskInput!).ToArray(), [count, 1, side, side], device: device);
+            if (mirror) masks = masks.flip(3);
+        }
+        return new PromptTensors(points, labels, boxes, masks);
+    }
+
+    sealed record PromptTensors(Tensor? Points, Tensor? Labels, Tensor? Boxes, Tensor? Masks);
+
+    SegSamOutput DecodeRows(Tensor embedding, Tensor? highRes, PromptTensors prompts, long start, long n, MaskOutputs tokens)
+    {
+        Tensor? Rows(Tensor? t) => t?.narrow(0, start, n);
+        return model.Decode(embedding, Rows(prompts.Points), Rows(prompts.Labels), Rows(prompts.Boxes), Rows(prompts.Masks), tokens, highRes);
+    }
+
+    /// <summary>The mask that answers each prompt (B×1×L×L: of several, the one of highest predicted IoU) and its predicted IoU (B).</summary>
+    static (Tensor LowRes, Tensor Iou) Chosen(SegSamOutput output)
+    {
+        var lowRes = output.BinaryMasks;
+        if (lowRes.shape[1] == 1) return (lowRes, output.Iou[.., 0]);
+        var best = output.Iou.argmax(1, keepdim: true);
+        return (lowRes.gather(1, best.view(-1, 1, 1, 1).expand(-1, 1, lowRes.shape[2], lowRes.shape[3])), output.Iou.gather(1, best).squeeze(1));
+    }
+
+    /// <summary>The mirrored view's output in the direct view's terms: masks flipped back, …_L and …_R categories swapped back.</summary>
+    SegSamOutput MirroredBack(SegSamOutput o)
+    {
+        var partner = leftRightPartner ??= tensor(SliceAugmenter.LeftRightSwap(model.Config.Categories).Skip(1).Select(label => (long)label - 1).ToArray()).DetachFromDisposeScope();
+        Tensor Categories(Tensor t) => t.index_select(1, partner.to(t.device));
+        return new SegSamOutput(o.BinaryMasks.flip(3), o.Iou, o.ClassLogits is { } c ? Categories(c) : null, o.SemanticMask?.flip(3),
+            o.PresenceLogits is { } p ? Categories(p) : null, o.CategoryMasks is { } m ? Categories(m.flip(3)) : null);
+    }
+    Tensor? leftRightPartner;
+
+    static SegSamOutput Averaged(SegSamOutput a, SegSamOutput b)
+    {
+        static Tensor? Both(Tensor? x, Tensor? y) => x is null ? null : Mean(x, y!);
+        return new SegSamOutput(Mean(a.BinaryMasks, b.BinaryMasks), Mean(a.Iou, b.Iou), Both(a.ClassLogits, b.ClassLogits),
+            Both(a.SemanticMask, b.SemanticMask), Both(a.PresenceLogits, b.PresenceLogits), Both(a.CategoryMasks, b.CategoryMasks));
+    }
+
+    static Tensor Mean(Tensor a, Tensor b) => a.Plus(b).Over(2);
 
     /// <summary>Bound on the largest per-pass tensor of a batched decode (<see cref="DecodePasses.DefaultBytes"/>).</summary>
     public long PassBytes
@@ -192,9 +264,6 @@ public sealed class SegSamPredictor : IDisposable
         return joined;
     }
 
-    static Tensor BestIou(SegSamOutput output) =>
-        output.Iou.shape[1] > 1 ? output.Iou.gather(1, output.Iou.argmax(1, keepdim: true)).squeeze(1) : output.Iou[.., 0];
-
     /// <summary>Model-size logits (P×1×g×g) → logits on the slice (P×1×H×W): upsample to the padded square, crop.</summary>
     static Tensor ToSlice(Tensor logits, SquareFrame frame)
     {
@@ -236,5 +305,7 @@ public sealed class SegSamPredictor : IDisposable
     {
         current?.Dispose();
         current = null;
+        leftRightPartner?.Dispose();
+        leftRightPartner = null;
     }
 }

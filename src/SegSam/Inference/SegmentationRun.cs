@@ -31,6 +31,7 @@ public static class SegmentationRun
         if (request.Slice is not null || request.Propagate || request.Range is not null)
             throw new ArgumentException("a slice, propagation and a range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with the axis)", "slice");
         if (request.Modality is not null) throw new ArgumentException("the modality applies to SEG-SAM models; give a PG-SAM model the intensity rule ct or mr", "modality");
+        if (request.TestTimeMirroring) throw new ArgumentException("test-time mirroring applies to SEG-SAM models (it averages a prompt's answers on the slice and its mirror)", "testTimeMirroring");
         int? axis = request.Axis is null ? null : Named(() => SliceAxis.Parse(request.Axis), "axis");
         using var session = SegmentationSession.Open(request.Input, null, model);
         session.CheckExport(request.Formats);
@@ -47,7 +48,7 @@ public static class SegmentationRun
         if (request.Axis is not null || request.Intensity is not null || request.DescriptionsPath is not null)
             throw new ArgumentException("the axis, intensity rule and image descriptions apply to PG-SAM models only", "axis");
         if (request.Prompts.Count == 0) throw new ArgumentException("give at least one box or point prompt", "prompts");
-        using var session = Named(() => SegmentationSession.Open(request.Input, model, options: new SessionOptions { Modality = request.Modality, Window = request.Window }), "modality");
+        using var session = Named(() => SegmentationSession.Open(request.Input, model, options: new SessionOptions { Modality = request.Modality, Window = request.Window, TestTimeMirroring = request.TestTimeMirroring }), "modality");
         session.CheckExport(request.Formats);
         var (sliceAxis, index) = session.DefaultSlice;
         if (request.Slice is { } slice)

@@ -145,6 +145,7 @@ public sealed class SynapseCliTests
     [InlineData(new[] { "evaluate", "--protocol", "kits", "--predictions", "PRED", "--labels", "GT" }, 2, "synapse")]
     [InlineData(new[] { "evaluate", "--protocol", "synapse", "--predictions", "EMPTY", "--labels", "GT" }, 3, "no prediction for case(s) 1")]
     [InlineData(new[] { "evaluate", "--data", "GT" }, 2, "--model")]
+    [InlineData(new[] { "evaluate", "--protocol", "synapse", "--predictions", "PRED", "--labels", "GT", "--mirror" }, 2, "--mirror applies to a SEG-SAM model's prompts")]
     [InlineData(new[] { "evaluate", "--model", "GT", "--images", "GT", "--labels", "GT" }, 2, "apply to --protocol synapse")]
     public void BadArgumentsGetClearErrors(string[] template, int exitCode, string mentioned)
     {

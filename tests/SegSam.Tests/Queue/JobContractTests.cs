@@ -57,7 +57,9 @@ public sealed class JobContractTests
     [Fact]
     public void AJobSurvivesTheWireAndWritesUnderItsOwnFolder()
     {
-        var prompted = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Slice = "coronal:7", Boxes = [[1, 2, 3, 4]], Points = [[5, 6, 1]], Propagate = true, Range = [3, 9] } };
+        var prompted = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Slice = "coronal:7", Boxes = [[1, 2, 3, 4]], Points = [[5, 6, 1]], Propagate = true, Mirror = true, Range = [3, 9] } };
+        Assert.Contains("\"mirror\":true", Encoding.UTF8.GetString(prompted.ToJson()));
+        Assert.False((Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Boxes = [[1, 2, 3, 4]] } }).ToRequest().TestTimeMirroring);
         var back = SegmentationJob.Parse(prompted.ToJson());
         Assert.Equal("/shared/out/case01", back.OutputDir);
         Assert.Contains("\"jobId\":\"case01\"", Encoding.UTF8.GetString(prompted.ToJson()));
@@ -65,6 +67,7 @@ public sealed class JobContractTests
         Assert.Equal((1, 7), request.Slice);
         Assert.Equal((3, 9), request.Range);
         Assert.True(request.Propagate);
+        Assert.True(request.TestTimeMirroring);
         Assert.Equal(2, request.Prompts.Count);
         Assert.Equal(new BoxPrompt(1, 2, 3, 4), request.Prompts[0].Box);
         Assert.Equal(1, request.Prompts[1].Points.Single().Label);
@@ -128,6 +131,7 @@ public sealed class JobContractTests
     [Theory]
     [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "IMAGES", "--task", "prompted", "--out", "OUT" }, 2, "--task prompted needs prompts")]
     [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "IMAGES", "--task", "auto", "--out", "OUT", "--box", "1,2,3,4" }, 2, "--task auto is prompt-free")]
+    [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "IMAGES", "--task", "auto", "--out", "OUT", "--mirror" }, 2, "--task auto is prompt-free")]
     [InlineData(new[] { "submit", "--broker", "http://localhost/", "--images", "IMAGES", "--task", "auto", "--out", "OUT" }, 2, "--broker expects amqp://")]
     [InlineData(new[] { "submit", "--broker", "amqp://localhost/", "--images", "NOWHERE", "--task", "auto", "--out", "OUT" }, 3, "image folder not found")]
     [InlineData(new[] { "worker", "--broker", "amqp://localhost/", "--model", "NOWHERE/m.safetensors" }, 3, "model not found")]

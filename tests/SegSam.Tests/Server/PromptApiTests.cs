@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using SegSam.Checkpoints;
+using SegSam.Data;
 using SegSam.Imaging;
+using SegSam.Inference;
 using SegSam.Tests.Support;
 
 namespace SegSam.Tests.Server;
@@ -35,6 +38,28 @@ public sealed class PromptApiTests
         var counts = rle.GetProperty("maskRle").EnumerateArray().Select(c => c.GetInt32()).ToList();
         Assert.Equal(20 * 24, counts.Sum());
         Assert.Equal(rle.GetProperty("areaMm2").GetDouble(), counts.Where((_, i) => i % 2 == 1).Sum() * 0.8 * 0.9, 3);
+    }
+
+    [Fact]
+    public async Task AMirroringServerAnswersAsTheLibrarySessionWithMirroring()
+    {
+        await using var server = ApiServer.Start(o => o with { TestTimeMirroring = true });
+        var info = await ApiServer.Json(await server.Client.GetAsync("/api/v1/info"));
+        Assert.True(info.GetProperty("inference").GetProperty("testTimeMirroring").GetBoolean());
+        string id = await server.OpenVolume();
+        var answer = await ApiServer.Json(await Prompt(server, id, new { axis = "axial", index = 6, points = new[] { new[] { 8, 9, 1 } } }));
+        var served = answer.GetProperty("top").EnumerateArray().ToDictionary(t => t.GetProperty("category").GetString()!, t => t.GetProperty("probability").GetSingle());
+
+        using var model = SegSamCheckpoint.Load(server.Model);
+        var prompt = new SlicePrompt(SliceAxis.Axial, 6, new SamPrompt { Points = [new PointPrompt(8, 9, 1)] });
+        float[] Probabilities(bool mirror)
+        {
+            using var session = SegmentationSession.Open(server.Volume, model, options: new SessionOptions { TestTimeMirroring = mirror });
+            return session.Prompt(prompt).Prediction.ClassProbabilities!;
+        }
+        var mirrored = Probabilities(true);
+        Assert.Equal(mirrored, TinySegSam.Categories.Select(c => served[c]), new FloatTolerance(1e-6f));
+        Assert.NotEqual(Probabilities(false), mirrored);
     }
 
     [Fact]
