@@ -207,8 +207,9 @@ public sealed class SegSamPredictor : IDisposable
     /// <summary>The mirrored view's output in the direct view's terms: masks flipped back, …_L and …_R categories swapped back.</summary>
     SegSamOutput MirroredBack(SegSamOutput o)
     {
-        var partner = leftRightPartner ??= tensor(SliceAugmenter.LeftRightSwap(model.Config.Categories).Skip(1).Select(label => (long)label - 1).ToArray()).DetachFromDisposeScope();
-        Tensor Categories(Tensor t) => t.index_select(1, partner.to(t.device));
+        var partner = leftRightPartner ??= tensor(SliceAugmenter.LeftRightSwap(model.Config.Categories).Skip(1).Select(label => (long)label - 1).ToArray(),
+            device: model.Sam.Device).DetachFromDisposeScope();
+        Tensor Categories(Tensor t) => t.index_select(1, partner);
         return new SegSamOutput(o.BinaryMasks.flip(3), o.Iou, o.ClassLogits is { } c ? Categories(c) : null, o.SemanticMask?.flip(3),
             o.PresenceLogits is { } p ? Categories(p) : null, o.CategoryMasks is { } m ? Categories(m.flip(3)) : null);
     }
@@ -235,7 +236,8 @@ public sealed class SegSamPredictor : IDisposable
     /// Prompts a batched decode takes per pass on a slice padded to a square of
     /// <paramref name="squareSide"/>: within <see cref="PassBytes"/> for the decoder's features,
     /// SAM's masks at the decoder's size and on the square (three per prompt with
-    /// <paramref name="multimask"/>), and the SAWD's per-category maps.
+    /// <paramref name="multimask"/>), and the SAWD's per-category maps; with
+    /// <see cref="TestTimeMirroring"/> a pass holds three sets of outputs (direct, mirrored, mean).
     /// </summary>
     public long PromptsPerPass(bool multimask, int squareSide) =>
         PromptsPerPass(multimask ? MaskOutputs.Multiple : MaskOutputs.Single, squareSide);
@@ -246,7 +248,7 @@ public sealed class SegSamPredictor : IDisposable
         long decoderSide = model.Sam.PromptEncoder.MaskInputSize.H;
         long masks = SegSamModel.TokenRange(outputs).GetOffsetAndLength(model.Sam.MaskDecoder.NumMaskTokens).Length;
         long outputFloats = Math.Max(masks * Math.Max((long)squareSide * squareSide, decoderSide * decoderSide),
-            Math.Max(1, model.Config.NumClasses) * decoderSide * decoderSide);
+            Math.Max(1, model.Config.NumClasses) * decoderSide * decoderSide) * (TestTimeMirroring ? 3 : 1);
         return DecodePasses.PromptsPerPass(model.Config.Sam, outputFloats, passBytes);
     }
 

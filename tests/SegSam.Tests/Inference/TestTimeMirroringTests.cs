@@ -136,6 +136,8 @@ public sealed class TestTimeMirroringTests : IDisposable
         }
 
         using var plain = new SegSamPredictor(model);
+        // A mirroring pass holds three sets of outputs (direct, mirrored, mean): a third of the prompts per pass.
+        Assert.InRange(whole.PromptsPerPass(MaskOutputs.All, Size), plain.PromptsPerPass(MaskOutputs.All, Size) / 3 - 1, plain.PromptsPerPass(MaskOutputs.All, Size) / 3 + 1);
         using var one = plain.Encode(slice, Size, Size);
         using var two = whole.Encode(slice, Size, Size);
         Assert.Null(one.MirroredEmbedding);
