@@ -18,7 +18,7 @@ public sealed partial class BundledModelTests
     static string ModelPath => Path.Combine(Fixtures.RepoRoot, "models", "segsam-atlas.safetensors");
     static string CardPath => Path.Combine(Fixtures.RepoRoot, "models", "segsam-atlas.md");
 
-    [GeneratedRegex(@"^\|\s*(box|point)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\|\s*(box|point|box, mirrored|point, mirrored)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|", RegexOptions.Multiline)]
     private static partial Regex MetricsRow();
 
     /// <summary>The README's library example, as printed there, with the bundled model on the built-in MRI.</summary>
@@ -42,19 +42,23 @@ public sealed partial class BundledModelTests
     {
         var rows = MetricsRow().Matches(File.ReadAllText(CardPath))
             .ToDictionary(m => m.Groups[1].Value, m => Enumerable.Range(2, 4).Select(g => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture)).ToArray());
-        Assert.True(rows.ContainsKey("box") && rows.ContainsKey("point"), $"{CardPath} has no '| box | DSC | IoU | mDSC | class acc |' rows");
+        Assert.True(rows.Count == 4, $"{CardPath} lacks some of the '| box | DSC | IoU | mDSC | class acc |' rows (box, point, and each mirrored)");
 
         using var dir = new TempDir();
         var test = StoredHeldOutSlices.Load(dir);
         using var model = SegSamCheckpoint.Load(ModelPath);
-        var metrics = SegSamEvaluator.Evaluate(model, test, new EvaluationOptions { SurfaceDistances = false });
-        foreach (var prompt in new[] { "box", "point" })
+        foreach (bool mirrored in new[] { false, true })
         {
-            var overall = metrics.Overall.Single(g => g.Prompt == prompt);
-            double[] measured = [overall.Dice.Mean ?? double.NaN, overall.Iou.Mean ?? double.NaN, overall.Mdsc ?? double.NaN, overall.ClassAccuracy ?? double.NaN];
-            for (int i = 0; i < measured.Length; i++)
-                Assert.True(Math.Abs(measured[i] - rows[prompt][i]) <= 6e-4,
-                    $"{prompt} metric {i}: card says {rows[prompt][i]}, evaluation gives {measured[i]:F4}");
+            var metrics = SegSamEvaluator.Evaluate(model, test, new EvaluationOptions { SurfaceDistances = false, TestTimeMirroring = mirrored });
+            foreach (var prompt in new[] { "box", "point" })
+            {
+                var overall = metrics.Overall.Single(g => g.Prompt == prompt);
+                double[] measured = [overall.Dice.Mean ?? double.NaN, overall.Iou.Mean ?? double.NaN, overall.Mdsc ?? double.NaN, overall.ClassAccuracy ?? double.NaN];
+                string row = mirrored ? $"{prompt}, mirrored" : prompt;
+                for (int i = 0; i < measured.Length; i++)
+                    Assert.True(Math.Abs(measured[i] - rows[row][i]) <= 6e-4,
+                        $"{row} metric {i}: card says {rows[row][i]}, evaluation gives {measured[i]:F4}");
+            }
         }
     }
 
