@@ -71,7 +71,7 @@ public static class EvaluateCommand
             {
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
                     throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
-                if (parse.GetValue(mirror)) throw new UsageException("--mirror applies to SEG-SAM models (it averages a prompt's answers on the slice and its mirror)");
+                if (parse.GetValue(mirror)) throw new UsageException(MirrorOption.PgSamRefusal);
                 return EvaluatePgSam(parse.GetValue(model)!, encoderPrecision, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
                     !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
             }

@@ -120,7 +120,7 @@ public static class SegmentCommand
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
                 if (parse.GetValue(mirror))
-                    throw new UsageException("--mirror applies to SEG-SAM models (it averages a prompt's answers on the slice and its mirror)");
+                    throw new UsageException(MirrorOption.PgSamRefusal);
                 using var pgsam = PgSamModelCheckpoint.Load(modelPath, encoderPrecision);
                 var labelled = ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(request.Input)}", progress =>
                     Run(() => SegmentationRun.Execute(request, null, pgsam, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, "slices")))));
