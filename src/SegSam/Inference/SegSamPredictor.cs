@@ -1,6 +1,5 @@
 using SegSam.Data;
 using SegSam.Modeling;
-using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -175,9 +174,8 @@ public sealed class SegSamPredictor : IDisposable
             labels = tensor(inModel.SelectMany(p => p.Points.Select(q => q.Label)).ToArray(), [count, clicks], device: device);
         }
         if (first.Box is not null)
-            boxes = tensor(inModel.SelectMany(p => p.Box is { } b
-                ? new[] { (float)Math.Min(X(b.X0), X(b.X1)), (float)b.Y0, (float)Math.Max(X(b.X0), X(b.X1)), (float)b.Y1 }
-                : throw new UnreachableException()).ToArray(), [count, 4], device: device);
+            boxes = tensor(inModel.Select(p => p.Box!.Value).SelectMany(b =>
+                new[] { (float)Math.Min(X(b.X0), X(b.X1)), (float)b.Y0, (float)Math.Max(X(b.X0), X(b.X1)), (float)b.Y1 }).ToArray(), [count, 4], device: device);
         if (first.MaskInput is { } m)
         {
             int side = (int)Math.Round(Math.Sqrt(m.Length));
