@@ -23,8 +23,11 @@ public sealed record ServerOptions
     /// <summary>Each volume session's embedding cache bound (<see cref="SegSam.Inference.SessionOptions.EmbeddingCacheBytes"/>).</summary>
     public long CacheBytes { get; init; } = 256L << 20;
 
-    /// <summary>Every volume session answers prompts with test-time mirroring (<see cref="SegSam.Inference.SessionOptions.TestTimeMirroring"/>).</summary>
-    public bool TestTimeMirroring { get; init; }
+    /// <summary>
+    /// Every volume session answers prompts with test-time mirroring, or without (<see cref="SegSam.Inference.SessionOptions.TestTimeMirroring"/>);
+    /// null: as each model's config says.
+    /// </summary>
+    public bool? TestTimeMirroring { get; init; }
 
     /// <summary>
     /// Model calls (prompts, propagate and segment-all jobs) running at once; see <see cref="InferenceQueue"/> for why 2.

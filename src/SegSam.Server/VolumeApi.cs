@@ -21,7 +21,11 @@ public static class VolumeApi
     {
         api.MapGet("/info", (ServerOptions options, ModelSet models) => Results.Ok(new
         {
-            models = models.All.Select(m => new { name = m.Name, kind = m.Kind, categories = m.Categories }),
+            models = models.All.Select(m => new
+            {
+                name = m.Name, kind = m.Kind, categories = m.Categories,
+                testTimeMirroring = m.SegSam is { } segSam && SegSamPredictor.Mirrors(segSam, options.TestTimeMirroring),
+            }),
             limits = new
             {
                 maxUploadBytes = options.MaxUploadBytes, cacheBytes = options.CacheBytes, sessionTtlSeconds = options.SessionTtl.TotalSeconds,

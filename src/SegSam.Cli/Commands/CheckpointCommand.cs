@@ -4,7 +4,10 @@ using SegSam.Checkpoints;
 
 namespace SegSam.Cli.Commands;
 
-/// <summary>`segsam checkpoint inspect`: the tensors of a .pth or .safetensors file.</summary>
+/// <summary>
+/// `segsam checkpoint inspect`: the tensors of a .pth or .safetensors file; `segsam checkpoint mirroring`: a SEG-SAM
+/// model's default for test-time mirroring.
+/// </summary>
 public static class CheckpointCommand
 {
     public static Command Create()
@@ -37,6 +40,32 @@ public static class CheckpointCommand
                 Console.WriteLine($"metadata {key}: {(value.Length > 80 ? value[..77] + "..." : value)}");
             return ExitCodes.Success;
         });
-        return new Command("checkpoint", "Checkpoint utilities.") { inspect };
+        return new Command("checkpoint", "Checkpoint utilities.") { inspect, Mirroring() };
+    }
+
+    static Command Mirroring()
+    {
+        var file = new Argument<string>("file") { Description = "A SEG-SAM model (.safetensors)" };
+        var state = new Argument<string>("state") { Description = "on or off" };
+        var output = new Option<string?>("--out") { Description = "Write the changed model here (default: replace the file)" };
+        var command = new Command("mirroring", "Set whether a SEG-SAM model answers prompts with test-time mirroring by default (--mirror/--no-mirror still choose per run); weights and training facts unchanged.")
+        {
+            file, state, output,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            bool on = parse.GetValue(state) switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new UsageException($"mirroring: the state is on or off, got '{other}'"),
+            };
+            string target = parse.GetValue(output) ?? path;
+            SegSamCheckpoint.SetTestTimeMirroring(path, on, target);
+            Console.WriteLine($"{target}: test-time mirroring {(on ? "on" : "off")} by default");
+            return ExitCodes.Success;
+        });
+        return command;
     }
 }

@@ -36,17 +36,17 @@ public static class EvaluateCommand
         var tolerance = new Option<double>("--nsd-tolerance") { Description = "NSD tolerance in mm", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
         var precision = PrecisionOption.Create();
-        var mirror = MirrorOption.Create();
+        var mirror = new MirrorOption();
         var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, precision, mirror, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, precision, mirror.On, mirror.Off, json,
         };
         command.SetAction(parse =>
         {
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
             if (parse.GetValue(protocol) is { } name)
             {
-                if (parse.GetValue(mirror)) throw new UsageException("--mirror applies to a SEG-SAM model's prompts, not to --protocol synapse");
+                if (mirror.Value(parse) == true) throw new UsageException("--mirror applies to a SEG-SAM model's prompts, not to --protocol synapse");
                 if (name != "synapse") throw new UsageException($"--protocol: the only protocol is synapse, got '{name}'");
                 string? predicted = parse.GetValue(predictions), modelPath = parse.GetValue(model), imageDir = parse.GetValue(images);
                 const string needs = "--protocol synapse needs --labels DIR and either --predictions DIR or --model PGSAM_MODEL --images DIR";
@@ -71,7 +71,7 @@ public static class EvaluateCommand
             {
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
                     throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
-                if (parse.GetValue(mirror)) throw new UsageException(MirrorOption.PgSamRefusal);
+                if (mirror.Value(parse) == true) throw new UsageException(MirrorOption.PgSamRefusal);
                 return EvaluatePgSam(parse.GetValue(model)!, encoderPrecision, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
                     !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
             }
@@ -92,7 +92,7 @@ public static class EvaluateCommand
             {
                 Boxes = kinds.Contains("box"), Points = kinds.Contains("point"),
                 SurfaceDistances = !parse.GetValue(noSurface), NsdToleranceMm = parse.GetValue(tolerance),
-                TestTimeMirroring = parse.GetValue(mirror),
+                TestTimeMirroring = mirror.Value(parse),
             };
             var report = ConsoleProgress.Run($"evaluating {test.Name}", progress =>
                 SegSamEvaluator.Evaluate(segsam, test, options, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));
@@ -108,6 +108,8 @@ public static class EvaluateCommand
             else
             {
                 Console.WriteLine(report.SummaryTable());
+                bool mirrored = Inference.SegSamPredictor.Mirrors(segsam, options.TestTimeMirroring);
+                Console.WriteLine($"test-time mirroring: {(mirrored ? "on" : "off")}{(options.TestTimeMirroring is null ? " (the model's default)" : "")}");
                 if (options.Boxes)
                     Console.WriteLine($"box fill (the filled prompt box, a trivial baseline) on the same objects: DSC {BoxFillBaseline.MeanDice(test):F4}");
             }

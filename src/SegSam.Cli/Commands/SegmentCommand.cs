@@ -42,10 +42,10 @@ public static class SegmentCommand
         var outFormat = new Option<string>("--out-format") { Description = $"What to write, a comma list: nifti (labels.nii.gz), dicom-seg ({SegmentationSession.DicomSegFileName}), rtstruct ({SegmentationSession.RtStructFileName}); the DICOM objects need a DICOM input (default nifti)", DefaultValueFactory = _ => "nifti" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var precision = PrecisionOption.Create();
-        var mirror = MirrorOption.Create();
+        var mirror = new MirrorOption();
         var command = new Command("segment", "Segment and label objects in an image or volume from box/point prompts (SEG-SAM), or every slice prompt-free (PG-SAM).")
         {
-            image, dicomWeb, study, series, store, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, mirror, json,
+            image, dicomWeb, study, series, store, slice, boxes, points, propagate, range, model, output, outFormat, modality, windowOption, axis, intensity, descriptions, precision, mirror.On, mirror.Off, json,
         };
         command.SetAction(parse =>
         {
@@ -102,7 +102,7 @@ public static class SegmentCommand
             {
                 Prompts = prompts,
                 Propagate = parse.GetValue(propagate),
-                TestTimeMirroring = parse.GetValue(mirror),
+                TestTimeMirroring = mirror.Value(parse),
                 Modality = parse.GetValue(modality),
                 Window = window,
                 Axis = parse.GetValue(axis),
@@ -119,7 +119,7 @@ public static class SegmentCommand
                     throw new UsageException("--slice, --propagate and --range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with --axis)");
                 if (parse.GetValue(modality) is not null)
                     throw new UsageException("--modality applies to SEG-SAM models; with a PG-SAM model give --intensity ct|mr");
-                if (parse.GetValue(mirror))
+                if (mirror.Value(parse) == true)
                     throw new UsageException(MirrorOption.PgSamRefusal);
                 using var pgsam = PgSamModelCheckpoint.Load(modelPath, encoderPrecision);
                 var labelled = ConsoleProgress.Run($"PG-SAM on {CaseIds.Of(request.Input)}", progress =>

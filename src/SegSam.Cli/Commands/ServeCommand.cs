@@ -18,13 +18,13 @@ public static class ServeCommand
         var models = new Option<string[]>("--model") { Description = "SEG-SAM model(s) for prompts and PG-SAM model(s) for segment-all (told apart as `segsam segment` does); the first of each kind is the default (default: the bundled models/segsam-atlas.safetensors and models/pgsam-atlas-lobes.safetensors); repeatable" };
         var token = new Option<string?>("--token") { Description = "Bearer token every request must carry (Authorization: Bearer T)" };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest upload accepted, in MiB (larger: 413)", DefaultValueFactory = _ => 1024 };
-        var mirror = MirrorOption.Create();
+        var mirror = new MirrorOption();
         var cache = new Option<int>("--cache-mb") { Description = "Embedding cache bound per open volume, in MiB", DefaultValueFactory = _ => 256 };
         var dicomWeb = new Option<string[]>("--dicomweb") { Description = $"DICOMweb service root of a PACS that POST /api/v1/volumes/dicomweb may retrieve from (only these: the server is no open proxy); credentials from {SegSam.Data.DicomWeb.DicomWebCredentials.TokenVariable}, or {SegSam.Data.DicomWeb.DicomWebCredentials.UserVariable} and {SegSam.Data.DicomWeb.DicomWebCredentials.PasswordVariable}; repeatable" };
         var ttl = new Option<string>("--session-ttl") { Description = "Close a volume unused this long: N followed by s, m or h", DefaultValueFactory = _ => "30m" };
         var command = new Command("serve", "Serve the browser viewer (/) and the segmentation API (/api/v1) over HTTP for interactive clients.")
         {
-            port, host, models, token, maxUpload, cache, mirror, ttl, dicomWeb,
+            port, host, models, token, maxUpload, cache, mirror.On, mirror.Off, ttl, dicomWeb,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +34,7 @@ public static class ServeCommand
             var options = new ServerOptions
             {
                 Models = paths, Host = parse.GetValue(host)!, Port = parse.GetValue(port), Token = parse.GetValue(token),
-                MaxUploadBytes = (long)parse.GetValue(maxUpload) << 20, CacheBytes = (long)parse.GetValue(cache) << 20, TestTimeMirroring = parse.GetValue(mirror),
+                MaxUploadBytes = (long)parse.GetValue(maxUpload) << 20, CacheBytes = (long)parse.GetValue(cache) << 20, TestTimeMirroring = mirror.Value(parse),
                 SessionTtl = Duration(parse.GetValue(ttl)!),
                 // Checked now (an ArgumentException is a usage error), so that a typo stops the start, not the first request.
                 DicomWebServers = [.. (parse.GetValue(dicomWeb) ?? []).Select(u => SegSam.Data.DicomWeb.DicomWebClient.ServiceRoot(u).ToString())],

@@ -32,14 +32,14 @@ public static class SubmitCommand
         var slice = new Option<string?>("--slice") { Description = "prompted: AXIS:INDEX of the prompted slice (default the middle axial slice)" };
         var propagate = new Option<bool>("--propagate") { Description = "prompted: follow each object through the volume" };
         var prompts = new Option<string?>("--prompts") { Description = "prompted: a JSON file, volume file name → {\"slice\": \"axial:12\", \"boxes\": [[x0,y0,x1,y1]], \"points\": [[x,y,1]], \"propagate\": true, \"range\": [a,b], \"mirror\": true}" };
-        var mirror = MirrorOption.Create();
+        var mirror = new MirrorOption();
         var axis = new Option<string?>("--axis") { Description = "auto: slice direction, axial (default), coronal or sagittal" };
         var intensity = new Option<string?>("--intensity") { Description = "auto: ct or mr (default: guessed from the values)" };
         var window = new Option<string?>("--window") { Description = "A CT window: a name or LEVEL,WIDTH" };
         var modality = new Option<string?>("--modality") { Description = "prompted: CT or MR (default: guessed from the values)" };
         var command = new Command("submit", "Queue one segmentation job per volume of a folder for `segsam worker`s (docs/scale-out.md).")
         {
-            broker, queue, results, images, dicomWeb, study, series, store, outFormat, task, output, wait, timeout, model, boxes, points, slice, propagate, mirror, prompts, axis, intensity, window, modality,
+            broker, queue, results, images, dicomWeb, study, series, store, outFormat, task, output, wait, timeout, model, boxes, points, slice, propagate, mirror.On, mirror.Off, prompts, axis, intensity, window, modality,
         };
         command.SetAction(parse =>
         {
@@ -50,8 +50,8 @@ public static class SubmitCommand
             var pointList = parse.GetValue(points) ?? [];
             bool shared = boxList.Length + pointList.Length > 0;
             string? promptsFile = parse.GetValue(prompts);
-            if (kind == SegmentationJob.AutoTask && (shared || promptsFile is not null || parse.GetValue(slice) is not null || parse.GetValue(propagate) || parse.GetValue(mirror) || parse.GetValue(modality) is not null))
-                throw new UsageException("--task auto is prompt-free: drop --box/--point/--slice/--propagate/--mirror/--prompts/--modality");
+            if (kind == SegmentationJob.AutoTask && (shared || promptsFile is not null || parse.GetValue(slice) is not null || parse.GetValue(propagate) || mirror.Value(parse) is not null || parse.GetValue(modality) is not null))
+                throw new UsageException("--task auto is prompt-free: drop --box/--point/--slice/--propagate/--mirror/--no-mirror/--prompts/--modality");
             if (kind == SegmentationJob.PromptedTask && shared == (promptsFile is not null))
                 throw new UsageException("--task prompted needs prompts: --box/--point (the same for every volume) or --prompts FILE, not both");
             if (kind == SegmentationJob.PromptedTask && (parse.GetValue(axis) is not null || parse.GetValue(intensity) is not null))
@@ -69,15 +69,15 @@ public static class SubmitCommand
                 ValueParsing.OutFormats(names); // a usage error for an unknown name, before anything is queued
                 formats = [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
             }
-            JobPrompts? common = shared || parse.GetValue(slice) is not null || parse.GetValue(propagate) || parse.GetValue(mirror) ? new JobPrompts
+            JobPrompts? common = shared || parse.GetValue(slice) is not null || parse.GetValue(propagate) || mirror.Value(parse) is not null ? new JobPrompts
             {
                 Boxes = [.. boxList.Select(b => ValueParsing.Numbers(b, 4, "--box", "x0,y0,x1,y1"))],
                 Points = [.. pointList.Select(p => { var v = ValueParsing.Point(p); return new[] { v.X, v.Y, v.Label }; })],
                 Slice = parse.GetValue(slice),
                 Propagate = parse.GetValue(propagate),
-                Mirror = parse.GetValue(mirror),
+                Mirror = mirror.Value(parse),
             } : null;
-            if (common is not null && promptsFile is not null) throw new UsageException("--slice/--propagate/--mirror go inside the --prompts file's entries");
+            if (common is not null && promptsFile is not null) throw new UsageException("--slice/--propagate/--mirror/--no-mirror go inside the --prompts file's entries");
             string outRoot = Path.GetFullPath(parse.GetValue(output)!);
             var template = new SegmentationJob
             {

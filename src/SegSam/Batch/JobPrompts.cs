@@ -19,8 +19,8 @@ public sealed record JobPrompts
     /// <summary>Follow each object through the volume.</summary>
     public bool Propagate { get; init; }
 
-    /// <summary>Answer each prompt on the slice and on its mirror, averaged (test-time mirroring, <see cref="Inference.SegmentationRequest.TestTimeMirroring"/>).</summary>
-    public bool Mirror { get; init; }
+    /// <summary>Answer each prompt on the slice and on its mirror, averaged (test-time mirroring, <see cref="Inference.SegmentationRequest.TestTimeMirroring"/>); null: as the model's config says.</summary>
+    public bool? Mirror { get; init; }
 
     /// <summary>[first, last] slices propagation may reach (inclusive).</summary>
     public int[]? Range { get; init; }

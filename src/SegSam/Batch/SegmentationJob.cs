@@ -213,7 +213,7 @@ public sealed partial record SegmentationJob
             Prompts = prompts,
             Slice = slice,
             Propagate = Prompts?.Propagate ?? false,
-            TestTimeMirroring = Prompts?.Mirror ?? false,
+            TestTimeMirroring = Prompts?.Mirror,
             Range = range,
             Modality = Modality,
             Window = window,

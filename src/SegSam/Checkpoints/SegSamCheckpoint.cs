@@ -27,6 +27,22 @@ public static class SegSamCheckpoint
         return model;
     }
 
+    /// <summary>
+    /// Writes a copy of a SEG-SAM checkpoint whose config answers prompts with test-time mirroring by
+    /// default, or not (<see cref="SegSamConfig.TestTimeMirroring"/>): the same weights and training
+    /// facts, for a model trained with left–right flips before training recorded it, or to change a default.
+    /// </summary>
+    public static void SetTestTimeMirroring(string path, bool on, string outputPath)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        if (!IsSegSamCheckpoint(path)) throw new InvalidDataException($"{path}: not a SEG-SAM model (test-time mirroring is a SEG-SAM option)");
+        var facts = CheckpointFile.ReadMetadata(path).Where(m => m.Key != ConfigMetadataKey).ToDictionary(m => m.Key, m => m.Value);
+        using var model = Load(path);
+        using var changed = new SegSamModel(model.Config with { TestTimeMirroring = on });
+        changed.load_state_dict(model.state_dict());
+        Save(changed, outputPath, facts);
+    }
+
     /// <summary>The SEG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
     public static SegSamConfig ReadConfig(string path) =>
         ConfiguredCheckpoint.ReadConfigJson(path, ConfigMetadataKey) is var (json, source)

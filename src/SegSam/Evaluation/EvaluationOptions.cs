@@ -11,6 +11,6 @@ public sealed record EvaluationOptions
     /// <summary>NSD tolerance τ in mm.</summary>
     public double NsdToleranceMm { get; init; } = 2.0;
     public double MinAreaFraction { get; init; } = 0.00153;
-    /// <summary>Answer each prompt on the slice and on its mirror, averaged (<see cref="Inference.SegSamPredictor.TestTimeMirroring"/>).</summary>
-    public bool TestTimeMirroring { get; init; }
+    /// <summary>Answer each prompt on the slice and on its mirror, averaged (<see cref="Inference.SegSamPredictor.TestTimeMirroring"/>); null: as the model's config says.</summary>
+    public bool? TestTimeMirroring { get; init; }
 }

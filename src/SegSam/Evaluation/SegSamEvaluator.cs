@@ -23,7 +23,7 @@ public static class SegSamEvaluator
         var sampler = new PromptSampler(options.MinAreaFraction);
         var results = new List<ObjectResult>();
         int[] dims = [data.Height, data.Width];
-        using var predictor = new SegSamPredictor(model) { TestTimeMirroring = options.TestTimeMirroring };
+        using var predictor = new SegSamPredictor(model, options.TestTimeMirroring);
         for (int s = 0; s < data.Slices.Count; s++)
         {
             var slice = data.Slices[s];

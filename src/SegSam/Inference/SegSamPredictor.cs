@@ -22,10 +22,13 @@ public sealed class SegSamPredictor : IDisposable
     readonly SegSamModel model;
     SliceEmbedding? current;
 
-    public SegSamPredictor(SegSamModel model)
+    /// <param name="model">The model; the predictor puts it in evaluation mode.</param>
+    /// <param name="testTimeMirroring">Whether to mirror (<see cref="TestTimeMirroring"/>); null: as the model's config says.</param>
+    public SegSamPredictor(SegSamModel model, bool? testTimeMirroring = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        TestTimeMirroring = Mirrors(model, testTimeMirroring);
         model.eval();
     }
 
@@ -38,9 +41,13 @@ public sealed class SegSamPredictor : IDisposable
     /// with it and answered there too, and the mirrored answer, mirrored back, is averaged with the direct
     /// one: the chosen mask's logits (each view chooses its own among several), its predicted IoU, the
     /// class logits (…_L and …_R categories swapped back, <see cref="SliceAugmenter.LeftRightSwap"/>)
-    /// and the semantic masks. Twice the encoder's and decoder's work.
+    /// and the semantic masks. Twice the encoder's and decoder's work. Unless the constructor is told
+    /// otherwise, the model's <see cref="SegSamConfig.TestTimeMirroring"/>.
     /// </summary>
     public bool TestTimeMirroring { get; init; }
+
+    /// <summary>Whether a predictor of this model mirrors when asked so (true/false) or not asked (null: the model's config).</summary>
+    public static bool Mirrors(SegSamModel model, bool? asked) => asked ?? model.Config.TestTimeMirroring;
 
     /// <summary>Prepares and encodes a slice (H×W, intensities already in [0, 255]) for the prompts that follow.</summary>
     public void SetSlice(float[] pixels, int height, int width)

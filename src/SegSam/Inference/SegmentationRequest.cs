@@ -28,8 +28,8 @@ public sealed record SegmentationRequest(string Input, string OutputDir)
     /// <summary>A CT window (level, width in HU) for either model.</summary>
     public (double Level, double Width)? Window { get; init; }
 
-    /// <summary>SEG-SAM: answer each prompt on the slice and on its mirror, averaged (<see cref="SessionOptions.TestTimeMirroring"/>).</summary>
-    public bool TestTimeMirroring { get; init; }
+    /// <summary>SEG-SAM: answer each prompt on the slice and on its mirror, averaged (<see cref="SessionOptions.TestTimeMirroring"/>); null: as the model's config says.</summary>
+    public bool? TestTimeMirroring { get; init; }
 
     /// <summary>PG-SAM: axial (default), coronal or sagittal.</summary>
     public string? Axis { get; init; }

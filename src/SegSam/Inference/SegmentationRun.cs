@@ -31,7 +31,7 @@ public static class SegmentationRun
         if (request.Slice is not null || request.Propagate || request.Range is not null)
             throw new ArgumentException("a slice, propagation and a range apply to SEG-SAM models; a PG-SAM model predicts every slice (choose their direction with the axis)", "slice");
         if (request.Modality is not null) throw new ArgumentException("the modality applies to SEG-SAM models; give a PG-SAM model the intensity rule ct or mr", "modality");
-        if (request.TestTimeMirroring) throw new ArgumentException("test-time mirroring applies to SEG-SAM models (it averages a prompt's answers on the slice and its mirror)", "testTimeMirroring");
+        if (request.TestTimeMirroring == true) throw new ArgumentException("test-time mirroring applies to SEG-SAM models (it averages a prompt's answers on the slice and its mirror)", "testTimeMirroring");
         int? axis = request.Axis is null ? null : Named(() => SliceAxis.Parse(request.Axis), "axis");
         using var session = SegmentationSession.Open(request.Input, null, model);
         session.CheckExport(request.Formats);

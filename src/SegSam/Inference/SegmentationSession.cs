@@ -81,7 +81,7 @@ public sealed class SegmentationSession : IDisposable
         {
             PromptIntensity = VolumeIntensity.ForSegSam(input, this.options.Modality, this.options.Window);
             slices = ras.WithData(PromptIntensity.Apply(ras.Data), "float32");
-            predictor = new SegSamPredictor(prompted) { TestTimeMirroring = this.options.TestTimeMirroring };
+            predictor = new SegSamPredictor(prompted, this.options.TestTimeMirroring);
         }
     }
 

@@ -12,8 +12,11 @@ public sealed record SessionOptions
     /// <summary>Memory the encoded slices may hold before the least recently used are dropped.</summary>
     public long EmbeddingCacheBytes { get; init; } = 256L << 20;
 
-    /// <summary>Answer each prompt on the slice and on its left–right mirror, averaged (<see cref="SegSamPredictor.TestTimeMirroring"/>): twice the work per slice.</summary>
-    public bool TestTimeMirroring { get; init; }
+    /// <summary>
+    /// Answer each prompt on the slice and on its left–right mirror, averaged (<see cref="SegSamPredictor.TestTimeMirroring"/>):
+    /// twice the work per slice. Null: as the model's config says (<see cref="Modeling.SegSamConfig.TestTimeMirroring"/>).
+    /// </summary>
+    public bool? TestTimeMirroring { get; init; }
 
     /// <summary>The stopping rules of <see cref="SegmentationSession.Propagate"/>.</summary>
     public VolumeSegmenter Propagation { get; init; } = new();

@@ -32,6 +32,12 @@ public sealed record SegSamConfig : IValidatedConfig
     /// <summary>Width of the pixel-level feature stem feeding the mask decoders (0: none, SAM's decoders as is).</summary>
     public int HighResChannels { get; init; }
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
+    /// <summary>
+    /// Prompts are answered with test-time mirroring unless a caller says otherwise
+    /// (<see cref="Inference.SegSamPredictor.TestTimeMirroring"/>). Training with left–right flips sets it,
+    /// as nnU-Net keeps the mirroring axes of its training augmentation and mirrors at inference by default.
+    /// </summary>
+    public bool TestTimeMirroring { get; init; }
 
     [JsonIgnore] public int NumClasses => Categories.Length;
 
@@ -52,6 +58,7 @@ public sealed record SegSamConfig : IValidatedConfig
         if (BoxPrior) extras.Add("box prior");
         if (HighResChannels > 0) extras.Add($"{HighResChannels}-channel pixel stem");
         if (BoxCandidates) extras.Add("box candidates");
+        if (TestTimeMirroring) extras.Add("test-time mirroring");
         return extras.Count > 0 ? $"{core}, {string.Join(", ", extras)}" : core;
     }
     [JsonIgnore] public bool IsSemantic => ClsToken || SemanticDecoder.Enabled;

@@ -60,10 +60,10 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
         else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
         {
-            // Box candidates add no weights (SAM's decoder has the tokens), so fine-tuning may switch them on;
-            // another input size only resizes the encoder's position tables.
+            // Box candidates and test-time mirroring add no weights (SAM's decoder has the tokens), so
+            // fine-tuning may switch them on; another input size only resizes the encoder's position tables.
             var init = SegSamCheckpoint.ReadConfig(initPath);
-            return WithImageSize(options.BoxCandidates ? init with { BoxCandidates = true } : init, options.ImageSize);
+            return WithImageSize(WithTrainingSwitches(init, options), options.ImageSize);
         }
         else
             config = SegSamConfig.Variant(options.Variant, SamConfig.Preset(options.ModelType), train.Categories,
@@ -76,9 +76,18 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = config with { TextEnhancer = config.TextEnhancer with { TextEncoder = options.TextEncoder } };
         if (options.BoxPrior) config = config with { BoxPrior = true };
         if (options.HighResChannels is { } channels) config = config with { HighResChannels = channels };
-        if (options.BoxCandidates) config = config with { BoxCandidates = true };
-        return WithImageSize(config, options.ImageSize);
+        return WithImageSize(WithTrainingSwitches(config, options), options.ImageSize);
     }
+
+    /// <summary>
+    /// The switches a run may turn on in any model, weights unchanged: box candidates, and test-time
+    /// mirroring for a model that learns from left–right flips (<see cref="SegSamConfig.TestTimeMirroring"/>).
+    /// </summary>
+    static SegSamConfig WithTrainingSwitches(SegSamConfig config, SegSamTrainingOptions options) => config with
+    {
+        BoxCandidates = config.BoxCandidates || options.BoxCandidates,
+        TestTimeMirroring = config.TestTimeMirroring || options.Training.FlipLeftRight,
+    };
 
     static SegSamConfig WithImageSize(SegSamConfig config, int? size)
     {
@@ -99,7 +108,8 @@ public sealed class SegSamTrainingRun : TrainingRun
         {
             // A SEG-SAM model of the same config continues as a whole (fine-tuning); a different one is refused rather than half-loaded.
             var initConfig = SegSamCheckpoint.ReadConfig(initPath);
-            if (WithImageSize(initConfig with { BoxCandidates = model.Config.BoxCandidates }, model.Config.Sam.ImageEncoder.ImgSize).ToJson() != model.Config.ToJson())
+            var sameSwitches = initConfig with { BoxCandidates = model.Config.BoxCandidates, TestTimeMirroring = model.Config.TestTimeMirroring };
+            if (WithImageSize(sameSwitches, model.Config.Sam.ImageEncoder.ImgSize).ToJson() != model.Config.ToJson())
                 throw new InvalidDataException($"{initPath}: a SEG-SAM model of another config than the run's (give --config with its .json to fine-tune it)");
             using var weights = CheckpointFile.Load(initPath);
             // Another input size resizes the encoder's position tables (SamCheckpoint.LoadWeights adapts them).

@@ -172,4 +172,46 @@ public sealed class TestTimeMirroringTests : IDisposable
         Assert.Equal(OverlapMetrics.Dice(first.Mask, objects[0].Mask), scored.Dice, 9);
         Assert.Equal(first.ClassName, scored.PredictedCategory);
     }
+
+    [Fact]
+    public void A_model_whose_config_mirrors_is_answered_mirrored_unless_told_otherwise()
+    {
+        using var mirroringModel = new SegSamModel(model.Config with { TestTimeMirroring = true });
+        mirroringModel.load_state_dict(model.state_dict());
+        var prompt = PromptOf("box");
+        using var asked = new SegSamPredictor(model, testTimeMirroring: true);
+        using var plain = new SegSamPredictor(model);
+        Assert.False(plain.TestTimeMirroring);
+        asked.SetSlice(slice, Size, Size);
+        plain.SetSlice(slice, Size, Size);
+        var mirrored = asked.Predict(prompt).LowResLogits;
+        var direct = plain.Predict(prompt).LowResLogits;
+        Assert.NotEqual(direct, mirrored);
+
+        using var byDefault = new SegSamPredictor(mirroringModel);
+        using var toldNot = new SegSamPredictor(mirroringModel, testTimeMirroring: false);
+        Assert.True(byDefault.TestTimeMirroring);
+        Assert.False(toldNot.TestTimeMirroring);
+        byDefault.SetSlice(slice, Size, Size);
+        toldNot.SetSlice(slice, Size, Size);
+        Assert.Equal(mirrored, byDefault.Predict(prompt).LowResLogits);
+        Assert.Equal(direct, toldNot.Predict(prompt).LowResLogits);
+
+        // The session and the evaluation follow the model when their options say nothing.
+        var volume = TinyPgSam.HuVolume(ni: 24, nj: 20, nk: 4);
+        var slicePrompt = new SlicePrompt(SliceAxis.Axial, 1, prompt);
+        using var defaultSession = new SegmentationSession(volume, mirroringModel);
+        using var askedSession = new SegmentationSession(volume, model, options: new SessionOptions { TestTimeMirroring = true });
+        using var plainSession = new SegmentationSession(volume, mirroringModel, options: new SessionOptions { TestTimeMirroring = false });
+        using var modelPlainSession = new SegmentationSession(volume, model);
+        Assert.Equal(askedSession.Prompt(slicePrompt).Prediction.LowResLogits, defaultSession.Prompt(slicePrompt).Prediction.LowResLogits);
+        Assert.Equal(modelPlainSession.Prompt(slicePrompt).Prediction.LowResLogits, plainSession.Prompt(slicePrompt).Prediction.LowResLogits);
+
+        var shapes = TinySegSam.Dataset(2, Size, seed: 4);
+        var data = new SliceDataset { Name = shapes.Name, Modality = shapes.Modality, Categories = Categories, PixelSpacing = shapes.PixelSpacing, Slices = shapes.Slices };
+        double MeanDice(SegSamModel m, bool? mirror) =>
+            SegSamEvaluator.Evaluate(m, data, new EvaluationOptions { SurfaceDistances = false, TestTimeMirroring = mirror }).Objects.Average(o => o.Dice);
+        Assert.Equal(MeanDice(model, true), MeanDice(mirroringModel, null), 12);
+        Assert.Equal(MeanDice(model, null), MeanDice(mirroringModel, false), 12);
+    }
 }

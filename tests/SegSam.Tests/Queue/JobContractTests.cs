@@ -59,7 +59,7 @@ public sealed class JobContractTests
     {
         var prompted = Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Slice = "coronal:7", Boxes = [[1, 2, 3, 4]], Points = [[5, 6, 1]], Propagate = true, Mirror = true, Range = [3, 9] } };
         Assert.Contains("\"mirror\":true", Encoding.UTF8.GetString(prompted.ToJson()));
-        Assert.False((Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Boxes = [[1, 2, 3, 4]] } }).ToRequest().TestTimeMirroring);
+        Assert.Null((Job with { Task = SegmentationJob.PromptedTask, Prompts = new JobPrompts { Boxes = [[1, 2, 3, 4]] } }).ToRequest().TestTimeMirroring);
         var back = SegmentationJob.Parse(prompted.ToJson());
         Assert.Equal("/shared/out/case01", back.OutputDir);
         Assert.Contains("\"jobId\":\"case01\"", Encoding.UTF8.GetString(prompted.ToJson()));

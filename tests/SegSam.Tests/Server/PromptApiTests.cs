@@ -46,6 +46,14 @@ public sealed class PromptApiTests
         await using var server = ApiServer.Start(o => o with { TestTimeMirroring = true });
         var info = await ApiServer.Json(await server.Client.GetAsync("/api/v1/info"));
         Assert.True(info.GetProperty("inference").GetProperty("testTimeMirroring").GetBoolean());
+        Assert.True(info.GetProperty("models")[0].GetProperty("testTimeMirroring").GetBoolean());
+        // Unset, the server leaves it to each model (the test model's config does not mirror).
+        await using (var plain = ApiServer.Start())
+        {
+            var plainInfo = await ApiServer.Json(await plain.Client.GetAsync("/api/v1/info"));
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, plainInfo.GetProperty("inference").GetProperty("testTimeMirroring").ValueKind);
+            Assert.False(plainInfo.GetProperty("models")[0].GetProperty("testTimeMirroring").GetBoolean());
+        }
         string id = await server.OpenVolume();
         var answer = await ApiServer.Json(await Prompt(server, id, new { axis = "axial", index = 6, points = new[] { new[] { 8, 9, 1 } } }));
         var served = answer.GetProperty("top").EnumerateArray().ToDictionary(t => t.GetProperty("category").GetString()!, t => t.GetProperty("probability").GetSingle());

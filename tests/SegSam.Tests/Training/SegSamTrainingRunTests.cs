@@ -214,6 +214,30 @@ public class SegSamTrainingRunTests
     }
 
     [Fact]
+    public void TrainingWithLeftRightFlipsMakesTheModelMirrorAtInference()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        var fresh = inputs.Options("fresh", 1);
+        Assert.False(SegSamTrainingRun.ResolveConfig(data, fresh).TestTimeMirroring);
+        var flipped = fresh with { Training = fresh.Training with { FlipLeftRight = true } };
+        Assert.True(SegSamTrainingRun.ResolveConfig(data, flipped).TestTimeMirroring);
+
+        // Fine-tuning an existing model with flips switches it on; the weights are the same set.
+        string start = SavedModel(inputs);
+        var options = inputs.Options("flipped", 1) with { ConfigPath = null, InitPath = start };
+        options = options with { Training = options.Training with { FlipLeftRight = true } };
+        Assert.Equal(1, Train(data, options).Steps);
+        using var before = SegSamCheckpoint.Load(start);
+        using var after = SegSamCheckpoint.Load(inputs.Dir.File("flipped/model.safetensors"));
+        Assert.False(before.Config.TestTimeMirroring);
+        Assert.Equal((before.Config with { TestTimeMirroring = true }).ToJson(), after.Config.ToJson());
+        Assert.Equal(before.state_dict().Keys.Order(), after.state_dict().Keys.Order());
+        using var predictor = new SegSam.Inference.SegSamPredictor(after);
+        Assert.True(predictor.TestTimeMirroring);
+    }
+
+    [Fact]
     public void FineTuningAtAnotherInputSizeResizesOnlyThePositionTables()
     {
         using var inputs = new Inputs();
