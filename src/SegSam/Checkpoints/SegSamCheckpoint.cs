@@ -1,3 +1,4 @@
+using SegSam.IO;
 using SegSam.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,7 @@ public static class SegSamCheckpoint
     /// </summary>
     public static void SetTestTimeMirroring(string path, bool on, string outputPath)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        InputFile.CheckRegular(path);
         if (!IsSegSamCheckpoint(path)) throw new InvalidDataException($"{path}: not a SEG-SAM model (test-time mirroring is a SEG-SAM option)");
         var facts = CheckpointFile.ReadMetadata(path).Where(m => m.Key != ConfigMetadataKey).ToDictionary(m => m.Key, m => m.Value);
         using var model = Load(path);

@@ -78,6 +78,21 @@ public sealed class MirrorCliTests
         string pgsam = Path.Combine(Fixtures.RepoRoot, "models", "pgsam-atlas-lobes.safetensors");
         var notSegSam = Support.Cli.Run("checkpoint", "mirroring", pgsam, "on", "--out", dir.File("x.safetensors"));
         Assert.True(notSegSam.ExitCode == 3 && notSegSam.StdErr.Contains(pgsam), notSegSam.ToString());
+
+        // A missing file, a folder, an empty file and a truncated model are input errors naming the path; nothing is written.
+        string empty = dir.File("empty.safetensors"), truncated = dir.File("truncated.safetensors");
+        File.WriteAllBytes(empty, []);
+        File.WriteAllBytes(truncated, File.ReadAllBytes(mirroring)[..5000]);
+        foreach (var (input, message) in new[]
+        {
+            (dir.File("missing.safetensors"), "file not found"), (dir.Path, "is a folder"),
+            (empty, "is empty"), (truncated, "not a recognised checkpoint"),
+        })
+        {
+            var refused = Support.Cli.Run("checkpoint", "mirroring", input, "on", "--out", dir.File("y.safetensors"));
+            Assert.True(refused.ExitCode == 3 && refused.StdErr.Contains($"{input}: ") && refused.StdErr.Contains(message), refused.ToString());
+        }
+        Assert.False(File.Exists(dir.File("y.safetensors")));
     }
 
     [Fact]
