@@ -60,7 +60,7 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
         else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
         {
-            // Box candidates and test-time mirroring add no weights (SAM's decoder has the tokens), so
+            // Box candidates (SAM's decoder has the tokens) and test-time mirroring add no weights, so
             // fine-tuning may switch them on; another input size only resizes the encoder's position tables.
             var init = SegSamCheckpoint.ReadConfig(initPath);
             return WithImageSize(WithTrainingSwitches(init, options), options.ImageSize);
