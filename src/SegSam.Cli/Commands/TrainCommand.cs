@@ -43,6 +43,8 @@ public static class TrainCommand
         var flip = new Option<bool>("--flip-lr") { Description = "Mirror half of the training slices left/right, swapping …_L and …_R categories" };
         var agnosticShare = new Option<double?>("--agnostic-share") { Description = "Share of prompted objects drawn from the data's class-agnostic objects (tissue classes, brain, other atlases; default 0)" };
         var agnosticWeights = new Option<string?>("--agnostic-weights") { Description = "Relative weights of the object maps when a class-agnostic object is drawn, NAME=W,… (maps not named: 1), e.g. tissue-3=3,brain=3" };
+        var pointAgnosticShare = new Option<double?>("--point-agnostic-share") { Description = "--agnostic-share on point steps only (default: as --agnostic-share); e.g. 0 keeps lone clicks on the data's own categories" };
+        var interiorClicks = new Option<double?>("--interior-clicks") { Description = "Share of training clicks drawn from the object's core (at least half as deep as its deepest pixel) instead of anywhere in it (default 0)" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
@@ -63,14 +65,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -178,6 +180,8 @@ public static class TrainCommand
                 FlipLeftRight = parse.GetValue(flip) || c.FlipLeftRight,
                 AgnosticShare = parse.GetValue(agnosticShare) ?? c.AgnosticShare,
                 AgnosticMapWeights = parse.GetValue(agnosticWeights) is { } w ? ParseWeights(w) : c.AgnosticMapWeights,
+                PointAgnosticShare = parse.GetValue(pointAgnosticShare) ?? c.PointAgnosticShare,
+                InteriorClickShare = parse.GetValue(interiorClicks) ?? c.InteriorClickShare,
                 LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
                 LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
                 Seed = parse.GetValue(seed),

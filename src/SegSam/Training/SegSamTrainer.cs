@@ -110,7 +110,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         var rows = Enumerable.Range(0, batchSlices.Length).ToArray();
         var objects = new List<(int, PromptedObject)>();
         foreach (int row in rows)
-            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng, config.AgnosticShare, mapWeights))
+            foreach (var obj in sampler.SampleTraining(step.Slices[row], config.ObjectsPerImage, boxes ? 1 : 0, rng,
+                         config.AgnosticShareOn(boxes), mapWeights, config.InteriorClickShare))
                 objects.Add((row, obj));
         if (objects.Count == 0) return new Dictionary<string, double> { ["total"] = 0 };
         using var batch = TrainingBatch.Build(step, rows, objects, model.Config.NumClasses, device);

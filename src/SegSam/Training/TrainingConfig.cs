@@ -53,6 +53,20 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public double AgnosticShare { get; init; }
     /// <summary>Relative weights of the object maps by name when a class-agnostic object is drawn (maps not named: 1; empty: all equal).</summary>
     public Dictionary<string, double> AgnosticMapWeights { get; init; } = [];
+    /// <summary>
+    /// <see cref="AgnosticShare"/> on point steps only (null: the same as on box steps). A lone click
+    /// inside a parcel of another atlas asks for an object of the parcel's size with other borders
+    /// than the AAL parcel under the same click; a box says which extent is meant.
+    /// </summary>
+    public double? PointAgnosticShare { get; init; }
+
+    /// <summary>The share of class-agnostic objects on a step that prompts with boxes, or with clicks.</summary>
+    public double AgnosticShareOn(bool boxSteps) => boxSteps ? AgnosticShare : PointAgnosticShare ?? AgnosticShare;
+    /// <summary>
+    /// Share of training clicks drawn from the object's core (pixels at least half as deep as its
+    /// deepest one, <see cref="Data.PromptSampler"/>) instead of anywhere in it (0: SAM's uniform clicks).
+    /// </summary>
+    public double InteriorClickShare { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
@@ -72,5 +86,7 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
         Check(TimeBudgetMinutes is null or > 0, "time_budget_minutes must be positive");
         Check(AgnosticShare is >= 0 and <= 1, "agnostic_share must lie in [0, 1]");
         Check(AgnosticMapWeights.Values.All(w => w >= 0 && double.IsFinite(w)), "agnostic_map_weights must be non-negative");
+        Check(PointAgnosticShare is null or >= 0 and <= 1, "point_agnostic_share must lie in [0, 1]");
+        Check(InteriorClickShare is >= 0 and <= 1, "interior_click_share must lie in [0, 1]");
     }
 }

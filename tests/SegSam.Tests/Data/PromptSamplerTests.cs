@@ -133,4 +133,52 @@ public class PromptSamplerTests
         var unlabelled = slice with { Labels = new int[100] };
         Assert.All(sampler.SampleTraining(unlabelled, 5, 1, new SplitRandom(4), agnosticShare: 0.3), o => Assert.Equal(0, o.Label));
     }
+
+    [Fact]
+    public void CoreClicksLieAtLeastHalfAsDeepAsTheDeepestPixel()
+    {
+        // A 9×5 bar: depth (city block, the image edge counts as border) 1 on its rim, 3 along its middle row.
+        var mask = new byte[11 * 7];
+        for (int y = 1; y <= 5; y++)
+        for (int x = 1; x <= 9; x++) mask[y * 11 + x] = 1;
+        var depth = MaskGeometry.DistanceToBackground(mask, 7, 11);
+        Assert.Equal(3, depth.Max());
+        var rng = new SplitRandom(8);
+        var clicks = Enumerable.Range(0, 300).Select(_ => PromptSampler.CorePoint(mask, 7, 11, rng)).ToList();
+        Assert.All(clicks, p => Assert.True(depth[(int)p.Y * 11 + (int)p.X] >= 2, $"({p.X}, {p.Y}) lies on the rim"));
+        // Uniform over the core (rows 2..4, columns 2..8 at depth ≥ 2): all 21 pixels turn up.
+        Assert.Equal(21, clicks.Distinct().Count());
+        Assert.All(clicks, p => Assert.Equal(1, p.Label));
+        // A one-pixel object is its own core; an empty mask is an error.
+        var dot = new byte[9];
+        dot[4] = 1;
+        Assert.Equal(new PointPrompt(1, 1, 1), PromptSampler.CorePoint(dot, 3, 3, rng));
+        Assert.Throws<ArgumentException>(() => PromptSampler.CorePoint(new byte[9], 3, 3, rng));
+    }
+
+    [Fact]
+    public void InteriorClickShareMovesTrainingClicksOffTheRimAndZeroKeepsTheOldDraws()
+    {
+        var data = TinySegSam.Dataset(2);
+        var sampler = new PromptSampler();
+        var slice = data.Slices[0];
+        int Rim(IEnumerable<PromptedObject> objects) => objects.Count(o =>
+        {
+            var p = Assert.Single(o.Prompt.Points);
+            var depth = MaskGeometry.DistanceToBackground(o.Mask, slice.Height, slice.Width);
+            return depth[(int)p.Y * slice.Width + (int)p.X] * 2 < depth.Max();
+        });
+        var uniform = sampler.SampleTraining(slice, 300, 0, new SplitRandom(4));
+        var interior = sampler.SampleTraining(slice, 300, 0, new SplitRandom(4), interiorClickShare: 1);
+        Assert.True(Rim(uniform) > 30, $"uniform clicks: {Rim(uniform)} of 300 near the border");
+        Assert.Equal(0, Rim(interior));
+        Assert.All(interior, o => Assert.Equal(1, o.Mask[(int)o.Prompt.Points[0].Y * slice.Width + (int)o.Prompt.Points[0].X]));
+        // A share of 0 draws nothing extra: the same prompts and random state as before the option.
+        var rngA = new SplitRandom(5);
+        var rngB = new SplitRandom(5);
+        var a = sampler.SampleTraining(slice, 20, 0.5, rngA);
+        var b = sampler.SampleTraining(slice, 20, 0.5, rngB, interiorClickShare: 0);
+        Assert.Equal(a.Select(o => (o.Label, o.Prompt.Box, o.Prompt.Points.FirstOrDefault())), b.Select(o => (o.Label, o.Prompt.Box, o.Prompt.Points.FirstOrDefault())));
+        Assert.Equal(rngA.State, rngB.State);
+    }
 }

@@ -195,6 +195,41 @@ public class TrainerTests
         Assert.Equal((alone.Parts["bin"] + namedOnly.Parts["bin"]) / 2, mixed.Parts["bin"], 4);
     }
 
+    [Fact]
+    public void PointStepsDrawClassAgnosticObjectsByTheirOwnShare()
+    {
+        var plain = TinySegSam.Dataset(4);
+        // One class-agnostic object per slice: its whole foreground.
+        var data = new SliceDataset
+        {
+            Name = plain.Name, Modality = plain.Modality, Categories = plain.Categories, PixelSpacing = plain.PixelSpacing,
+            Slices = [.. plain.Slices.Select(s => s with { Objects = [s.Labels.Select(l => l > 0 ? 1 : 0).ToArray()] })],
+            ObjectMapNames = ["foreground"],
+        };
+        using var dir = new TempDir();
+        // A step's log has a class term ("ce") exactly when one of its objects has a category.
+        List<bool> StepsWithClassTerm(TrainingConfig config, string run)
+        {
+            using var model = Model();
+            new SegSamTrainer(model, config, data, dir.File(run)).Run(resume: false);
+            var steps = File.ReadAllLines(dir.File($"{run}/train_log.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)
+                .Where(entry => entry.TryGetProperty("loss", out _)).ToList();
+            Assert.NotEmpty(steps);
+            return [.. steps.Select(step => step.GetProperty("loss").TryGetProperty("ce", out _))];
+        }
+        var clicks = Quick(1) with { BoxProbability = 0, AgnosticShare = 1 };
+        Assert.All(StepsWithClassTerm(clicks, "clicks"), Assert.False);
+        Assert.All(StepsWithClassTerm(clicks with { PointAgnosticShare = 0 }, "clicks-own-share"), Assert.True);
+        Assert.All(StepsWithClassTerm(clicks with { BoxProbability = 1, PointAgnosticShare = 0 }, "boxes"), Assert.False);
+
+        Assert.Equal(0.3, new TrainingConfig { AgnosticShare = 0.3 }.AgnosticShareOn(boxSteps: false));
+        Assert.Equal(0.0, new TrainingConfig { AgnosticShare = 0.3, PointAgnosticShare = 0 }.AgnosticShareOn(boxSteps: false));
+        Assert.Equal(0.3, new TrainingConfig { AgnosticShare = 0.3, PointAgnosticShare = 0 }.AgnosticShareOn(boxSteps: true));
+        var json = TrainingConfig.FromJson(new TrainingConfig { PointAgnosticShare = 0, InteriorClickShare = 0.5 }.ToJson());
+        Assert.Equal((0.0, 0.5), (json.PointAgnosticShare, json.InteriorClickShare));
+        Assert.Null(TrainingConfig.FromJson(new TrainingConfig().ToJson()).PointAgnosticShare);
+    }
+
     static string StripTime(string line)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
