@@ -43,7 +43,7 @@ public static class TrainCommand
         var flip = new Option<bool>("--flip-lr") { Description = "Mirror half of the training slices left/right, swapping …_L and …_R categories" };
         var agnosticShare = new Option<double?>("--agnostic-share") { Description = "Share of prompted objects drawn from the data's class-agnostic objects (tissue classes, brain, other atlases; default 0)" };
         var agnosticWeights = new Option<string?>("--agnostic-weights") { Description = "Relative weights of the object maps when a class-agnostic object is drawn, NAME=W,… (maps not named: 1), e.g. tissue-3=3,brain=3" };
-        var pointAgnosticShare = new Option<double?>("--point-agnostic-share") { Description = "--agnostic-share on point steps only (default: as --agnostic-share); e.g. 0 keeps lone clicks on the data's own categories" };
+        var pointAgnosticShare = new Option<double?>("--point-agnostic-share") { Description = "Share of class-agnostic objects on click steps (default: --agnostic-share's); 0 keeps lone clicks on the data's own categories" };
         var interiorClicks = new Option<double?>("--interior-clicks") { Description = "Share of training clicks drawn from the object's core (at least half as deep as its deepest pixel) instead of anywhere in it (default 0)" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };

@@ -54,19 +54,21 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     /// <summary>Relative weights of the object maps by name when a class-agnostic object is drawn (maps not named: 1; empty: all equal).</summary>
     public Dictionary<string, double> AgnosticMapWeights { get; init; } = [];
     /// <summary>
-    /// <see cref="AgnosticShare"/> on point steps only (null: the same as on box steps). A lone click
-    /// inside a parcel of another atlas asks for an object of the parcel's size with other borders
-    /// than the AAL parcel under the same click; a box says which extent is meant.
+    /// The share of class-agnostic objects on click steps (null: <see cref="AgnosticShare"/>). A lone
+    /// click inside a parcel of another atlas asks for an object of the parcel's size with other
+    /// borders than the category's under the same click; a box says which extent is meant. But with
+    /// box candidates, boxes that do not say which object they mean are answered by the click's
+    /// candidate masks, so a lower share on clicks also teaches those candidates fewer such objects.
     /// </summary>
     public double? PointAgnosticShare { get; init; }
+    /// <summary>
+    /// Share of training clicks drawn from the object's core (pixels at least half as deep as its
+    /// deepest one, <see cref="Data.PromptSampler.CorePoint"/>) instead of anywhere in it (0: SAM's uniform clicks).
+    /// </summary>
+    public double InteriorClickShare { get; init; }
 
     /// <summary>The share of class-agnostic objects on a step that prompts with boxes, or with clicks.</summary>
     public double AgnosticShareOn(bool boxSteps) => boxSteps ? AgnosticShare : PointAgnosticShare ?? AgnosticShare;
-    /// <summary>
-    /// Share of training clicks drawn from the object's core (pixels at least half as deep as its
-    /// deepest one, <see cref="Data.PromptSampler"/>) instead of anywhere in it (0: SAM's uniform clicks).
-    /// </summary>
-    public double InteriorClickShare { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Modeling.ConfigJson.Options);
 
