@@ -135,13 +135,7 @@ public sealed class PromptSampler(double minAreaFraction = 0.00153)
         int deepest = depth.Max();
         if (deepest == 0) throw new ArgumentException("the mask is empty");
         int floor = (deepest + 1) / 2;
-        int pick = rng.Next(depth.Count(d => d >= floor));
-        for (int i = 0; i < depth.Length; i++)
-        {
-            if (depth[i] < floor) continue;
-            if (pick-- == 0) return new PointPrompt(i % width, i / width, 1);
-        }
-        throw new InvalidOperationException("unreachable: the core was counted above");
+        return RandomPoint(Array.ConvertAll(depth, d => d >= floor ? (byte)1 : (byte)0), width, rng);
     }
 
     static PointPrompt RandomPoint(byte[] mask, int width, SplitRandom rng)
