@@ -36,6 +36,7 @@ public static class TrainCommand
         var highRes = new Option<int?>("--high-res") { Description = "Add a pixel-level feature stem of this width to the mask decoders (e.g. 16)" };
         var boxPrior = new Option<bool>("--box-prior") { Description = "Add a learned inside/outside-the-box prior to the mask logits (for models trained from scratch)" };
         var boxCandidates = new Option<bool>("--box-candidates") { Description = "Train SAM's three candidate masks on boxes too and answer a box with the mask of highest predicted IoU among all four (for boxes that do not say which object; also when fine-tuning)" };
+        var boxCandidateTokens = new Option<bool>("--box-candidate-tokens") { Description = "Box candidates with three mask tokens of their own instead of the click candidates (implies --box-candidates; fine-tuning a model without them starts them as copies of its click candidates)" };
         var imgSize = new Option<int?>("--img-size") { Description = "Input size of the model when it differs from the preset's or the --init model's, e.g. 256 to fine-tune a 128² model on slices prepared at 256 (the encoder's position embeddings are resized, as SAM-Med2D does)" };
         var allIou = new Option<bool>("--supervise-all-iou") { Description = "Train the IoU head on every candidate mask, not only the one trained (so that the highest predicted IoU picks well)" };
         var augment = new Option<bool>("--augment") { Description = "Random rotation/scale/shift and intensity changes of training slices" };
@@ -65,14 +66,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -97,7 +98,7 @@ public static class TrainCommand
                 ModelType = parse.GetValue(modelType)!, Variant = parse.GetValue(variant)!, ConfigPath = parse.GetValue(config),
                 InitPath = parse.GetValue(init), TextEncoder = parse.GetValue(textEncoder)!,
                 DescriptionsPath = parse.GetValue(descriptions) ?? RepoPaths.Descriptions,
-                BoxPrior = parse.GetValue(boxPrior), HighResChannels = parse.GetValue(highRes), BoxCandidates = parse.GetValue(boxCandidates),
+                BoxPrior = parse.GetValue(boxPrior), HighResChannels = parse.GetValue(highRes), BoxCandidates = parse.GetValue(boxCandidates), BoxCandidateTokens = parse.GetValue(boxCandidateTokens),
                 ImageSize = parse.GetValue(imgSize),
             };
             using var run = SegSamTrainingRun.Prepare(train, options, Console.Error.WriteLine);

@@ -79,14 +79,18 @@ public sealed class MaskDecoder : nn.Module
     /// IoU token, mask tokens, then the sparse prompt tokens in order), so that extra tokens
     /// passed with the prompts (SEG-SAM's cls-token baseline) can be read out. Optional
     /// pixel-level features (1 or B×D/8×4h×4w, see HighResStem) are added to the upscaled
-    /// image features; without them this is SAM's decoder.
+    /// image features; without them this is SAM's decoder. <paramref name="candidates"/> (box
+    /// candidates' own tokens) take the place of tokens 1…M: their tokens, hypernetworks and IoU outputs.
     /// </summary>
     public (Tensor Masks, Tensor IouPred, Tensor Tokens) PredictMasksAndTokens(Tensor imageEmbeddings, Tensor imagePe,
-        Tensor sparsePromptEmbeddings, Tensor densePromptEmbeddings, Tensor? highResFeatures = null)
+        Tensor sparsePromptEmbeddings, Tensor densePromptEmbeddings, Tensor? highResFeatures = null, BoxCandidateTokens? candidates = null)
     {
+        if (candidates is not null && candidates.Count != NumMultimaskOutputs)
+            throw new ArgumentException($"{candidates.Count} box candidate tokens cannot take the place of {NumMultimaskOutputs} click candidates");
         using var scope = NewDisposeScope();
         long batch = sparsePromptEmbeddings.shape[0];
-        var outputTokens = cat([iou_token.weight!, mask_tokens.weight!], 0).unsqueeze(0).expand(batch, -1, -1);
+        var maskTokens = candidates is null ? mask_tokens.weight! : cat([mask_tokens.weight![..1], candidates.TokenWeights], 0);
+        var outputTokens = cat([iou_token.weight!, maskTokens], 0).unsqueeze(0).expand(batch, -1, -1);
         var tokens = cat([outputTokens, sparsePromptEmbeddings], 1);
 
         var src = ExpandToBatch(imageEmbeddings, batch, "image embeddings").Plus(densePromptEmbeddings);
@@ -99,11 +103,12 @@ public sealed class MaskDecoder : nn.Module
 
         var upscaled = output_upscaling.forward(keys.transpose(1, 2).reshape(b, c, h, w));
         if (highResFeatures is not null) upscaled = upscaled.Plus(ExpandToBatch(highResFeatures, b, "high-resolution features"));
-        var hyperIn = stack(Enumerable.Range(0, NumMaskTokens)
-            .Select(i => output_hypernetworks_mlps[i].forward(maskTokensOut[.., i, ..])), 1);
+        IList<Mlp> hypernetworks = candidates is null ? output_hypernetworks_mlps : [output_hypernetworks_mlps[0], .. candidates.Hypernetworks];
+        var hyperIn = stack(Enumerable.Range(0, NumMaskTokens).Select(i => hypernetworks[i].forward(maskTokensOut[.., i, ..])), 1);
         long uc = upscaled.shape[1], uh = upscaled.shape[2], uw = upscaled.shape[3];
         var masks = hyperIn.matmul(upscaled.view(b, uc, uh * uw)).view(b, -1, uh, uw);
         var iouPred = iou_prediction_head.forward(iouTokenOut);
+        if (candidates is not null) iouPred = cat([iouPred[.., ..1], candidates.IouHead.forward(iouTokenOut)], 1);
         return (masks.MoveToOuterDisposeScope(), iouPred.MoveToOuterDisposeScope(), hs.MoveToOuterDisposeScope());
     }
 

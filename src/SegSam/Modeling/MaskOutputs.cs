@@ -7,6 +7,9 @@ public enum MaskOutputs
     Single,
     /// <summary>Tokens 1…3: SAM's candidates for an ambiguous prompt (a lone click).</summary>
     Multiple,
-    /// <summary>Every token, the single answer first: a box of a model with <see cref="SegSamConfig.BoxCandidates"/>.</summary>
+    /// <summary>
+    /// The single answer, then the box candidates (SAM's three tokens, or with
+    /// <see cref="SegSamConfig.BoxCandidateTokens"/> three of their own): a box of a model with <see cref="SegSamConfig.BoxCandidates"/>.
+    /// </summary>
     All,
 }

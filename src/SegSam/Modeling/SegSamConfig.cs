@@ -29,6 +29,12 @@ public sealed record SegSamConfig : IValidatedConfig
     /// object is meant (a tissue class's box is the whole brain's); off = SAM's single box answer.
     /// </summary>
     public bool BoxCandidates { get; init; }
+    /// <summary>
+    /// Box candidates get three mask tokens, hypernetworks and IoU outputs of their own instead of
+    /// SAM's click candidates, so that training one kind of prompt does not move the other's answers
+    /// (our addition; requires <see cref="BoxCandidates"/>; off = boxes share the click candidates).
+    /// </summary>
+    public bool BoxCandidateTokens { get; init; }
     /// <summary>Width of the pixel-level feature stem feeding the mask decoders (0: none, SAM's decoders as is).</summary>
     public int HighResChannels { get; init; }
     public TextEnhancerConfig TextEnhancer { get; init; } = new();
@@ -57,7 +63,7 @@ public sealed record SegSamConfig : IValidatedConfig
         var extras = new List<string>();
         if (BoxPrior) extras.Add("box prior");
         if (HighResChannels > 0) extras.Add($"{HighResChannels}-channel pixel stem");
-        if (BoxCandidates) extras.Add("box candidates");
+        if (BoxCandidates) extras.Add(BoxCandidateTokens ? "box candidates (own tokens)" : "box candidates");
         if (TestTimeMirroring) extras.Add("test-time mirroring");
         return extras.Count > 0 ? $"{core}, {string.Join(", ", extras)}" : core;
     }
@@ -94,6 +100,7 @@ public sealed record SegSamConfig : IValidatedConfig
             $"text_enhancer.num_heads ({t.NumHeads}) must divide embed_dim / 2 ({dim / 2})");
         Check(!t.Enabled || NumClasses >= 1, "text_enhancer needs the categories it describes");
         Check(HighResChannels >= 0, "high_res_channels must be >= 0");
+        Check(!BoxCandidateTokens || BoxCandidates, "box_candidate_tokens needs box_candidates (they are the tokens that answer them)");
         Check(HighResChannels == 0 || Sam.ImageEncoder.PatchSize % 4 == 0, "high_res_channels needs a patch size divisible by 4 (the decoders work at 4× the token grid)");
     }
 

@@ -19,6 +19,7 @@ public sealed class SegSamModel : nn.Module
     readonly TextVisionEnhancer? text_enhancer;
     readonly Parameter? box_prior_scale;
     readonly HighResStem? high_res_stem;
+    readonly BoxCandidateTokens? box_candidate_tokens;
 
     public SegSamConfig Config { get; }
 
@@ -27,9 +28,13 @@ public sealed class SegSamModel : nn.Module
     public SamModel Sam => sam;
     public SemanticDecoder? SemanticDecoder => semantic_decoder;
     public TextVisionEnhancer? TextEnhancer => text_enhancer;
+    /// <summary>The tokens of box candidates when they have their own (<see cref="SegSamConfig.BoxCandidateTokens"/>), else null.</summary>
+    public BoxCandidateTokens? BoxCandidateTokens => box_candidate_tokens;
 
     /// <summary>Prefix of SAM's parameters in this model's state_dict.</summary>
     public const string SamPrefix = "sam.";
+    /// <summary>Prefix of the box candidates' own tokens in this model's state_dict.</summary>
+    public const string BoxCandidateTokensPrefix = "box_candidate_tokens.";
 
     public SegSamModel(SegSamConfig config) : base(nameof(SegSamModel))
     {
@@ -50,6 +55,11 @@ public sealed class SegSamModel : nn.Module
             box_prior_scale = new Parameter(SafeMath.Full([1], 2.0, ScalarType.Float32));
         if (config.HighResChannels > 0)
             high_res_stem = new HighResStem(config.Sam.ImageEncoder.InChans, config.HighResChannels, dim / 8, config.Sam.ImageEncoder.PatchSize / 4);
+        if (config.BoxCandidateTokens)
+        {
+            var decoder = config.Sam.MaskDecoder;
+            box_candidate_tokens = new BoxCandidateTokens(dim, decoder.NumMultimaskOutputs, decoder.IouHeadDepth, decoder.IouHeadHiddenDim);
+        }
         RegisterComponents();
         eval();
     }
@@ -99,8 +109,9 @@ public sealed class SegSamModel : nn.Module
         long clsIndex = 1 + sam.MaskDecoder.NumMaskTokens + sagdPrompts.shape[1];
         if (cls_token is not null)
             sagdPrompts = cat([sagdPrompts, cls_token.weight!.unsqueeze(0).expand(sparse.shape[0], -1, -1)], 1);
-
-        var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense, highRes);
+        // Box candidates with tokens of their own stand in for the click candidates only when they answer.
+        var candidates = outputs == MaskOutputs.All ? box_candidate_tokens : null;
+        var (masks, iou, tokens) = sam.MaskDecoder.PredictMasksAndTokens(imageEmbeddings, pe, sagdPrompts, dense, highRes, candidates);
         var selected = TokenRange(outputs);
         masks = masks[.., selected];
         iou = iou[.., selected];

@@ -42,6 +42,11 @@ public sealed record SegSamTrainingOptions
 
     /// <summary>Train and answer boxes with SAM's candidate masks too (<see cref="Modeling.SegSamConfig.BoxCandidates"/>); also when fine-tuning a model without them.</summary>
     public bool BoxCandidates { get; init; }
+    /// <summary>
+    /// Box candidates with mask tokens of their own (<see cref="Modeling.SegSamConfig.BoxCandidateTokens"/>; implies
+    /// <see cref="BoxCandidates"/>). Fine-tuning a model without them starts them as copies of its click candidates.
+    /// </summary>
+    public bool BoxCandidateTokens { get; init; }
 
     /// <summary>
     /// The model's input size when it differs from the preset's or the init model's (e.g. 256 to fine-tune a

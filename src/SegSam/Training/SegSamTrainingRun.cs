@@ -60,8 +60,9 @@ public sealed class SegSamTrainingRun : TrainingRun
             config = SegSamConfig.FromJson(InputFile.ReadAllText(path), path);
         else if (options.InitPath is { } initPath && SegSamCheckpoint.IsSegSamCheckpoint(initPath))
         {
-            // Box candidates (SAM's decoder has the tokens) and test-time mirroring add no weights, so
-            // fine-tuning may switch them on; another input size only resizes the encoder's position tables.
+            // Box candidates (SAM's decoder has the tokens) and test-time mirroring add no weights, and box
+            // candidates' own tokens start as copies of the click candidates, so fine-tuning may switch them on;
+            // another input size only resizes the encoder's position tables.
             var init = SegSamCheckpoint.ReadConfig(initPath);
             return WithImageSize(WithTrainingSwitches(init, options), options.ImageSize);
         }
@@ -80,12 +81,13 @@ public sealed class SegSamTrainingRun : TrainingRun
     }
 
     /// <summary>
-    /// The switches a run may turn on in any model, weights unchanged: box candidates, and test-time
-    /// mirroring for a model that learns from left–right flips (<see cref="SegSamConfig.TestTimeMirroring"/>).
+    /// The switches a run may turn on in any model: box candidates (with or without tokens of their
+    /// own), and test-time mirroring for a model that learns from left–right flips (<see cref="SegSamConfig.TestTimeMirroring"/>).
     /// </summary>
     static SegSamConfig WithTrainingSwitches(SegSamConfig config, SegSamTrainingOptions options) => config with
     {
-        BoxCandidates = config.BoxCandidates || options.BoxCandidates,
+        BoxCandidates = config.BoxCandidates || options.BoxCandidates || options.BoxCandidateTokens,
+        BoxCandidateTokens = config.BoxCandidateTokens || options.BoxCandidateTokens,
         TestTimeMirroring = config.TestTimeMirroring || options.Training.FlipLeftRight,
     };
 
@@ -108,15 +110,28 @@ public sealed class SegSamTrainingRun : TrainingRun
         {
             // A SEG-SAM model of the same config continues as a whole (fine-tuning); a different one is refused rather than half-loaded.
             var initConfig = SegSamCheckpoint.ReadConfig(initPath);
-            var sameSwitches = initConfig with { BoxCandidates = model.Config.BoxCandidates, TestTimeMirroring = model.Config.TestTimeMirroring };
+            var sameSwitches = initConfig with
+            {
+                BoxCandidates = model.Config.BoxCandidates, BoxCandidateTokens = model.Config.BoxCandidateTokens,
+                TestTimeMirroring = model.Config.TestTimeMirroring,
+            };
             if (WithImageSize(sameSwitches, model.Config.Sam.ImageEncoder.ImgSize).ToJson() != model.Config.ToJson())
                 throw new InvalidDataException($"{initPath}: a SEG-SAM model of another config than the run's (give --config with its .json to fine-tune it)");
             using var weights = CheckpointFile.Load(initPath);
             // Another input size resizes the encoder's position tables (SamCheckpoint.LoadWeights adapts them).
-            SamCheckpoint.LoadWeights(model, weights, initPath);
+            bool newBoxTokens = model.BoxCandidateTokens is not null && !initConfig.BoxCandidateTokens;
+            var report = SamCheckpoint.LoadWeights(model, weights, initPath, strict: !newBoxTokens);
+            if (newBoxTokens)
+            {
+                // Only the new tokens may be missing; they start as the click candidates they replace for boxes.
+                if (report.Unexpected.Count > 0 || report.Missing.Any(k => !k.StartsWith(SegSamModel.BoxCandidateTokensPrefix, StringComparison.Ordinal)))
+                    throw new CheckpointMismatchException(initPath, report);
+                model.BoxCandidateTokens!.CopyClickCandidates(model.Sam.MaskDecoder);
+            }
             int initSize = initConfig.Sam.ImageEncoder.ImgSize, size = model.Config.Sam.ImageEncoder.ImgSize;
             notice?.Invoke($"initialised the whole SEG-SAM model from {initPath}" +
-                (initSize == size ? "" : $" (trained at {initSize}², position embeddings resized to {size}²)"));
+                (initSize == size ? "" : $" (trained at {initSize}², position embeddings resized to {size}²)") +
+                (newBoxTokens ? "; box candidates' own tokens start as copies of its click candidates" : ""));
         }
         else if (options.InitPath is { } samPath)
         {

@@ -108,6 +108,7 @@ public class PgSamCliTests
             (["train", "--data", data, "--out", output, "--interior-clicks", "2"], 2, "interior_click_share must lie in [0, 1]"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--interior-clicks", "0.5"], 2, "--interior-clicks does not apply to --model pgsam"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--box-candidates"], 2, "--box-candidates does not apply to --model pgsam"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--box-candidate-tokens"], 2, "--box-candidate-tokens does not apply to --model pgsam"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--supervise-all-iou"], 2, "--supervise-all-iou does not apply to --model pgsam"),
             (["train", "--model", "pgsam", "--data", data, "--out", output, "--img-size", "256"], 2, "--img-size does not apply to --model pgsam"),
             (["train", "--data", data, "--out", output, "--img-size", "0"], 2, "--img-size 0 must be a positive multiple of the encoder's patch size 8"),

@@ -132,4 +132,65 @@ public class BoxCandidatesTests
         var boxAndClick = withCandidates.Predict(new SamPrompt { Box = box, Points = [new PointPrompt(5, 5, 1)] });
         Assert.Equal(single.Predict(new SamPrompt { Box = box, Points = [new PointPrompt(5, 5, 1)] }).Iou, boxAndClick.Iou, 5);
     }
+
+    /// <summary>Every output of a decode on the tiny model's first slice, as flat arrays.</summary>
+    static float[][] Decoded(SegSamModel model, MaskOutputs outputs, bool box, bool click)
+    {
+        var data = TinySegSam.Dataset(1);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (embedding, highRes) = model.EncodeImages(model.Sam.PreprocessSlices([data.Slices[0].Image], 32, 32));
+        var coords = click ? tensor(new float[] { 9, 12 }, [1, 1, 2]) : null;
+        var labels = click ? tensor(new[] { 1 }, [1, 1]) : null;
+        var boxes = box ? tensor(new float[] { 1, 1, 20, 20 }, [1, 4]) : null;
+        using var o = model.Decode(embedding, coords, labels, boxes, null, outputs, highRes);
+        return [.. new[] { o.BinaryMasks, o.Iou, o.ClassLogits, o.SemanticMask }.OfType<Tensor>().Select(t => t.flatten().data<float>().ToArray())];
+    }
+
+    [Fact]
+    public void Box_candidates_with_tokens_of_their_own_start_as_the_click_candidates_and_then_answer_boxes_alone()
+    {
+        manual_seed(3);
+        using var shared = new SegSamModel(TinySegSam.Config() with { BoxCandidates = true });
+        using var own = new SegSamModel(shared.Config with { BoxCandidateTokens = true });
+        Assert.Contains("box candidates (own tokens)", own.Config.Describe());
+        Assert.True(SegSamConfig.FromJson(own.Config.ToJson()).BoxCandidateTokens);
+        var extra = own.state_dict().Keys.Except(shared.state_dict().Keys).ToList();
+        Assert.NotEmpty(extra);
+        Assert.All(extra, k => Assert.StartsWith(SegSamModel.BoxCandidateTokensPrefix, k));
+        Assert.Empty(shared.state_dict().Keys.Except(own.state_dict().Keys));
+
+        own.load_state_dict(shared.state_dict(), strict: false);
+        own.BoxCandidateTokens!.CopyClickCandidates(own.Sam.MaskDecoder);
+        var prompts = new (MaskOutputs Outputs, bool Box, bool Click)[]
+        {
+            (MaskOutputs.All, true, false), (MaskOutputs.Multiple, false, true), (MaskOutputs.Single, true, true), (MaskOutputs.Single, true, false),
+        };
+        // Copies of the click candidates: every answer, boxes' included, is the shared model's.
+        foreach (var (outputs, box, click) in prompts)
+        {
+            var expected = Decoded(shared, outputs, box, click);
+            var actual = Decoded(own, outputs, box, click);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], new FloatTolerance(1e-5f));
+        }
+
+        // Once the box tokens move, box candidates change and nothing else does.
+        using (no_grad()) own.BoxCandidateTokens.TokenWeights.PlusInPlace(0.5);
+        foreach (var (outputs, box, click) in prompts)
+        {
+            var expected = Decoded(shared, outputs, box, click);
+            var actual = Decoded(own, outputs, box, click);
+            if (outputs == MaskOutputs.All)
+                Assert.NotEqual(expected[0][(expected[0].Length / 4)..], actual[0][(actual[0].Length / 4)..], new FloatTolerance(1e-5f));
+            else
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], new FloatTolerance(1e-5f));
+        }
+    }
+
+    [Fact]
+    public void Box_candidate_tokens_need_box_candidates()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => new SegSamModel(TinySegSam.Config() with { BoxCandidateTokens = true }));
+        Assert.Contains("box_candidate_tokens needs box_candidates", error.Message);
+    }
 }

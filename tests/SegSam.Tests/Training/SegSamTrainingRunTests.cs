@@ -214,6 +214,36 @@ public class SegSamTrainingRunTests
     }
 
     [Fact]
+    public void FineTuningCanGiveBoxCandidatesTokensOfTheirOwn()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        string start = SavedModel(inputs);
+        var options = inputs.Options("own", 1) with { ConfigPath = null, InitPath = start, BoxCandidateTokens = true };
+        options = options with { Training = options.Training with { BoxProbability = 1, SuperviseAllIou = true } };
+        var notices = new List<string>();
+        Assert.Equal(1, Train(data, options, notices).Steps);
+        Assert.Contains(notices, n => n.Contains("box candidates' own tokens start as copies of its click candidates"));
+        using var before = SegSamCheckpoint.Load(start);
+        using var after = SegSamCheckpoint.Load(inputs.Dir.File("own/model.safetensors"));
+        Assert.Equal((before.Config with { BoxCandidates = true, BoxCandidateTokens = true }).ToJson(), after.Config.ToJson());
+        var added = after.state_dict().Keys.Except(before.state_dict().Keys).ToList();
+        Assert.Equal(after.BoxCandidateTokens!.state_dict().Keys.Select(k => SegSamModel.BoxCandidateTokensPrefix + k).Order(), added.Order());
+        // The box step trained the box tokens away from their start (the click candidates' tokens),
+        // while the click candidates' own hypernetworks were not in the box step's graph.
+        var tokens = before.state_dict()["sam.mask_decoder.mask_tokens.weight"][1..];
+        Assert.False(tokens.allclose(after.state_dict()["box_candidate_tokens.mask_tokens.weight"], rtol: 0, atol: 1e-7));
+        foreach (var name in before.state_dict().Keys.Where(k => k.StartsWith("sam.mask_decoder.output_hypernetworks_mlps.1.", StringComparison.Ordinal)))
+            Assert.True(before.state_dict()[name].allclose(after.state_dict()[name], rtol: 0, atol: 1e-7), $"{name} moved on a box step");
+
+        // A model that has them fine-tunes as itself: its box tokens are loaded, not copied again.
+        var again = inputs.Options("again", 1) with { ConfigPath = null, InitPath = inputs.Dir.File("own/model.safetensors"), BoxCandidateTokens = true };
+        var againNotices = new List<string>();
+        Assert.Equal(1, Train(data, again with { Training = options.Training }, againNotices).Steps);
+        Assert.DoesNotContain(againNotices, n => n.Contains("copies of its click candidates"));
+    }
+
+    [Fact]
     public void TrainingWithLeftRightFlipsMakesTheModelMirrorAtInference()
     {
         using var inputs = new Inputs();
