@@ -17,13 +17,11 @@ public sealed class BoxCandidateTokens : nn.Module
     readonly Mlp iou_prediction_head;
 
     public int Count { get; }
-    readonly int iouHeadDepth;
 
     public BoxCandidateTokens(long transformerDim, int count, int iouHeadDepth, long iouHeadHiddenDim) : base(nameof(BoxCandidateTokens))
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "box candidates need at least one token");
         Count = count;
-        this.iouHeadDepth = iouHeadDepth;
         mask_tokens = nn.Embedding(count, transformerDim);
         output_hypernetworks_mlps = new ModuleList<Mlp>();
         for (int i = 0; i < count; i++)
@@ -44,25 +42,12 @@ public sealed class BoxCandidateTokens : nn.Module
     {
         if (decoder.NumMultimaskOutputs != Count)
             throw new ArgumentException($"the decoder has {decoder.NumMultimaskOutputs} click candidates; these are {Count} box candidates");
-        var source = decoder.state_dict();
-        var target = state_dict();
         using var noGrad = no_grad();
-        target["mask_tokens.weight"].copy_(source["mask_tokens.weight"][1..]);
-        foreach (var (name, weight) in target)
-        {
-            const string hyper = "output_hypernetworks_mlps.";
-            if (name.StartsWith(hyper, StringComparison.Ordinal))
-            {
-                int dot = name.IndexOf('.', hyper.Length);
-                int token = int.Parse(name[hyper.Length..dot]);
-                weight.copy_(source[$"{hyper}{token + 1}{name[dot..]}"]);
-            }
-            else if (name.StartsWith("iou_prediction_head.", StringComparison.Ordinal))
-            {
-                // The head's last layer has one output row per mask token; the candidates are rows 1…T.
-                bool last = name.StartsWith($"iou_prediction_head.layers.{iouHeadDepth - 1}.", StringComparison.Ordinal);
-                weight.copy_(last ? source[name][1..] : source[name]);
-            }
-        }
+        TokenWeights.copy_(decoder.MaskTokenWeights[1..]);
+        for (int i = 0; i < Count; i++) Hypernetworks[i].load_state_dict(decoder.Hypernetworks[i + 1].state_dict());
+        // Only the head's last layer differs in shape: one output row per mask token, the candidates' are rows 1…T.
+        var source = decoder.IouHead.state_dict();
+        foreach (var (name, weight) in IouHead.state_dict())
+            weight.copy_(source[name].shape[0] == weight.shape[0] ? source[name] : source[name][1..]);
     }
 }

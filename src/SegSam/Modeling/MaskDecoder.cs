@@ -22,6 +22,9 @@ public sealed class MaskDecoder : nn.Module
     public long TransformerDim { get; }
     public int NumMultimaskOutputs { get; }
     public int NumMaskTokens => NumMultimaskOutputs + 1;
+    internal Tensor MaskTokenWeights => mask_tokens.weight!;
+    internal IList<Mlp> Hypernetworks => output_hypernetworks_mlps;
+    internal Mlp IouHead => iou_prediction_head;
 
     public MaskDecoder(long transformerDim, TwoWayTransformer transformer, int numMultimaskOutputs = 3,
                        int iouHeadDepth = 3, long iouHeadHiddenDim = 256) : base(nameof(MaskDecoder))

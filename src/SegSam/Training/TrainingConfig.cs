@@ -57,8 +57,9 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     /// The share of class-agnostic objects on click steps (null: <see cref="AgnosticShare"/>). A lone
     /// click inside a parcel of another atlas asks for an object of the parcel's size with other
     /// borders than the category's under the same click; a box says which extent is meant. But with
-    /// box candidates, boxes that do not say which object they mean are answered by the click's
-    /// candidate masks, so a lower share on clicks also teaches those candidates fewer such objects.
+    /// box candidates that share the click's candidate masks (no <see cref="Modeling.SegSamConfig.BoxCandidateTokens"/>),
+    /// boxes that do not say which object they mean are answered by them, so a lower share on clicks
+    /// also teaches those candidates fewer such objects.
     /// </summary>
     public double? PointAgnosticShare { get; init; }
     /// <summary>
