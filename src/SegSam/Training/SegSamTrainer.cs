@@ -24,7 +24,6 @@ public sealed class SegSamTrainer : CheckpointedTrainer
     readonly int? brainMap;
     /// <summary>Weight of each object map when a class-agnostic object is drawn; null: all equal.</summary>
     readonly double[]? mapWeights;
-    HashSet<Parameter> encoderParams = [];
     Tensor? cached;
 
     public SegSamTrainer(SegSamModel model, TrainingConfig config, SliceDataset data, string outputDir)
@@ -41,6 +40,10 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         if (unknown.Count > 0)
             throw new InvalidDataException($"dataset {data.Name} has no object map {string.Join(", ", unknown)} (its maps: {string.Join(", ", data.ObjectMapNames)})");
         mapWeights = config.AgnosticMapWeights.Count == 0 ? null : data.ObjectMapNames.Select(name => config.AgnosticMapWeights.GetValueOrDefault(name, 1)).ToArray();
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        var nothing = config.TrainOnly.Where(part => !names.Any(name => new TrainingConfig { TrainOnly = [part] }.Trains(name))).ToList();
+        if (nothing.Count > 0)
+            throw new ArgumentException($"--train-only {string.Join(", ", nothing)}: the model has no weight there (its parts: {string.Join(", ", names.Select(n => n.Split('.')[0]).Distinct())})");
     }
 
     static int[] UsableSlices(SegSamModel model, TrainingConfig config, SliceDataset data)
@@ -60,8 +63,9 @@ public sealed class SegSamTrainer : CheckpointedTrainer
 
     protected override AdamOptimizer CreateOptimizer()
     {
-        encoderParams = model.Sam.ImageEncoder.parameters().ToHashSet();
-        foreach (var p in encoderParams) p.requires_grad = !config.FreezeImageEncoder;
+        foreach (var (name, p) in model.named_parameters()) p.requires_grad = config.Trains(name);
+        if (config.FreezeImageEncoder)
+            foreach (var p in model.Sam.ImageEncoder.parameters()) p.requires_grad = false;
         var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
         return new AdamOptimizer(trainable, config.LearningRate, config.WeightDecay, decoupledWeightDecay: config.Optimizer == "adamw");
     }
@@ -74,7 +78,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
 
     protected override void EndRun()
     {
-        foreach (var p in encoderParams) p.requires_grad = true;
+        foreach (var p in model.parameters()) p.requires_grad = true;
         cached = null;
     }
 
@@ -133,6 +137,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
             outputs, highRes?.index_select(0, batch.ImageIndex));
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);
+        // With --train-only, a step whose answer no trained weight takes part in (clicks, when only the box tokens learn) has nothing to learn.
+        if (!loss.Total.requires_grad) return new Dictionary<string, double>(loss.Parts) { ["skipped_nothing_to_train"] = 1 };
         optimizer.ZeroGrad();
         loss.Total.backward();
         var parts = new Dictionary<string, double>(loss.Parts);

@@ -67,6 +67,16 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     /// deepest one, <see cref="Data.PromptSampler.CorePoint"/>) instead of anywhere in it (0: SAM's uniform clicks).
     /// </summary>
     public double InteriorClickShare { get; init; }
+    /// <summary>
+    /// Train only the weights whose state-dict names lie under these parts (e.g. "box_candidate_tokens"
+    /// or "sam.mask_decoder"); every other weight keeps its initial value. Empty: train everything.
+    /// Fine-tuning the box candidates' own tokens alone leaves every click answer exactly as it was.
+    /// </summary>
+    public string[] TrainOnly { get; init; } = [];
+
+    /// <summary>Whether <see cref="TrainOnly"/> lets the weight named <paramref name="name"/> learn.</summary>
+    public bool Trains(string name) =>
+        TrainOnly.Length == 0 || TrainOnly.Any(part => name == part || name.StartsWith(part + ".", StringComparison.Ordinal));
 
     /// <summary>The share of class-agnostic objects on a step that prompts with boxes, or with clicks.</summary>
     public double AgnosticShareOn(bool boxSteps) => boxSteps ? AgnosticShare : PointAgnosticShare ?? AgnosticShare;
@@ -91,5 +101,6 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
         Check(AgnosticMapWeights.Values.All(w => w >= 0 && double.IsFinite(w)), "agnostic_map_weights must be non-negative");
         Check(PointAgnosticShare is null or >= 0 and <= 1, "point_agnostic_share must lie in [0, 1]");
         Check(InteriorClickShare is >= 0 and <= 1, "interior_click_share must lie in [0, 1]");
+        Check(TrainOnly.All(part => part.Length > 0 && !part.StartsWith('.') && !part.EndsWith('.')), "train_only names parts of the model (e.g. box_candidate_tokens), not empty or dotted at an end");
     }
 }

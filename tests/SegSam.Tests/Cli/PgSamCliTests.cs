@@ -114,6 +114,8 @@ public class PgSamCliTests
             (["train", "--data", data, "--out", output, "--img-size", "0"], 2, "--img-size 0 must be a positive multiple of the encoder's patch size 8"),
             (["train", "--data", data, "--out", output, "--agnostic-weights", "brain=-1"], 2, "'brain=-1' is not NAME=WEIGHT"),
             (["train", "--data", data, "--out", output, "--init", segsam, "--agnostic-weights", "no-such-map=2"], 3, "has no object map no-such-map"),
+            (["train", "--model", "pgsam", "--data", data, "--out", output, "--train-only", "box_candidate_tokens"], 2, "--train-only does not apply to --model pgsam"),
+            (["train", "--data", data, "--out", output, "--init", segsam, "--train-only", "sam.mask_decoder,decoder"], 2, "--train-only decoder: the model has no weight there"),
         ];
         foreach (var (args, code, message) in cases)
         {

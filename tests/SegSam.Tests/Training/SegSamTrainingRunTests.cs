@@ -244,6 +244,40 @@ public class SegSamTrainingRunTests
     }
 
     [Fact]
+    public void TrainOnlyMovesTheNamedPartsAndNothingElse()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        string start = SavedModel(inputs);
+        var options = inputs.Options("boxes", 2) with { ConfigPath = null, InitPath = start, BoxCandidateTokens = true };
+        options = options with { Training = options.Training with { BoxProbability = 1, SuperviseAllIou = true, TrainOnly = ["box_candidate_tokens"] } };
+        Assert.Equal(2, Train(data, options).Steps);
+        using var before = SegSamCheckpoint.Load(start);
+        using var after = SegSamCheckpoint.Load(inputs.Dir.File("boxes/model.safetensors"));
+        var old = before.state_dict();
+        // Learnt weights only: the text enhancer's category embeddings are a buffer each run sets from the descriptions.
+        foreach (var (name, weight) in after.named_parameters().Where(p => old.ContainsKey(p.name)))
+            Assert.True(old[name].equal(weight).all().item<bool>(), $"{name} moved although only box_candidate_tokens train");
+        Assert.False(old["sam.mask_decoder.mask_tokens.weight"][1..].equal(after.state_dict()["box_candidate_tokens.mask_tokens.weight"]).all().item<bool>());
+
+        // Click steps have nothing to train then: they are logged as skipped, not failed.
+        var clicks = inputs.Options("clicks", 1) with { ConfigPath = null, InitPath = inputs.Dir.File("boxes/model.safetensors") };
+        clicks = clicks with { Training = clicks.Training with { BoxProbability = 0, TrainOnly = ["box_candidate_tokens"] } };
+        Assert.Equal(1, Train(data, clicks).Steps);
+        Assert.Contains("skipped_nothing_to_train", File.ReadAllText(inputs.Dir.File("clicks/train_log.jsonl")));
+        using var unchanged = SegSamCheckpoint.Load(inputs.Dir.File("clicks/model.safetensors"));
+        foreach (var (name, weight) in unchanged.named_parameters())
+            Assert.True(after.state_dict()[name].equal(weight).all().item<bool>(), $"{name} moved on a step with nothing to train");
+
+        // A part the model does not have is refused before training, naming it.
+        var wrong = inputs.Options("wrong", 1) with { ConfigPath = null, InitPath = start };
+        wrong = wrong with { Training = wrong.Training with { TrainOnly = ["box_candidate_tokens"] } };
+        var error = Assert.Throws<ArgumentException>(() => Train(data, wrong));
+        Assert.Contains("--train-only box_candidate_tokens", error.Message);
+        Assert.Throws<InvalidDataException>(() => (new TrainingConfig { TrainOnly = ["sam."] }).Validate());
+    }
+
+    [Fact]
     public void TrainingWithLeftRightFlipsMakesTheModelMirrorAtInference()
     {
         using var inputs = new Inputs();
