@@ -41,7 +41,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
             throw new InvalidDataException($"dataset {data.Name} has no object map {string.Join(", ", unknown)} (its maps: {string.Join(", ", data.ObjectMapNames)})");
         mapWeights = config.AgnosticMapWeights.Count == 0 ? null : data.ObjectMapNames.Select(name => config.AgnosticMapWeights.GetValueOrDefault(name, 1)).ToArray();
         var names = model.named_parameters().Select(p => p.name).ToList();
-        var nothing = config.TrainOnly.Where(part => !names.Any(name => new TrainingConfig { TrainOnly = [part] }.Trains(name))).ToList();
+        var nothing = config.TrainOnly.Where(part => !names.Any(name => TrainingConfig.IsWithin(name, part))).ToList();
         if (nothing.Count > 0)
             throw new ArgumentException($"--train-only {string.Join(", ", nothing)}: the model has no weight there (its parts: {string.Join(", ", names.Select(n => n.Split('.')[0]).Distinct())})");
     }

@@ -75,8 +75,10 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public string[] TrainOnly { get; init; } = [];
 
     /// <summary>Whether <see cref="TrainOnly"/> lets the weight named <paramref name="name"/> learn.</summary>
-    public bool Trains(string name) =>
-        TrainOnly.Length == 0 || TrainOnly.Any(part => name == part || name.StartsWith(part + ".", StringComparison.Ordinal));
+    public bool Trains(string name) => TrainOnly.Length == 0 || TrainOnly.Any(part => IsWithin(name, part));
+
+    /// <summary>Whether the state-dict name <paramref name="name"/> is the part <paramref name="part"/> or lies under it.</summary>
+    internal static bool IsWithin(string name, string part) => name == part || name.StartsWith(part + ".", StringComparison.Ordinal);
 
     /// <summary>The share of class-agnostic objects on a step that prompts with boxes, or with clicks.</summary>
     public double AgnosticShareOn(bool boxSteps) => boxSteps ? AgnosticShare : PointAgnosticShare ?? AgnosticShare;
