@@ -137,11 +137,15 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
             outputs, highRes?.index_select(0, batch.ImageIndex));
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);
+        var parts = new Dictionary<string, double>(loss.Parts);
         // With --train-only, a step whose answer no trained weight takes part in (clicks, when only the box tokens learn) has nothing to learn.
-        if (!loss.Total.requires_grad) return new Dictionary<string, double>(loss.Parts) { ["skipped_nothing_to_train"] = 1 };
+        if (!loss.Total.requires_grad)
+        {
+            parts["skipped_nothing_to_train"] = 1;
+            return parts;
+        }
         optimizer.ZeroGrad();
         loss.Total.backward();
-        var parts = new Dictionary<string, double>(loss.Parts);
         if (optimizer.GradientsAreFinite()) optimizer.StepOnce();
         else parts["skipped_nonfinite_gradient"] = 1;
         return parts;
