@@ -35,11 +35,12 @@ public static class EvaluateCommand
         var noSurface = new Option<bool>("--no-surface") { Description = "Skip HD95 and NSD" };
         var tolerance = new Option<double>("--nsd-tolerance") { Description = "NSD tolerance in mm", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
+        var oracle = new Option<bool>("--oracle") { Description = "SEG-SAM only: also score the best of each prompt's masks (a lone click's three candidates, a box's four with box candidates), as SAM's paper reports an oracle beside the mask of highest predicted IoU" };
         var precision = PrecisionOption.Create();
         var mirror = new MirrorOption();
         var command = new Command("evaluate", "Evaluate a SEG-SAM model with one box and/or one point per held-out object, as the SEG-SAM paper does, or a PG-SAM model prompt-free.")
         {
-            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, precision, mirror.On, mirror.Off, json,
+            model, data, image, labels, names, prompts, output, noSurface, tolerance, compare, imageDescriptions, protocol, predictions, images, intensity, rawLabels, precision, mirror.On, mirror.Off, oracle, json,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +48,7 @@ public static class EvaluateCommand
             if (parse.GetValue(protocol) is { } name)
             {
                 if (mirror.Value(parse) == true) throw new UsageException("--mirror applies to a SEG-SAM model's prompts, not to --protocol synapse");
+                if (parse.GetValue(oracle)) throw new UsageException("--oracle applies to a SEG-SAM model's prompts, not to --protocol synapse");
                 if (name != "synapse") throw new UsageException($"--protocol: the only protocol is synapse, got '{name}'");
                 string? predicted = parse.GetValue(predictions), modelPath = parse.GetValue(model), imageDir = parse.GetValue(images);
                 const string needs = "--protocol synapse needs --labels DIR and either --predictions DIR or --model PGSAM_MODEL --images DIR";
@@ -72,6 +74,7 @@ public static class EvaluateCommand
                 if (parse.GetValue(data) is not { } folder || parse.GetValue(image) is not null)
                     throw new UsageException("a PG-SAM model is evaluated on prepared slices: give --data DIR");
                 if (mirror.Value(parse) == true) throw new UsageException(MirrorOption.PgSamRefusal);
+                if (parse.GetValue(oracle)) throw new UsageException("--oracle applies to a SEG-SAM model's prompts; a PG-SAM model answers without them");
                 return EvaluatePgSam(parse.GetValue(model)!, encoderPrecision, SliceDataset.LoadSplit(folder, "test"), parse.GetValue(compare), parse.GetValue(imageDescriptions),
                     !parse.GetValue(noSurface), parse.GetValue(output), parse.GetValue(json));
             }
@@ -93,6 +96,7 @@ public static class EvaluateCommand
                 Boxes = kinds.Contains("box"), Points = kinds.Contains("point"),
                 SurfaceDistances = !parse.GetValue(noSurface), NsdToleranceMm = parse.GetValue(tolerance),
                 TestTimeMirroring = mirror.Value(parse),
+                Oracle = parse.GetValue(oracle),
             };
             var report = ConsoleProgress.Run($"evaluating {test.Name}", progress =>
                 SegSamEvaluator.Evaluate(segsam, test, options, new SyncProgress<(int Done, int Total)>(p => progress(p.Done, p.Total, ""))));

@@ -44,6 +44,12 @@ public sealed record GroupSummary(
             SummaryStat.Of(objects.Select(o => o.SemanticDice)),
             perCategory.Count == 0 ? null : perCategory.Average(),
             classified,
-            classified == 0 ? null : (double)objects.Count(o => o.ClassCorrect == true) / classified);
+            classified == 0 ? null : (double)objects.Count(o => o.ClassCorrect == true) / classified)
+        {
+            OracleDice = objects.Any(o => o.OracleDice is not null) ? SummaryStat.Of(objects.Select(o => o.OracleDice)) : null,
+        };
     }
+
+    /// <summary>The best-of-the-masks Dice (<see cref="ObjectResult.OracleDice"/>); null when the evaluation did not score it.</summary>
+    public SummaryStat? OracleDice { get; init; }
 }

@@ -30,6 +30,13 @@ public sealed record ObjectResult(
     public double? SemanticMaskDice { get; init; }
 
     /// <summary>
+    /// Dice of the best of the prompt's masks (<see cref="Inference.SemanticPrediction.CandidateMasks"/>
+    /// and the answer itself), with <see cref="EvaluationOptions.Oracle"/>; null otherwise. It is at
+    /// least <see cref="Dice"/>; equal where the decoder gives one mask.
+    /// </summary>
+    public double? OracleDice { get; init; }
+
+    /// <summary>
     /// SEG-SAM's semantic DSC: the semantic mask's Dice (else the binary Dice) when the class is
     /// right, 0 when it is wrong, null when unclassified.
     /// </summary>

@@ -13,10 +13,10 @@ internal static class ReportCsv
     public static string Objects(IEnumerable<ObjectResult> objects)
     {
         var csv = new StringBuilder();
-        Row(csv, "source", "category", "modality", "prompt", "dice", "iou", "semantic_dice", "class_correct", "predicted_category", "hd95", "nsd", "semantic_mask_dice");
+        Row(csv, "source", "category", "modality", "prompt", "dice", "iou", "semantic_dice", "class_correct", "predicted_category", "hd95", "nsd", "semantic_mask_dice", "oracle_dice");
         foreach (var o in objects)
             Row(csv, o.Source, o.Category, o.Modality, o.Prompt, Number(o.Dice), Number(o.Iou), Number(o.SemanticDice),
-                o.ClassCorrect switch { true => "true", false => "false", null => "" }, o.PredictedCategory, Number(o.Hd95), Number(o.Nsd), Number(o.SemanticMaskDice));
+                o.ClassCorrect switch { true => "true", false => "false", null => "" }, o.PredictedCategory, Number(o.Hd95), Number(o.Nsd), Number(o.SemanticMaskDice), Number(o.OracleDice));
         return csv.ToString();
     }
 
@@ -25,13 +25,14 @@ internal static class ReportCsv
         var csv = new StringBuilder();
         Row(csv, "prompt", groupColumn, "count",
             "dice_mean", "dice_std", "iou_mean", "iou_std", "semantic_dice_mean", "semantic_dice_std", "mdsc", "classified", "class_accuracy",
-            "hd95_mean", "hd95_std", "hd95_count", "hd95_missing", "nsd_mean", "nsd_std", "nsd_count", "nsd_missing");
+            "hd95_mean", "hd95_std", "hd95_count", "hd95_missing", "nsd_mean", "nsd_std", "nsd_count", "nsd_missing", "oracle_dice_mean", "oracle_dice_std");
         foreach (var g in groups)
             Row(csv, g.Prompt, g.Group, Number(g.Count),
                 Number(g.Dice.Mean), Number(g.Dice.Std), Number(g.Iou.Mean), Number(g.Iou.Std),
                 Number(g.SemanticDice.Mean), Number(g.SemanticDice.Std), Number(g.Mdsc), Number(g.Classified), Number(g.ClassAccuracy),
                 Number(g.Hd95.Mean), Number(g.Hd95.Std), Number(g.Hd95.Count), Number(g.Hd95.Missing),
-                Number(g.Nsd.Mean), Number(g.Nsd.Std), Number(g.Nsd.Count), Number(g.Nsd.Missing));
+                Number(g.Nsd.Mean), Number(g.Nsd.Std), Number(g.Nsd.Count), Number(g.Nsd.Missing),
+                Number(g.OracleDice?.Mean), Number(g.OracleDice?.Std));
         return csv.ToString();
     }
 

@@ -16,7 +16,7 @@ internal static class ReportTable
             int nameWidth = Math.Max(12, categories.Concat(modalities).Select(g => g.Group.Length + 2).DefaultIfEmpty(0).Max());
 
             if (text.Length > 0) text.AppendLine();
-            text.AppendLine(Invariant($"{overall.Prompt} prompts: {overall.Count} objects, mDSC {Value(overall.Mdsc, "F4")}, class accuracy {Value(overall.ClassAccuracy, "F4")}, HD95 missing {overall.Hd95.Missing}"));
+            text.AppendLine(Invariant($"{overall.Prompt} prompts: {overall.Count} objects, mDSC {Value(overall.Mdsc, "F4")}, class accuracy {Value(overall.ClassAccuracy, "F4")}, HD95 missing {overall.Hd95.Missing}{Oracle(overall)}"));
             text.AppendLine(Line(nameWidth, "group", "n", "DSC", "IoU", "HD95 mm", "NSD", "mDSC", "acc"));
             text.AppendLine(Line(nameWidth, overall));
             text.AppendLine("category");
@@ -37,6 +37,9 @@ internal static class ReportTable
 
     static string MeanStd(SummaryStat s, string format) =>
         s.Mean is double m ? $"{m.ToString(format, CultureInfo.InvariantCulture)} ± {s.Std!.Value.ToString(format, CultureInfo.InvariantCulture)}" : "-";
+
+    static string Oracle(GroupSummary g) =>
+        g.OracleDice?.Mean is double m ? Invariant($", oracle DSC {m:F4} (the best of each prompt's masks)") : "";
 
     static string Value(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
 

@@ -8,7 +8,9 @@ namespace SegSam.Evaluation;
 /// Evaluates a SEG-SAM model the way the paper does: every object of every held-out slice is
 /// prompted once, deterministically — its exact bounding box, and/or the object pixel farthest
 /// from its border as a single click. Binary scores use SAM's decoder (for a click, the mask of
-/// highest predicted IoU among the three; for a box, the single mask); semantic scores use the
+/// highest predicted IoU among the three; for a box, the single mask, or the best-rated of four with
+/// box candidates), and with <see cref="EvaluationOptions.Oracle"/> also the best of those masks
+/// against the truth (<see cref="ObjectResult.OracleDice"/>); semantic scores use the
 /// semantic-aware decoder's mask and class (or SAM's mask with the cls token's class for the
 /// cls baseline), counting the mask only when the class is right (mDSC). Slices of another size
 /// than the model's input are resized to it by the predictor, as SAM's ResizeLongestSide does, and
@@ -34,7 +36,7 @@ public static class SegSamEvaluator
                 var objects = sampler.TestObjects(slice, box);
                 if (objects.Count == 0) continue;
                 // All objects of a slice at once, as the paper's evaluation batches them.
-                var predictions = predictor.PredictBatch(encoded, [.. objects.Select(o => o.Prompt)]);
+                var predictions = predictor.PredictBatch(encoded, [.. objects.Select(o => o.Prompt)], candidates: options.Oracle);
                 for (int i = 0; i < objects.Count; i++)
                 {
                     var prediction = predictions[i];
@@ -59,7 +61,13 @@ public static class SegSamEvaluator
                         semanticDice = OverlapMetrics.Dice(prediction.SemanticMask ?? binary, truth);
                     }
                     results.Add(new ObjectResult(data.Categories[objects[i].Label - 1], data.Modality, box ? "box" : "point",
-                        counts.Dice, counts.Iou, correct, predicted, hd95, nsd, slice.Id) { SemanticMaskDice = semanticDice });
+                        counts.Dice, counts.Iou, correct, predicted, hd95, nsd, slice.Id)
+                    {
+                        SemanticMaskDice = semanticDice,
+                        OracleDice = prediction.CandidateMasks is { } candidates
+                            ? candidates.Select(m => OverlapMetrics.Dice(m, truth)).Append(counts.Dice).Max()
+                            : null,
+                    });
                 }
             }
             progress?.Report((s + 1, data.Slices.Count));

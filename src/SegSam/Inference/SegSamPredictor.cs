@@ -60,8 +60,13 @@ public sealed class SegSamPredictor : IDisposable
     /// <summary>One prompt on the slice of <see cref="SetSlice"/>.</summary>
     public SemanticPrediction Predict(SamPrompt prompt) => Predict(Current, prompt);
 
-    /// <summary>Several prompts of one kind on the slice of <see cref="SetSlice"/>, decoded together (see <see cref="PredictBatch(SliceEmbedding, IReadOnlyList{SamPrompt})"/>).</summary>
-    public IReadOnlyList<SemanticPrediction> PredictBatch(IReadOnlyList<SamPrompt> prompts) => PredictBatch(Current, prompts);
+    /// <summary>
+    /// Several prompts of one kind on the slice of <see cref="SetSlice"/>, decoded together (see
+    /// <see cref="PredictBatch(SliceEmbedding, IReadOnlyList{SamPrompt}, bool)"/>); with
+    /// <paramref name="candidates"/> each answer also carries every mask the decoder gave, as SAM's
+    /// predictor returns all three of a click's.
+    /// </summary>
+    public IReadOnlyList<SemanticPrediction> PredictBatch(IReadOnlyList<SamPrompt> prompts, bool candidates = false) => PredictBatch(Current, prompts, candidates);
 
     SliceEmbedding Current => current ?? throw new InvalidOperationException("set a slice (SetSlice) before predicting");
 
@@ -89,8 +94,10 @@ public sealed class SegSamPredictor : IDisposable
     /// Prompts decoded together on one encoded slice; they must be of one kind (all with a box or
     /// none, the same number of clicks, all with a mask input or none), as the decoder takes them
     /// as one batch. Each gets the answer it would get alone, up to the last bit of rounding.
+    /// With <paramref name="candidates"/>, each answer also carries every mask the decoder gave
+    /// (<see cref="SemanticPrediction.CandidateMasks"/>).
     /// </summary>
-    internal IReadOnlyList<SemanticPrediction> PredictBatch(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts)
+    internal IReadOnlyList<SemanticPrediction> PredictBatch(SliceEmbedding slice, IReadOnlyList<SamPrompt> prompts, bool candidates = false)
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
@@ -100,6 +107,8 @@ public sealed class SegSamPredictor : IDisposable
             var frame = slice.Frame;
             var binary = logits.GreaterThan(0);
             var semantic = output.SemanticMask is { } s ? ToSlice(s, frame).GreaterThan(0) : null;
+            // Mirrored, the output holds each candidate averaged over both views (Averaged).
+            var all = candidates ? ToSlice(output.BinaryMasks, frame).GreaterThan(0) : null;
             var probabilities = output.ClassLogits?.softmax(1);
             var classes = output.ClassLogits?.argmax(1).to(ScalarType.Int32).data<int>().ToArray();
             var iou = TensorData.ToFloatArray(chosenIou);
@@ -108,13 +117,14 @@ public sealed class SegSamPredictor : IDisposable
             for (int i = 0; i < prompts.Count; i++)
             {
                 int? cls = classes?[i];
-                float[]? all = probabilities is null ? null : TensorData.ToFloatArray(probabilities[i]);
+                float[]? classProbabilities = probabilities is null ? null : TensorData.ToFloatArray(probabilities[i]);
                 result.Add(new SemanticPrediction(frame.Height, frame.Width, TensorData.ToByteArray(binary[i]), iou[i],
-                    semantic is null ? null : TensorData.ToByteArray(semantic[i]), cls, cls is { } c ? model.Config.Categories[c] : null, cls is { } k ? all![k] : null)
+                    semantic is null ? null : TensorData.ToByteArray(semantic[i]), cls, cls is { } c ? model.Config.Categories[c] : null, cls is { } k ? classProbabilities![k] : null)
                 {
-                    ClassProbabilities = all,
+                    ClassProbabilities = classProbabilities,
                     LowResLogits = TensorData.ToFloatArray(lowRes[i]),
                     LowResSide = side,
+                    CandidateMasks = all is null ? null : [.. Enumerable.Range(0, (int)all.shape[1]).Select(k => TensorData.ToByteArray(all[i, k]))],
                 });
             }
             return result;

@@ -27,4 +27,11 @@ public sealed record SemanticPrediction(
     public float[]? LowResLogits { get; init; }
 
     public int LowResSide { get; init; }
+
+    /// <summary>
+    /// Every mask the decoder gave for the prompt (H×W each: a lone click's three candidates, a
+    /// lone box's four with box candidates, else the one answer), each the average of both views
+    /// when mirrored; null unless asked for (<see cref="Evaluation.EvaluationOptions.Oracle"/>).
+    /// </summary>
+    public IReadOnlyList<byte[]>? CandidateMasks { get; init; }
 }

@@ -379,11 +379,11 @@ public class MetricsTests(ScipyReference scipy) : IClassFixture<ScipyReference>
         Assert.Equal("", categories[^1]);
 
         string[] objects = report.ObjectsCsv().Split("\r\n");
-        Assert.Equal("source,category,modality,prompt,dice,iou,semantic_dice,class_correct,predicted_category,hd95,nsd,semantic_mask_dice", objects[0]);
-        Assert.Equal("ct_01,liver,CT,box,0.9,0.8,0.85,true,liver,4,0.9,0.85", objects[1]);
-        Assert.Equal("ct_02,liver,CT,box,0.7,0.6,0,false,spleen,,,", objects[2]);
-        Assert.Equal("\"mr \"\"7\"\"\",\"kidney, left\",MR,box,0.8,0.7,0.8,true,\"kidney, left\",2,0.8,", objects[3]);
-        Assert.Equal("mr_03,liver,MR,point,0.5,0.4,,,,10,0.5,", objects[4]);
+        Assert.Equal("source,category,modality,prompt,dice,iou,semantic_dice,class_correct,predicted_category,hd95,nsd,semantic_mask_dice,oracle_dice", objects[0]);
+        Assert.Equal("ct_01,liver,CT,box,0.9,0.8,0.85,true,liver,4,0.9,0.85,", objects[1]);
+        Assert.Equal("ct_02,liver,CT,box,0.7,0.6,0,false,spleen,,,,", objects[2]);
+        Assert.Equal("\"mr \"\"7\"\"\",\"kidney, left\",MR,box,0.8,0.7,0.8,true,\"kidney, left\",2,0.8,,", objects[3]);
+        Assert.Equal("mr_03,liver,MR,point,0.5,0.4,,,,10,0.5,,", objects[4]);
         Assert.StartsWith("prompt,modality,count,", report.ModalitiesCsv());
     }
 
@@ -425,5 +425,31 @@ public class MetricsTests(ScipyReference scipy) : IClassFixture<ScipyReference>
         Assert.Contains("  kidney, left", table);
         Assert.Contains("0.8000 ± 0.1000", table);
         Assert.Contains("3.00 ± 1.00", table);
+    }
+
+    [Fact]
+    public void TheOracleDiceIsReportedWhereItWasScored()
+    {
+        ObjectResult[] scored =
+        [
+            new("liver", "CT", "point", 0.5, 0.4, null, null, null, null, "a") { OracleDice = 0.7 },
+            new("liver", "CT", "point", 0.6, 0.5, null, null, null, null, "b") { OracleDice = 0.6 },
+        ];
+        var report = MetricsReport.Build(scored);
+        Assert.Equal(0.65, report.Overall.Single().OracleDice!.Mean!.Value, 12);
+        Assert.Contains("oracle DSC 0.6500", report.SummaryTable());
+        Assert.EndsWith(",0.7", report.ObjectsCsv().Split("\r\n")[1]);
+        string[] categories = report.CategoriesCsv().Split("\r\n");
+        Assert.EndsWith(",oracle_dice_mean,oracle_dice_std", categories[0]);
+        Assert.StartsWith("point,liver,2,", categories[1]);
+        var fields = categories[1].Split(',');
+        Assert.Equal(0.65, double.Parse(fields[^2], System.Globalization.CultureInfo.InvariantCulture), 12);
+        Assert.Equal(0.05, double.Parse(fields[^1], System.Globalization.CultureInfo.InvariantCulture), 12);
+        Assert.Equal(report.Overall, MetricsReport.FromJson(report.ToJson()).Overall);
+
+        // Without the oracle nothing claims one.
+        var unscored = MetricsReport.Build(scored.Select(o => o with { OracleDice = null }));
+        Assert.Null(unscored.Overall.Single().OracleDice);
+        Assert.DoesNotContain("oracle", unscored.SummaryTable());
     }
 }
