@@ -31,7 +31,7 @@ public sealed record SemanticPrediction(
     /// <summary>
     /// Every mask the decoder gave for the prompt (H×W each: a lone click's three candidates, a
     /// lone box's four with box candidates, else the one answer), each the average of both views
-    /// when mirrored; null unless asked for (<see cref="Evaluation.EvaluationOptions.Oracle"/>).
+    /// when mirrored; null unless asked for (<see cref="SegSamPredictor.PredictBatch(IReadOnlyList{Data.SamPrompt}, bool)"/>).
     /// </summary>
     public IReadOnlyList<byte[]>? CandidateMasks { get; init; }
 }
