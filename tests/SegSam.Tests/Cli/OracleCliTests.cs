@@ -38,7 +38,7 @@ public sealed class OracleCliTests
     }
 
     [Fact]
-    public void A_PgSam_model_refuses_it()
+    public void A_PgSam_model_and_the_synapse_protocol_refuse_it()
     {
         using var dir = new TempDir();
         string data = dir.File("data");
@@ -47,5 +47,9 @@ public sealed class OracleCliTests
         var result = Support.Cli.Run("evaluate", "--model", pgsam, "--data", data, "--oracle");
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("--oracle applies to a SEG-SAM model's prompts", result.StdErr);
+
+        var synapse = Support.Cli.Run("evaluate", "--protocol", "synapse", "--predictions", dir.File("none"), "--labels", dir.File("none"), "--oracle");
+        Assert.True(synapse.ExitCode == 2, synapse.ToString());
+        Assert.Contains("--oracle applies to a SEG-SAM model's prompts, not to --protocol synapse", synapse.StdErr);
     }
 }
