@@ -47,6 +47,8 @@ public static class TrainCommand
         var pointAgnosticShare = new Option<double?>("--point-agnostic-share") { Description = "Share of class-agnostic objects on click steps (default: --agnostic-share's); 0 keeps lone clicks on the data's own categories" };
         var interiorClicks = new Option<double?>("--interior-clicks") { Description = "Share of training clicks drawn from the object's core (at least half as deep as its deepest pixel) instead of anywhere in it (default 0)" };
         var trainOnly = new Option<string?>("--train-only") { Description = "Train only these parts of the model, comma-separated state-dict prefixes (e.g. box_candidate_tokens: box candidates only, every click answer stays as it was; pair it with --box-prob 1)" };
+        var boxTeacher = new Option<string?>("--box-teacher") { Description = "Keep this model's answers to boxes while the run trains (usually the --init model): on box steps the model also learns its masks and IoUs (learning without forgetting)" };
+        var boxTeacherWeight = new Option<double?>("--box-teacher-weight") { Description = "Weight of the box teacher's term on box steps (default 20, the focal term's)" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "step (halve at --milestones, default) or cosine (to 0 over all epochs)" };
         var lambdaBce = new Option<double?>("--lambda-bce") { Description = "Weight λ of the presence BCE (default 10)" };
         var descriptions = new Option<string?>("--descriptions") { Description = "Category descriptions JSON for T2VSE (default: data/descriptions/aal.json)" };
@@ -67,14 +69,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -185,6 +187,8 @@ public static class TrainCommand
                 PointAgnosticShare = parse.GetValue(pointAgnosticShare) ?? c.PointAgnosticShare,
                 InteriorClickShare = parse.GetValue(interiorClicks) ?? c.InteriorClickShare,
                 TrainOnly = parse.GetValue(trainOnly) is { } parts ? parts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : c.TrainOnly,
+                BoxTeacher = parse.GetValue(boxTeacher) ?? c.BoxTeacher,
+                BoxTeacherWeight = parse.GetValue(boxTeacherWeight) ?? c.BoxTeacherWeight,
                 LrSchedule = parse.GetValue(schedule) ?? c.LrSchedule,
                 LambdaBce = parse.GetValue(lambdaBce) ?? c.LambdaBce,
                 Seed = parse.GetValue(seed),

@@ -25,6 +25,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
     /// <summary>Weight of each object map when a class-agnostic object is drawn; null: all equal.</summary>
     readonly double[]? mapWeights;
     Tensor? cached;
+    /// <summary>The model whose box answers the run keeps (<see cref="TrainingConfig.BoxTeacher"/>), loaded for the run.</summary>
+    SegSamModel? boxTeacher;
 
     public SegSamTrainer(SegSamModel model, TrainingConfig config, SliceDataset data, string outputDir)
         : base(outputDir, UsableSlices(model, config, data), config.Epochs, config.ImagesPerBatch, config.Seed, config.TimeBudgetMinutes)
@@ -44,6 +46,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         var nothing = config.TrainOnly.Where(part => !names.Any(name => TrainingConfig.IsWithin(name, part))).ToList();
         if (nothing.Count > 0)
             throw new ArgumentException($"--train-only {string.Join(", ", nothing)}: the model has no weight there (its parts: {string.Join(", ", names.Select(n => n.Split('.')[0]).Distinct())})");
+        if (config.BoxTeacher is { } teacherPath && SegSamCheckpoint.ReadConfig(teacherPath).ToJson() != model.Config.ToJson())
+            throw new InvalidDataException($"{teacherPath}: the box teacher must be a SEG-SAM model of the run's config (the --init model, as it is)");
     }
 
     static int[] UsableSlices(SegSamModel model, TrainingConfig config, SliceDataset data)
@@ -73,13 +77,29 @@ public sealed class SegSamTrainer : CheckpointedTrainer
     protected override IDisposable? BeginRun()
     {
         cached = config.FreezeImageEncoder ? CacheEmbeddings() : null;
-        return cached;
+        if (config.BoxTeacher is { } path)
+        {
+            boxTeacher = SegSamCheckpoint.Load(path);
+            boxTeacher.eval();
+            foreach (var p in boxTeacher.parameters()) p.requires_grad = false;
+        }
+        return new RunResources(cached, boxTeacher);
     }
 
     protected override void EndRun()
     {
         foreach (var p in model.parameters()) p.requires_grad = true;
         cached = null;
+        boxTeacher = null;
+    }
+
+    sealed class RunResources(Tensor? cached, SegSamModel? teacher) : IDisposable
+    {
+        public void Dispose()
+        {
+            cached?.Dispose();
+            teacher?.Dispose();
+        }
     }
 
     protected override void SetTraining(bool training)
@@ -138,17 +158,49 @@ public sealed class SegSamTrainer : CheckpointedTrainer
             outputs, highRes?.index_select(0, batch.ImageIndex));
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);
         var parts = new Dictionary<string, double>(loss.Parts);
+        var total = loss.Total;
+        if (boxes && boxTeacher is not null && config.BoxTeacherWeight > 0 && total.requires_grad)
+        {
+            var kept = BoxTeacherTerm(output, images, batch, outputs);
+            parts["box_teacher"] = kept.item<float>();
+            total = total.Plus(kept.Times(config.BoxTeacherWeight));
+            parts["total"] = total.item<float>();
+        }
         // With --train-only, a step whose answer no trained weight takes part in (clicks, when only the box tokens learn) has nothing to learn.
-        if (!loss.Total.requires_grad)
+        if (!total.requires_grad)
         {
             parts["skipped_nothing_to_train"] = 1;
             return parts;
         }
         optimizer.ZeroGrad();
-        loss.Total.backward();
+        total.backward();
         if (optimizer.GradientsAreFinite()) optimizer.StepOnce();
         else parts["skipped_nonfinite_gradient"] = 1;
         return parts;
+    }
+
+    /// <summary>
+    /// How far the model's box answers are from the box teacher's on the same slices and boxes: the
+    /// Bernoulli KL divergence of every mask's low-resolution logits from the teacher's (zero when
+    /// they agree), averaged over pixels, plus the squared error of the predicted IoUs.
+    /// </summary>
+    Tensor BoxTeacherTerm(SegSamOutput output, Tensor images, TrainingBatch batch, MaskOutputs outputs)
+    {
+        using var scope = NewDisposeScope();
+        Tensor targetMasks, targetIou;
+        using (no_grad())
+        {
+            var (embeddings, highRes) = boxTeacher!.EncodeImages(images);
+            using var teacher = boxTeacher.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
+                outputs, highRes?.index_select(0, batch.ImageIndex));
+            targetMasks = teacher.BinaryMasks.sigmoid();
+            targetIou = teacher.Iou.clone();
+        }
+        // BCE(student, p) − BCE(teacher, p) = KL(p ‖ student) for Bernoulli p: the term is 0 at the teacher's answer.
+        var entropy = nn.functional.binary_cross_entropy(targetMasks.Clamped(1e-6, 1 - 1e-6), targetMasks);
+        var kl = nn.functional.binary_cross_entropy_with_logits(output.BinaryMasks, targetMasks).sub(entropy);
+        var iou = nn.functional.mse_loss(output.Iou, targetIou);
+        return kl.Plus(iou).MoveToOuterDisposeScope();
     }
 
     LabelledSlice Augmented(LabelledSlice slice, SplitRandom rng)

@@ -73,6 +73,16 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     /// Fine-tuning the box candidates' own tokens alone leaves every click answer exactly as it was.
     /// </summary>
     public string[] TrainOnly { get; init; } = [];
+    /// <summary>
+    /// A SEG-SAM model of the same config whose answers to boxes the run keeps (null: none). On box
+    /// steps it answers the same augmented slices and boxes, and the model learns its masks (soft
+    /// targets, binary cross-entropy) and predicted IoUs (squared error) beside the ground truth, so
+    /// that clicks can train on while boxes stay as they were: learning without forgetting
+    /// (Li &amp; Hoiem 2016, "Learning without Forgetting", ECCV), with the teacher the model's own init.
+    /// </summary>
+    public string? BoxTeacher { get; init; }
+    /// <summary>Weight of the box teacher's term on box steps (the focal term's weight is <see cref="FocalWeight"/>).</summary>
+    public double BoxTeacherWeight { get; init; } = 20;
 
     /// <summary>Whether <see cref="TrainOnly"/> lets the weight named <paramref name="name"/> learn.</summary>
     public bool Trains(string name) => TrainOnly.Length == 0 || TrainOnly.Any(part => IsWithin(name, part));
@@ -103,6 +113,7 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
         Check(AgnosticMapWeights.Values.All(w => w >= 0 && double.IsFinite(w)), "agnostic_map_weights must be non-negative");
         Check(PointAgnosticShare is null or >= 0 and <= 1, "point_agnostic_share must lie in [0, 1]");
         Check(InteriorClickShare is >= 0 and <= 1, "interior_click_share must lie in [0, 1]");
+        Check(BoxTeacherWeight >= 0 && double.IsFinite(BoxTeacherWeight), "box_teacher_weight must be non-negative");
         Check(TrainOnly.All(part => part.Length > 0 && !part.StartsWith('.') && !part.EndsWith('.')), "train_only names parts of the model (e.g. box_candidate_tokens), not empty or dotted at an end");
     }
 }

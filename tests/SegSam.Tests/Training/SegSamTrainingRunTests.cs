@@ -277,6 +277,67 @@ public class SegSamTrainingRunTests
         Assert.Throws<InvalidDataException>(() => (new TrainingConfig { TrainOnly = ["sam."] }).Validate());
     }
 
+    /// <summary>Each box's answer (sigmoid of its low-resolution logits) on every slice, for comparing models.</summary>
+    static List<float[]> BoxAnswers(string modelPath, SliceDataset data)
+    {
+        using var model = SegSamCheckpoint.Load(modelPath);
+        using var predictor = new SegSam.Inference.SegSamPredictor(model, testTimeMirroring: false);
+        var sampler = new PromptSampler(new TrainingConfig().MinAreaFraction);
+        var answers = new List<float[]>();
+        foreach (var slice in data.Slices)
+        {
+            predictor.SetSlice(slice.Image, data.Height, data.Width);
+            foreach (var answer in predictor.PredictBatch([.. sampler.TestObjects(slice, true).Select(o => o.Prompt)]))
+                answers.Add([.. answer.LowResLogits!.Select(v => 1 / (1 + MathF.Exp(-v)))]);
+        }
+        return answers;
+    }
+
+    static double MeanDistance(List<float[]> a, List<float[]> b) =>
+        a.Zip(b).SelectMany(pair => pair.First.Zip(pair.Second, (x, y) => (double)Math.Abs(x - y))).Average();
+
+    [Fact]
+    public void ABoxTeacherKeepsTheBoxAnswersWhileTheModelTrains()
+    {
+        using var inputs = new Inputs();
+        var data = TinySegSam.Dataset(2);
+        string start = SavedModel(inputs);
+        // The teacher is a model of the run's config with the run's category text embeddings: the init model after a step at a negligible rate.
+        var settle = inputs.Options("base", 1) with { ConfigPath = null, InitPath = start };
+        Train(data, settle with { Training = settle.Training with { LearningRate = 1e-12, WeightDecay = 0 } });
+        string teacher = inputs.Dir.File("base/model.safetensors");
+
+        var free = inputs.Options("free", 3) with { ConfigPath = null, InitPath = teacher };
+        free = free with { Training = free.Training with { BoxProbability = 1, LearningRate = 1e-2 } };
+        var kept = inputs.Options("kept", 3) with { ConfigPath = null, InitPath = teacher };
+        kept = kept with { Training = free.Training with { BoxTeacher = teacher, BoxTeacherWeight = 1000 } };
+        Train(data, free);
+        Train(data, kept);
+
+        // Every box step logs the term; before the first update the model is its teacher, so it starts at 0.
+        var log = File.ReadAllLines(inputs.Dir.File("kept/train_log.jsonl")).Where(line => line.Contains("\"loss\"")).ToList();
+        Assert.Equal(3, log.Count);
+        Assert.All(log, line => Assert.Contains("\"box_teacher\"", line));
+        Assert.DoesNotContain("box_teacher", File.ReadAllText(inputs.Dir.File("free/train_log.jsonl")));
+        double first = System.Text.Json.JsonDocument.Parse(log[0]).RootElement.GetProperty("loss").GetProperty("box_teacher").GetDouble();
+        Assert.InRange(first, -1e-5, 1e-5);
+
+        var before = BoxAnswers(teacher, data);
+        double movedFree = MeanDistance(before, BoxAnswers(inputs.Dir.File("free/model.safetensors"), data));
+        double movedKept = MeanDistance(before, BoxAnswers(inputs.Dir.File("kept/model.safetensors"), data));
+        Assert.True(movedFree > 0.01, $"without the teacher the box answers moved by only {movedFree}");
+        Assert.True(movedKept < movedFree / 3, $"with the teacher the box answers moved by {movedKept}, without it by {movedFree}");
+
+        // A teacher of another config is refused before training, naming the file.
+        string other = inputs.Dir.File("other.safetensors");
+        using (var baseline = new SegSamModel(TinySegSam.Config("baseline")))
+            SegSamCheckpoint.Save(baseline, other);
+        var wrong = kept with { OutputFolder = inputs.Dir.File("wrong"), Training = kept.Training with { BoxTeacher = other } };
+        var refused = Assert.Throws<InvalidDataException>(() => Train(data, wrong));
+        Assert.StartsWith(other + ": the box teacher must be", refused.Message);
+        Assert.Throws<InvalidDataException>(() => (new TrainingConfig { BoxTeacherWeight = -1 }).Validate());
+    }
+
     [Fact]
     public void TrainingWithLeftRightFlipsMakesTheModelMirrorAtInference()
     {
