@@ -154,8 +154,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         }
         // Training prompts are a lone box or a lone click: the tokens that answer them at inference learn.
         var outputs = model.Config.AnswerTokens(batch.Boxes is not null, (int)(batch.Points?.shape[1] ?? 0), maskInput: false);
-        using var output = model.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
-            outputs, highRes?.index_select(0, batch.ImageIndex));
+        using var output = Answer(model, embeddings, highRes, batch, outputs);
         var loss = SegSamLoss.Compute(output, batch, config, model.Config.Sam.ImageEncoder.ImgSize, outputs);
         var parts = new Dictionary<string, double>(loss.Parts);
         var total = loss.Total;
@@ -179,6 +178,11 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         return parts;
     }
 
+    /// <summary>A model's answers to the step's prompts (a lone box or a lone click each), from the slices' embeddings.</summary>
+    static SegSamOutput Answer(SegSamModel answering, Tensor embeddings, Tensor? highRes, TrainingBatch batch, MaskOutputs outputs) =>
+        answering.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
+            outputs, highRes?.index_select(0, batch.ImageIndex));
+
     /// <summary>
     /// How far the model's box answers are from the box teacher's on the same slices and boxes: the
     /// Bernoulli KL divergence of every mask's low-resolution logits from the teacher's (zero when
@@ -191,8 +195,7 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         using (no_grad())
         {
             var (embeddings, highRes) = boxTeacher!.EncodeImages(images);
-            using var teacher = boxTeacher.Decode(embeddings.index_select(0, batch.ImageIndex), batch.Points, batch.PointLabels, batch.Boxes, null,
-                outputs, highRes?.index_select(0, batch.ImageIndex));
+            using var teacher = Answer(boxTeacher, embeddings, highRes, batch, outputs);
             targetMasks = teacher.BinaryMasks.sigmoid();
             targetIou = teacher.Iou.clone();
         }
