@@ -6,7 +6,8 @@ namespace SegSam.Data;
 
 /// <summary>
 /// 3D → 2D: slices of a RAS+ volume along an axis, shown as radiology viewers show them, then
-/// zero-padded to a square and resized to the model size (bilinear for images, nearest for labels).
+/// zero-padded to a square and resized to the model size (bilinear for images, nearest at pixel
+/// centres for labels, so that both keep one geometry).
 /// </summary>
 public static class SliceGeometry
 {
@@ -58,7 +59,7 @@ public static class SliceGeometry
     /// <summary>
     /// The inverse of <see cref="SquareResize"/> for label maps: B×size×size class indices (any
     /// integer type) → B×<paramref name="height"/>×<paramref name="width"/> int32, resized with
-    /// nearest neighbour to the padded square and cropped to the slice (the padding dropped).
+    /// nearest neighbour at pixel centres to the padded square and cropped to the slice (the padding dropped).
     /// </summary>
     public static Tensor SquareRestoreLabels(Tensor labels, int height, int width)
     {
@@ -70,9 +71,7 @@ public static class SliceGeometry
         int top = (side - height) / 2, left = (side - width) / 2;
         var square = labels.shape[1] == side
             ? labels.to(ScalarType.Int32)
-            // Float32 holds every class index exactly; nearest only copies values.
-            : nn.functional.interpolate(labels.to(ScalarType.Float32).unsqueeze(1), size: [side, side], mode: InterpolationMode.Nearest)
-                .squeeze(1).to(ScalarType.Int32);
+            : NearestAtCentres(labels.to(ScalarType.Int32), side);
         return square.narrow(1, top, height).narrow(2, left, width).contiguous().MoveToOuterDisposeScope();
     }
 
@@ -102,6 +101,21 @@ public static class SliceGeometry
         _ => throw new ArgumentOutOfRangeException(nameof(axis), "axis must be 0 (sagittal), 1 (coronal) or 2 (axial)"),
     };
 
+    /// <summary>
+    /// B×S×S maps resized to B×size×size by taking, for each output pixel, the source pixel under
+    /// its centre: source index ⌊(i + ½)·S/size⌋, the pixel-centre geometry of the bilinear image
+    /// resize, so that labels stay on their image. PyTorch's legacy 'nearest' takes ⌊i·S/size⌋
+    /// instead, which moves labels down and right of their image by half an output pixel on
+    /// average. Index selection copies class values exactly, whatever their type.
+    /// </summary>
+    static Tensor NearestAtCentres(Tensor maps, int size)
+    {
+        long from = maps.shape[1];
+        var index = Enumerable.Range(0, size).Select(i => Math.Min(from - 1, (long)Math.Floor((i + 0.5) * from / size))).ToArray();
+        using var rows = tensor(index, ScalarType.Int64);
+        return maps.index_select(1, rows).index_select(2, rows);
+    }
+
     /// <summary>Zero-pads an image to a square (centred) and resizes it to size×size.</summary>
     public static float[] SquareResize(float[] pixels, int height, int width, int size, bool labels)
     {
@@ -113,7 +127,7 @@ public static class SliceGeometry
         var resized = side == size
             ? padded
             : labels
-                ? nn.functional.interpolate(padded, size: [size, size], mode: InterpolationMode.Nearest)
+                ? NearestAtCentres(padded.squeeze(1), size).unsqueeze(1)
                 : nn.functional.interpolate(padded, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         return TensorData.ToFloatArray(resized);
     }

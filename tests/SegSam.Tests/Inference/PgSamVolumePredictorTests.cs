@@ -45,7 +45,8 @@ public class PgSamVolumePredictorTests
         Assert.Equal(SliceAxis.Axial, prediction.Axis);
 
         // By hand: HU → prepared scale, RAS+ grid, axial slices as `prepare` cuts them, PredictLabels
-        // on the same batches, nearest back to the slice (floor(i · S / side)), padding cropped.
+        // on the same batches, nearest back to the slice (the pixel under each centre, floor((i + ½) · S / side)),
+        // padding cropped.
         var hand = volume.WithData(volume.Data.Select(SynapseByHand).ToArray(), "float32");
         var ras = Orientation.Canonical(hand).Canonical;
         var (h, w) = SliceGeometry.SliceSize(ras.Dims, 2);
@@ -73,8 +74,8 @@ public class PgSamVolumePredictorTests
                 for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
                 {
-                    int sy = Math.Min(size - 1, (int)MathF.Floor((y + top) * ((float)size / side)));
-                    int sx = Math.Min(size - 1, (int)MathF.Floor((x + left) * ((float)size / side)));
+                    int sy = Math.Min(size - 1, (int)Math.Floor((y + top + 0.5) * size / side));
+                    int sx = Math.Min(size - 1, (int)Math.Floor((x + left + 0.5) * size / side));
                     long expected = flat[r * size * size + sy * size + sx];
                     Assert.True(expected == got[y * w + x], $"slice {start + r}, row {y}, column {x}: {got[y * w + x]} vs {expected}");
                     classes.Add((int)expected);
@@ -145,11 +146,12 @@ public class PgSamVolumePredictorTests
     public void RestoringLabelsIsNearestAndCropsThePadding()
     {
         // A 4×4 map back to a 2×3 slice (padded to 3×3, top row 0, left 0 → (3 − 2) / 2 = 0):
-        // nearest 4 → 3 takes rows/columns floor(i · 4/3) = 0, 1, 2; the bottom padding row is cropped.
+        // nearest 4 → 3 takes the rows/columns under the pixel centres, floor((i + ½) · 4/3) = 0, 2, 3;
+        // the bottom padding row is cropped.
         using var labels = tensor(Enumerable.Range(0, 16).Select(v => (long)v).ToArray(), [1, 4, 4]);
         using var restored = SliceGeometry.SquareRestoreLabels(labels, 2, 3);
         Assert.Equal(new long[] { 1, 2, 3 }, restored.shape);
-        Assert.Equal([0, 1, 2, 4, 5, 6], restored.data<int>().ToArray());
+        Assert.Equal([0, 2, 3, 8, 10, 11], restored.data<int>().ToArray());
         using var same = SliceGeometry.SquareRestoreLabels(labels, 4, 2); // no resize; columns 1..2
         Assert.Equal([1, 2, 5, 6, 9, 10, 13, 14], same.data<int>().ToArray());
     }

@@ -90,7 +90,7 @@ public sealed class PackageTests
 
         var demo = Run(work, segsam, env, "demo");
         Assert.True(demo.ExitCode == 0, demo.ToString());
-        Assert.Contains("SegSam demo — 370 held-out objects", demo.StdOut);
+        Assert.Contains("SegSam demo — 374 held-out objects", demo.StdOut);
         Assert.True(File.Exists(Path.Combine(work, "out", "demo", "report.html")), demo.ToString());
         Assert.True(File.Exists(Path.Combine(dir.File("cache"), "segsam", "atlas-128", "test", "meta.json")), "the tool's dataset cache is not under XDG_CACHE_HOME/segsam");
     }
