@@ -71,10 +71,7 @@ public static class SliceGeometry
         int top = (side - height) / 2, left = (side - width) / 2;
         var square = labels.shape[1] == side
             ? labels.to(ScalarType.Int32)
-            // Float32 holds every class index exactly; nearest only copies values. Nearest-exact:
-            // at pixel centres, as in SquareResize.
-            : nn.functional.interpolate(labels.to(ScalarType.Float32).unsqueeze(1), size: [side, side], mode: InterpolationMode.NearestExact)
-                .squeeze(1).to(ScalarType.Int32);
+            : NearestAtCentres(labels.to(ScalarType.Int32), side);
         return square.narrow(1, top, height).narrow(2, left, width).contiguous().MoveToOuterDisposeScope();
     }
 
@@ -104,6 +101,24 @@ public static class SliceGeometry
         _ => throw new ArgumentOutOfRangeException(nameof(axis), "axis must be 0 (sagittal), 1 (coronal) or 2 (axial)"),
     };
 
+    /// <summary>
+    /// B×S×S maps resized to B×size×size by taking, for each output pixel, the source pixel under
+    /// its centre: source index ⌊(i + ½)·S/size⌋, the pixel-centre geometry of the bilinear image
+    /// resize, so that labels stay on their image. PyTorch's legacy 'nearest' takes ⌊i·S/size⌋
+    /// instead, which moves labels down and right of their image by half an output pixel on
+    /// average. libtorch's nearest-exact mode computes the same indices (the prepared caches are
+    /// byte for byte equal), but through TorchSharp 0.107 it writes an align_corners warning to
+    /// stderr on every call, which a worker's or server's log must not carry. Index selection also
+    /// copies class values exactly, whatever their type.
+    /// </summary>
+    static Tensor NearestAtCentres(Tensor maps, int size)
+    {
+        long from = maps.shape[1];
+        var index = Enumerable.Range(0, size).Select(i => Math.Min(from - 1, (long)Math.Floor((i + 0.5) * from / size))).ToArray();
+        using var rows = tensor(index, ScalarType.Int64);
+        return maps.index_select(1, rows).index_select(2, rows);
+    }
+
     /// <summary>Zero-pads an image to a square (centred) and resizes it to size×size.</summary>
     public static float[] SquareResize(float[] pixels, int height, int width, int size, bool labels)
     {
@@ -115,11 +130,7 @@ public static class SliceGeometry
         var resized = side == size
             ? padded
             : labels
-                // Nearest-exact takes the source pixel under each output pixel's centre,
-                // ⌊(i + ½)·scale⌋, the geometry of the bilinear image resize. PyTorch's legacy
-                // 'nearest' takes ⌊i·scale⌋, which put labels half a pixel (on average) below and
-                // right of their image.
-                ? nn.functional.interpolate(padded, size: [size, size], mode: InterpolationMode.NearestExact)
+                ? NearestAtCentres(padded.squeeze(1), size).unsqueeze(1)
                 : nn.functional.interpolate(padded, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         return TensorData.ToFloatArray(resized);
     }
