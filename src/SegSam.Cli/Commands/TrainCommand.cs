@@ -41,6 +41,8 @@ public static class TrainCommand
         var allIou = new Option<bool>("--supervise-all-iou") { Description = "Train the IoU head on every candidate mask, not only the one trained (so that the highest predicted IoU picks well)" };
         var augment = new Option<bool>("--augment") { Description = "Random rotation/scale/shift and intensity changes of training slices" };
         var appearance = new Option<bool>("--augment-appearance") { Description = "Scanner/subject changes of training slices: brain-only (skull stripped), gamma, bias field, blur, noise" };
+        var contrast = new Option<bool>("--augment-contrast") { Description = "Another T1 contrast for half of the training slices: a random increasing grey-level curve that moves tissues apart or together" };
+        var reclassify = new Option<bool>("--reclassify-tissue") { Description = "Make the intensity-class objects (tissue-2/3/4 and the pieces) again from each augmented training image, so that they follow its grey levels" };
         var flip = new Option<bool>("--flip-lr") { Description = "Mirror half of the training slices left/right, swapping …_L and …_R categories" };
         var agnosticShare = new Option<double?>("--agnostic-share") { Description = "Share of prompted objects drawn from the data's class-agnostic objects (tissue classes, brain, other atlases; default 0)" };
         var agnosticWeights = new Option<string?>("--agnostic-weights") { Description = "Relative weights of the object maps when a class-agnostic object is drawn, NAME=W,… (maps not named: 1), e.g. tissue-3=3,brain=3" };
@@ -69,14 +71,14 @@ public static class TrainCommand
         var command = new Command("train", "Train SEG-SAM (or an ablation) or PG-SAM on prepared slices; checkpoints every epoch, resumable.")
         {
             data, output, method, modelType, variant, config, init, trainingConfig, epochs, batch, objects, boxProbability, optimizer, lr,
-            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, augment, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
+            weightDecay, milestones, warmup, budget, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, augment, appearance, contrast, reclassify, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions, textEncoder, classes, fraction, imageDescriptions, loraRank,
             clip, clipLoraRank, noPrior, noFusion, refine, seed, resume, json,
         };
         command.SetAction(parse =>
         {
             string which = parse.GetValue(method)!;
             if (which is not ("segsam" or "pgsam")) throw new UsageException($"--model '{which}' is unknown; known: segsam, pgsam");
-            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, appearance, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions];
+            Option[] segsamOnly = [variant, config, trainingConfig, objects, boxProbability, optimizer, milestones, freeze, noCmsa, boxPrior, highRes, boxCandidates, boxCandidateTokens, imgSize, allIou, appearance, contrast, reclassify, flip, agnosticShare, agnosticWeights, pointAgnosticShare, interiorClicks, trainOnly, boxTeacher, boxTeacherWeight, schedule, lambdaBce, descriptions];
             Option[] pgsamOnly = [classes, fraction, imageDescriptions, loraRank, clip, clipLoraRank, noPrior, noFusion, refine];
             foreach (var option in which == "pgsam" ? segsamOnly : pgsamOnly)
                 if (Given(parse, option)) throw new UsageException($"{option.Name} does not apply to --model {which}");
@@ -181,6 +183,8 @@ public static class TrainCommand
                 SuperviseAllIou = parse.GetValue(allIou) || c.SuperviseAllIou,
                 Augment = parse.GetValue(augment) || c.Augment,
                 AugmentAppearance = parse.GetValue(appearance) || c.AugmentAppearance,
+                AugmentContrast = parse.GetValue(contrast) || c.AugmentContrast,
+                ReclassifyTissue = parse.GetValue(reclassify) || c.ReclassifyTissue,
                 FlipLeftRight = parse.GetValue(flip) || c.FlipLeftRight,
                 AgnosticShare = parse.GetValue(agnosticShare) ?? c.AgnosticShare,
                 AgnosticMapWeights = parse.GetValue(agnosticWeights) is { } w ? ParseWeights(w) : c.AgnosticMapWeights,

@@ -71,6 +71,42 @@ public sealed class AgnosticObjects
         return result;
     }
 
+    /// <summary>
+    /// The slice with its intensity-class maps (tissue-3, its pieces, tissue-2, tissue-4) made
+    /// again from the slice's own image, by k-means inside its brain map, so that they follow the
+    /// grey levels the model is shown after appearance changes: the volume's classes keep ch2's
+    /// borders between tissues, which another contrast, a bias field or a skull-stripped edge moves
+    /// (a stripped brain's darkened rim becomes CSF, as it is in a skull-stripped scan's own
+    /// classes). Maps are found by <paramref name="mapNames"/>; a slice with fewer brain pixels
+    /// than classes keeps its maps.
+    /// </summary>
+    public static LabelledSlice Reclassified(LabelledSlice slice, IReadOnlyList<string> mapNames)
+    {
+        int brainIndex = IndexOf(mapNames, "brain");
+        if (brainIndex < 0 || brainIndex >= slice.Objects.Count) return slice;
+        var brain = slice.Objects[brainIndex].Select(v => v > 0).ToArray();
+        if (brain.Count(b => b) < 4) return slice;
+        var objects = slice.Objects.ToArray();
+        void Set(string name, int[] map)
+        {
+            int index = IndexOf(mapNames, name);
+            if (index >= 0 && index < objects.Length) objects[index] = map;
+        }
+        var three = IntensityClasses.KMeans(slice.Image, brain, 3);
+        Set("tissue-3", three);
+        Set("tissue-3-pieces", Pieces(three, slice.Height, slice.Width));
+        Set("tissue-2", IntensityClasses.KMeans(slice.Image, brain, 2));
+        Set("tissue-4", IntensityClasses.KMeans(slice.Image, brain, 4));
+        return slice with { Objects = objects };
+    }
+
+    static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++)
+            if (names[i] == name) return i;
+        return -1;
+    }
+
     /// <summary>The 8-connected pieces of each class of a class map, numbered 1… across classes.</summary>
     public static int[] Pieces(int[] classes, int height, int width)
     {

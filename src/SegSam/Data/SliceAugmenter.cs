@@ -7,7 +7,8 @@ namespace SegSam.Data;
 /// centre, then an intensity gain (0.9–1.1) and offset (±10 grey levels); images are resampled
 /// bilinearly, label and object maps by nearest neighbour; outside is background.
 /// <see cref="AugmentAppearance"/> mimics other scanners and subjects; <see cref="FlipLeftRight"/>
-/// mirrors a slice and swaps the left and right categories.
+/// mirrors a slice and swaps the left and right categories; <see cref="RemapContrast"/> moves
+/// tissues' grey levels apart or together.
 /// </summary>
 public static class SliceAugmenter
 {
@@ -93,6 +94,29 @@ public static class SliceAugmenter
         if (brain is not null)
             for (int i = 0; i < image.Length; i++)
                 if (brain[i] == 0) image[i] = 0;
+        return slice with { Image = image };
+    }
+
+    /// <summary>
+    /// Another T1 contrast: the image's grey levels pass through a random increasing curve, linear
+    /// between six knots 51 grey levels apart, each of its five slopes scaled by e^U(−0.7, 0.7)
+    /// and the curve rescaled to end at 255 again (0 stays 0). A gamma curve bends all grey levels
+    /// one way; this moves the tissues apart or together independently, as scanners and sequences
+    /// do (skull-stripped templates such as mricron-data's ch2better have far brighter white matter
+    /// than ch2). Intensities keep their order, so a T1's dark CSF stays the darkest tissue.
+    /// </summary>
+    public static LabelledSlice RemapContrast(LabelledSlice slice, SplitRandom rng)
+    {
+        const int segments = 5;
+        var knots = new double[segments + 1];
+        for (int s = 0; s < segments; s++) knots[s + 1] = knots[s] + Math.Exp((rng.NextDouble() * 2 - 1) * 0.7);
+        var image = new float[slice.Image.Length];
+        for (int i = 0; i < image.Length; i++)
+        {
+            double x = Math.Clamp(slice.Image[i], 0, 255) / 255.0 * segments;
+            int s = Math.Min((int)x, segments - 1);
+            image[i] = (float)(255 * (knots[s] + (x - s) * (knots[s + 1] - knots[s])) / knots[segments]);
+        }
         return slice with { Image = image };
     }
 

@@ -38,6 +38,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         leftRightSwap = SliceAugmenter.LeftRightSwap(data.Categories);
         int brain = data.ObjectMapNames.ToList().IndexOf("brain");
         brainMap = brain >= 0 ? brain : null;
+        if (config.ReclassifyTissue && brainMap is null)
+            throw new InvalidDataException($"dataset {data.Name} has no brain object map, which reclassify_tissue needs to make intensity classes (its maps: {string.Join(", ", data.ObjectMapNames)})");
         var unknown = config.AgnosticMapWeights.Keys.Where(name => !data.ObjectMapNames.Contains(name)).ToList();
         if (unknown.Count > 0)
             throw new InvalidDataException($"dataset {data.Name} has no object map {string.Join(", ", unknown)} (its maps: {string.Join(", ", data.ObjectMapNames)})");
@@ -211,6 +213,8 @@ public sealed class SegSamTrainer : CheckpointedTrainer
         if (config.FlipLeftRight && rng.NextDouble() < 0.5) slice = SliceAugmenter.FlipLeftRight(slice, leftRightSwap);
         if (config.Augment) slice = SliceAugmenter.Augment(slice, rng);
         if (config.AugmentAppearance) slice = SliceAugmenter.AugmentAppearance(slice, rng, brainMap);
+        if (config.AugmentContrast && rng.NextDouble() < 0.5) slice = SliceAugmenter.RemapContrast(slice, rng);
+        if (config.ReclassifyTissue) slice = AgnosticObjects.Reclassified(slice, data.ObjectMapNames);
         return slice;
     }
 

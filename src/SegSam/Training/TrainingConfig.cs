@@ -47,6 +47,10 @@ public sealed record TrainingConfig : Modeling.IValidatedConfig
     public bool Augment { get; init; }
     /// <summary>Scanner/subject appearance changes of training slices (<see cref="Data.SliceAugmenter.AugmentAppearance"/>).</summary>
     public bool AugmentAppearance { get; init; }
+    /// <summary>With probability ½ another T1 contrast of a training slice (<see cref="Data.SliceAugmenter.RemapContrast"/>), after the appearance changes.</summary>
+    public bool AugmentContrast { get; init; }
+    /// <summary>Make the slices' intensity-class objects again from each augmented image (<see cref="Data.AgnosticObjects.Reclassified"/>).</summary>
+    public bool ReclassifyTissue { get; init; }
     /// <summary>Mirror half of the training slices left to right, swapping …_L and …_R categories.</summary>
     public bool FlipLeftRight { get; init; }
     /// <summary>Share of prompted objects drawn from the slices' class-agnostic objects when they have some (0: categories only).</summary>

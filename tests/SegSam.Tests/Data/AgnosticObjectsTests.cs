@@ -38,6 +38,40 @@ public class AgnosticObjectsTests
     }
 
     [Fact]
+    public void ReclassifiedSliceTakesItsIntensityClassesFromItsOwnImageInsideTheBrain()
+    {
+        // 4×6: a bright skull outside the brain (columns 0 and 5); inside, grey levels 20, 100, 101
+        // and 200 by column. The stored class maps (all 2) are stale: made from another image.
+        string[] maps = ["tissue-3", "tissue-3-pieces", "tissue-2", "tissue-4", "brain", "head", "brodmann"];
+        var image = new float[24];
+        var brain = new int[24];
+        for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 6; x++)
+        {
+            int i = y * 6 + x;
+            bool inside = x is > 0 and < 5;
+            brain[i] = inside ? 1 : 0;
+            image[i] = !inside ? 250 : x == 1 ? 20 : x == 2 ? 100 : x == 3 ? 101 : 200;
+        }
+        var stale = Enumerable.Repeat(2, 24).ToArray();
+        var atlas = Enumerable.Range(0, 24).ToArray();
+        var slice = new LabelledSlice("s", 4, 6, image, new int[24]) { Objects = [stale, stale, stale, stale, brain, brain, atlas] };
+
+        var result = AgnosticObjects.Reclassified(slice, maps);
+
+        int[] Row(int m) => result.Objects[m][..6];
+        Assert.Equal([0, 1, 2, 2, 3, 0], Row(0)); // darkest first, nothing outside the brain
+        Assert.Equal([0, 1, 2, 2, 3, 0], Row(1)); // one piece per class here: each is a column band
+        Assert.Equal([0, 1, 2, 2, 2, 0], Row(2));
+        Assert.Equal([0, 1, 2, 3, 4, 0], Row(3));
+        Assert.Same(brain, result.Objects[4]);
+        Assert.Same(atlas, result.Objects[6]);
+        Assert.Same(image, result.Image);
+        // Without a brain map the slice is left as it is.
+        Assert.Same(slice, AgnosticObjects.Reclassified(slice, ["tissue-3", "tissue-3-pieces", "tissue-2", "tissue-4", "head", "x", "y"]));
+    }
+
+    [Fact]
     public void NearestResamplingFollowsTheAffinesOfBothGrids()
     {
         // Source: 4×3×2 voxels of 2 mm, x flipped, origin shifted; target: 1 mm grid.

@@ -2,7 +2,7 @@ using SegSam.Data;
 
 namespace SegSam.Tests.Data;
 
-/// <summary>Augmentation: the left/right mirror keeps left regions left; appearance changes stay images; objects move with the pixels.</summary>
+/// <summary>Augmentation: the left/right mirror keeps left regions left; appearance and contrast changes stay images; objects move with the pixels.</summary>
 public class SliceAugmenterTests
 {
     static LabelledSlice Slice()
@@ -60,6 +60,28 @@ public class SliceAugmenterTests
         var draws = Enumerable.Range(0, 40).Select(seed => SliceAugmenter.AugmentAppearance(slice, new SplitRandom((ulong)seed), brainMap: 0)).ToList();
         Assert.InRange(draws.Count(BrainOnly), 3, 20);
         Assert.DoesNotContain(Enumerable.Range(0, 40).Select(seed => SliceAugmenter.AugmentAppearance(slice, new SplitRandom((ulong)seed))), BrainOnly);
+    }
+
+    [Fact]
+    public void ContrastRemapKeepsTheOrderAndTheEndsButMovesTissuesApartOrTogether()
+    {
+        var ramp = new LabelledSlice("ramp", 1, 256, Enumerable.Range(0, 256).Select(v => (float)v).ToArray(), new int[256]);
+        var a = SliceAugmenter.RemapContrast(ramp, new SplitRandom(3));
+        Assert.Equal(a.Image, SliceAugmenter.RemapContrast(ramp, new SplitRandom(3)).Image);
+        Assert.Same(ramp.Labels, a.Labels);
+        var ratios = new List<double>();
+        for (int seed = 0; seed < 40; seed++)
+        {
+            var image = SliceAugmenter.RemapContrast(ramp, new SplitRandom((ulong)seed)).Image;
+            Assert.Equal(0f, image[0]);
+            Assert.Equal(255f, image[255], 3);
+            for (int v = 1; v < 256; v++) Assert.True(image[v] > image[v - 1], $"seed {seed}: not increasing at {v}");
+            // ch2's grey and white matter lie near 106 and 140 (0–255): their gap after the curve, over before.
+            ratios.Add((image[140] - image[106]) / 34.0);
+        }
+        // The gap shrinks on some draws and widens on others, up to about twice (slopes e^±0.7 ≈ ½–2).
+        Assert.InRange(ratios.Min(), 0.25, 0.9);
+        Assert.InRange(ratios.Max(), 1.2, 3.0);
     }
 
     [Fact]
