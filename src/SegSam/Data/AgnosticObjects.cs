@@ -77,8 +77,8 @@ public sealed class AgnosticObjects
     /// grey levels the model is shown after appearance changes: the volume's classes keep ch2's
     /// borders between tissues, which another contrast, a bias field or a skull-stripped edge moves
     /// (a stripped brain's darkened rim becomes CSF, as it is in a skull-stripped scan's own
-    /// classes). Maps are found by <paramref name="mapNames"/>; a slice with fewer brain pixels
-    /// than classes keeps its maps.
+    /// classes). Maps are found by <paramref name="mapNames"/>; a slice with fewer than 4 brain
+    /// pixels (tissue-4's classes) keeps its maps.
     /// </summary>
     public static LabelledSlice Reclassified(LabelledSlice slice, IReadOnlyList<string> mapNames)
     {
