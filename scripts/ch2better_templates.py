@@ -25,9 +25,8 @@ resampled = ndimage.affine_transform(data, voxel_to_voxel[:3, :3], offset=voxel_
                                      output_shape=ch2.shape, order=1, mode="constant", cval=0)
 image = np.clip(np.round(resampled), 0, 255).astype(np.uint8)
 nib.save(nib.Nifti1Image(image, ch2.affine), f"{out}/ch2.nii.gz")
-# ch2better is zero outside its brain. mricron's ch2bet is a looser brain of the other contrast, and
-# k-means inside it would call ch2better's stripped (zero) voxels CSF.
-inside = ndimage.affine_transform((data > 0).astype(np.float32), voxel_to_voxel[:3, :3], offset=voxel_to_voxel[:3, 3],
-                                  output_shape=ch2.shape, order=1, mode="constant", cval=0) >= 0.5
-nib.save(nib.Nifti1Image(np.where(inside, np.maximum(image, 1), 0).astype(np.uint8), ch2.affine), f"{out}/ch2bet.nii.gz")
+# ch2better is zero outside its brain, so it is its own brain-extracted image. mricron's ch2bet is a
+# looser brain of the other contrast, and k-means inside it would call ch2better's stripped (zero)
+# voxels CSF.
+nib.save(nib.Nifti1Image(image, ch2.affine), f"{out}/ch2bet.nii.gz")
 print(f"{out}/ch2.nii.gz, ch2bet.nii.gz: ch2better and its brain on ch2's grid {ch2.shape}")

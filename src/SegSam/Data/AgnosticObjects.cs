@@ -29,6 +29,9 @@ public sealed class AgnosticObjects
     /// <summary>Index of the map whose objects are the connected pieces of the 3-level classes (made per slice).</summary>
     const int PiecesMap = 1;
 
+    /// <summary>The intensity-class maps and their number of k-means levels; the pieces map is made from tissue-3.</summary>
+    static readonly (string Map, int Levels)[] IntensityMaps = [("tissue-3", 3), ("tissue-2", 2), ("tissue-4", 4)];
+
     readonly Volume[] volumes;
 
     AgnosticObjects(Volume[] volumes) => this.volumes = volumes;
@@ -43,10 +46,9 @@ public sealed class AgnosticObjects
         var brain = brainExtracted.Data.Select(v => v > 0).ToArray();
         var maps = new Volume[MapNames.Count];
         Volume Map(int[] values) => normalised.WithData(values.Select(v => (float)v).ToArray(), "int32");
-        maps[0] = Map(IntensityClasses.KMeans(normalised.Data, brain, 3));
+        foreach (var (name, levels) in IntensityMaps)
+            maps[IndexOf(MapNames, name)] = Map(IntensityClasses.KMeans(normalised.Data, brain, levels));
         maps[PiecesMap] = maps[0];
-        maps[2] = Map(IntensityClasses.KMeans(normalised.Data, brain, 2));
-        maps[3] = Map(IntensityClasses.KMeans(normalised.Data, brain, 4));
         maps[4] = Map(brain.Select(b => b ? 1 : 0).ToArray());
         maps[5] = Map(HeadMask(normalised, brain).Select(b => (int)b).ToArray());
         for (int a = 0; a < AtlasFiles.Count; a++)
@@ -92,11 +94,12 @@ public sealed class AgnosticObjects
             int index = IndexOf(mapNames, name);
             if (index >= 0 && index < objects.Length) objects[index] = map;
         }
-        var three = IntensityClasses.KMeans(slice.Image, brain, 3);
-        Set("tissue-3", three);
-        Set("tissue-3-pieces", Pieces(three, slice.Height, slice.Width));
-        Set("tissue-2", IntensityClasses.KMeans(slice.Image, brain, 2));
-        Set("tissue-4", IntensityClasses.KMeans(slice.Image, brain, 4));
+        foreach (var (name, levels) in IntensityMaps)
+        {
+            var classes = IntensityClasses.KMeans(slice.Image, brain, levels);
+            Set(name, classes);
+            if (name == MapNames[0]) Set(MapNames[PiecesMap], Pieces(classes, slice.Height, slice.Width));
+        }
         return slice with { Objects = objects };
     }
 
