@@ -70,7 +70,8 @@ public sealed class QueueWorkerTests(RabbitBroker broker, ITestOutputHelper log)
 
             Assert.DoesNotContain($"job {killedJob} done", workers[0].Output);
             Assert.True(workers.Skip(1).Any(w => w.Output.Contains($"job {killedJob} done", StringComparison.Ordinal)), $"job {killedJob} was not redone:{Logs(workers)}");
-            Assert.All(workers.Skip(1), w => Assert.Contains("reconnected", w.Output));
+            // A worker still between reconnect tries when the others finished the queue reconnects a little later.
+            foreach (var w in workers.Skip(1)) w.WaitFor("reconnected", TimeSpan.FromMinutes(1));
 
             // Every output exactly once, whole, and byte for byte what a single `segsam segment` writes.
             var folders = Directory.GetDirectories(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
