@@ -14,12 +14,32 @@ public static class Problems
         // The PACS behind the server: "not found" passes through; any other failure of it is a bad gateway.
         SegSam.Data.DicomWeb.DicomWebException { StatusCode: 404 } => (StatusCodes.Status404NotFound, e.Message),
         SegSam.Data.DicomWeb.DicomWebException => (StatusCodes.Status502BadGateway, e.Message),
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException j } b => (b.StatusCode, NotValidJson(j)),
+        // The framework's words for a missing body suggest a fix to the server's code, not to the request.
+        BadHttpRequestException b when b.Message.Contains("no body was provided", StringComparison.Ordinal)
+            => (b.StatusCode, "the request has no body: this endpoint reads a JSON object (Content-Type: application/json)"),
         BadHttpRequestException b => (b.StatusCode, b.Message),
         ArgumentException a => (StatusCodes.Status400BadRequest, a.ParamName is { } name ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : a.Message),
         FileNotFoundException or DirectoryNotFoundException or InvalidDataException or CheckpointFormatException or EndOfStreamException
             or SegSam.Imaging.Dicom.DicomFormatException
             => (StatusCodes.Status422UnprocessableEntity, e.Message),
-        System.Text.Json.JsonException => (StatusCodes.Status400BadRequest, "the request body is not valid JSON for this endpoint"),
+        System.Text.Json.JsonException j => (StatusCodes.Status400BadRequest, NotValidJson(j)),
         _ => (StatusCodes.Status500InternalServerError, "internal error; the server's log has the details"),
     };
+
+    /// <summary>Where the body stopped being what the endpoint reads: the JSON path and position, without .NET type names.</summary>
+    static string NotValidJson(System.Text.Json.JsonException j)
+    {
+        var where = j.Path is { Length: > 0 } path
+            ? $" at {path} (line {j.LineNumber + 1}, byte {j.BytePositionInLine + 1})"
+            : "";
+        var message = j.Message;
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        // System.Text.Json's conversion message names CLR types ("System.Nullable`1[System.Int32]"), which mean nothing to a client.
+        var reason = message.Contains("could not be converted", StringComparison.Ordinal) ? "a value of the wrong type or out of range"
+            : message.TrimEnd('.');
+        return $"the request body is not valid JSON for this endpoint{where}: {reason}";
+    }
 }

@@ -45,6 +45,9 @@ public static class ServerHost
         services.AddOpenApi();
         services.AddHostedService<RegistrySweeper>();
         services.AddProblemDetails();
+        // A body or parameter that cannot be bound throws, so the problem handler below names what
+        // was wrong and where; by default minimal APIs answer a bare 400 that says neither.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
     }
 
     /// <summary>The middleware (problem+json errors, bearer token, status pages) and the endpoints.</summary>

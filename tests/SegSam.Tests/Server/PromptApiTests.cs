@@ -92,7 +92,16 @@ public sealed class PromptApiTests
         Assert.Contains("[x0, y0, x1, y1]", await ApiServer.Problem(await Prompt(server, id, new { axis = "axial", index = 6, box = new[] { 1, 2 } }), 400));
         Assert.Contains("12 axial slices", await ApiServer.Problem(await Prompt(server, id, new { axis = "axial", index = 40, box = new[] { 3, 3, 14, 16 } }), 400));
         Assert.Contains("\"png\" or \"rle\"", await ApiServer.Problem(await Prompt(server, id, new { axis = "axial", index = 6, box = new[] { 3, 3, 14, 16 }, mask = "gif" }), 400));
-        await ApiServer.Problem(await server.Client.PostAsync($"/api/v1/volumes/{id}/prompts", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")), 400);
+        // Bodies the endpoint cannot bind: the problem names the JSON path and position, not a .NET type.
+        async Task<string> Raw(string json) =>
+            await ApiServer.Problem(await server.Client.PostAsync($"/api/v1/volumes/{id}/prompts", new StringContent(json, System.Text.Encoding.UTF8, "application/json")), 400);
+        Assert.Contains("not valid JSON", await Raw("{not json"));
+        var wrongType = await Raw("""{"axis": "axial", "index": 6, "box": ["a", 3, 14, 16]}""");
+        Assert.Contains("at $.box[0] (line 1, byte", wrongType);
+        Assert.Contains("wrong type or out of range", wrongType);
+        Assert.DoesNotContain("System.", wrongType);
+        Assert.Contains("the request has no body", await Raw(""));
+        Assert.Contains("at $.index", await Raw("""{"axis": "axial", "index": 99999999999, "box": [3, 3, 14, 16]}"""));
     }
 
     [Fact]
