@@ -37,6 +37,20 @@ public static class ConfiguredCheckpoint
         return model;
     }
 
+    /// <summary>
+    /// Refuses, before anything is built, a file that stores far fewer values than the model its
+    /// config describes must have (<see cref="Modeling.ParameterFloor"/>): loading is by exact name
+    /// and shape, so such a file cannot load, and building first would let a few-byte config
+    /// allocate gigabytes. Near misses (twice the stored values, or 10⁷ more) are left to the load,
+    /// whose report names every tensor that differs.
+    /// </summary>
+    public static void RequireStoredValues(string path, double parameterFloor, string what)
+    {
+        double stored = CheckpointFile.Inspect(path).Sum(tensor => (double)tensor.NumElements);
+        if (parameterFloor > Math.Max(2 * stored, stored + 1e7))
+            throw new CheckpointFormatException(path, $"its config describes a {what} of at least {parameterFloor:G3} parameters, but the file stores only {stored:G3} values");
+    }
+
     /// <summary>The config JSON stored under <paramref name="metadataKey"/>, else the sidecar's (with where it came from); null when neither exists.</summary>
     public static (string Json, string Source)? ReadConfigJson(string path, string metadataKey)
     {

@@ -1,3 +1,4 @@
+using SegSam.Modeling;
 using SegSam.Modeling.PgSam;
 
 namespace SegSam.Checkpoints;
@@ -21,7 +22,11 @@ public static class PgSamHeadCheckpoint
     /// Builds a head from <paramref name="config"/> and loads the weights of <paramref name="path"/>
     /// (.pth or safetensors) by name; every name must match both ways, every shape exactly.
     /// </summary>
-    public static PgSamHead Load(string path, PgSamConfig config) => ConfiguredCheckpoint.LoadInto(path, new PgSamHead(config));
+    public static PgSamHead Load(string path, PgSamConfig config)
+    {
+        ConfiguredCheckpoint.RequireStoredValues(path, ParameterFloor.PgSamHead(config), "PG-SAM head");
+        return ConfiguredCheckpoint.LoadInto(path, new PgSamHead(config));
+    }
 
     /// <summary>The PG-SAM config stored with a checkpoint; a clear error when there is none.</summary>
     public static PgSamConfig ReadConfig(string path) =>

@@ -18,7 +18,9 @@ public static class PgSamModelCheckpoint
     /// <summary>Loads a model saved by <see cref="Save"/>, its SAM image encoder in <paramref name="precision"/>.</summary>
     public static PgSamModel Load(string path, EncoderPrecision precision = EncoderPrecision.Float32)
     {
-        var model = ConfiguredCheckpoint.LoadInto(path, new PgSamModel(ReadConfig(path)));
+        var config = ReadConfig(path);
+        ConfiguredCheckpoint.RequireStoredValues(path, ParameterFloor.PgSamModel(config), "PG-SAM model");
+        var model = ConfiguredCheckpoint.LoadInto(path, new PgSamModel(config));
         model.ImageEncoder.SetPrecision(precision);
         return model;
     }

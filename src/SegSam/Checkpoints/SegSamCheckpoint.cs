@@ -23,7 +23,9 @@ public static class SegSamCheckpoint
     /// </summary>
     public static SegSamModel Load(string path, EncoderPrecision precision = EncoderPrecision.Float32)
     {
-        var model = ConfiguredCheckpoint.LoadInto(path, new SegSamModel(ReadConfig(path)));
+        var config = ReadConfig(path);
+        ConfiguredCheckpoint.RequireStoredValues(path, ParameterFloor.SegSam(config), "SEG-SAM model");
+        var model = ConfiguredCheckpoint.LoadInto(path, new SegSamModel(config));
         model.Sam.ImageEncoder.SetPrecision(precision);
         return model;
     }

@@ -26,6 +26,12 @@ public static class WeightLoader
         var report = new LoadReport(missing, unexpected, mismatched);
         if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw new CheckpointMismatchException(source, report);
+        // A NaN weight turns every answer it touches into NaN (an empty mask, an IoU that JSON cannot
+        // hold) far from its cause; say so at the file instead.
+        var nonFinite = target.Keys.Where(given.ContainsKey).Where(k => !AllFinite(given[k])).ToList();
+        if (nonFinite.Count > 0)
+            throw new CheckpointFormatException(source,
+                $"holds NaN or infinite values in {nonFinite.Count} tensor(s), e.g. '{nonFinite[0]}': the file is corrupt, or the training that wrote it diverged");
 
         using (no_grad())
         {
@@ -37,5 +43,13 @@ public static class WeightLoader
             }
         }
         return report;
+    }
+
+    static bool AllFinite(Tensor t)
+    {
+        if (!t.is_floating_point()) return true;
+        using var finite = isfinite(t);
+        using var all = finite.all();
+        return all.item<bool>();
     }
 }

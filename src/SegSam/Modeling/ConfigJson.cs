@@ -7,7 +7,7 @@ namespace SegSam.Modeling;
 /// <summary>
 /// The JSON conventions of every SegSam config file: snake_case keys (the reference
 /// constructors' argument names), unknown keys rejected so that a typo is an error, comments and
-/// trailing commas allowed, enums as snake_case strings.
+/// trailing commas allowed, enums as snake_case strings, null only where a field is nullable.
 /// </summary>
 internal static class ConfigJson
 {
@@ -18,6 +18,8 @@ internal static class ConfigJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        // `"sam": null` is as wrong as a missing brace: refuse it here rather than meet it as a null later.
+        RespectNullableAnnotations = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
@@ -34,10 +36,24 @@ internal static class ConfigJson
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not a valid {what}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not a valid {what}: {Describe(e)}", e);
         }
         config.Validate(source);
         return config;
+    }
+
+    /// <summary>
+    /// System.Text.Json's message in the config's own terms: its null and conversion messages name
+    /// .NET types ("System.Int32", "its nullability annotation"), which mean nothing to the file's author.
+    /// </summary>
+    static string Describe(JsonException e)
+    {
+        string where = e.Path is { Length: > 1 } path ? path[2..] : "the config";
+        if (e.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
+            return $"{where} must not be null";
+        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))
+            return $"{where} has a value of the wrong type or out of range";
+        return e.Message;
     }
 
     /// <summary>Reads and validates a config file (see <see cref="Parse"/>); a missing file is a FileNotFoundException.</summary>

@@ -53,7 +53,47 @@ public sealed record SamConfig : IValidatedConfig
         Check(PixelMean.Length == e.InChans && PixelStd.Length == e.InChans,
             $"pixel_mean and pixel_std need {e.InChans} values (one per input channel)");
         Check(PixelStd.All(s => s > 0), "pixel_std values must be positive");
+        Check(PixelMean.All(double.IsFinite) && PixelStd.All(double.IsFinite), "pixel_mean and pixel_std must be finite numbers");
+        CheckSizes(source);
     }
+
+    /// <summary>
+    /// Upper bounds, far above any released SAM (ViT-H: 1024 px in 16-px patches, a 64² grid, width
+    /// 1280, depth 32), so that a corrupt or hostile config is an error instead of an out-of-memory
+    /// abort or an arithmetic overflow inside libtorch; <see cref="ParameterFloor"/> bounds the whole.
+    /// </summary>
+    void CheckSizes(string source)
+    {
+        var Check = ConfigJson.Checker(source);
+        var e = ImageEncoder;
+        Check(e.GridSize <= MaxGrid, $"image_encoder.img_size / patch_size ({e.ImgSize} / {e.PatchSize}) must be at most {MaxGrid} tokens a side");
+        Check(e.InChans <= MaxInChans, $"image_encoder.in_chans ({e.InChans}) must be at most {MaxInChans}");
+        Check(e.EmbedDim <= MaxWidth && e.OutChans <= MaxWidth, $"image_encoder.embed_dim and out_chans must be at most {MaxWidth}");
+        Check(double.IsFinite(e.MlpRatio) && e.MlpRatio <= 64, $"image_encoder.mlp_ratio ({e.MlpRatio}) must be at most 64");
+        Check(e.WindowSize <= e.GridSize, $"image_encoder.window_size ({e.WindowSize}) must be at most the token grid ({e.GridSize}; 0 = global attention everywhere)");
+        Check(double.IsFinite(e.LayerNormEps) && e.LayerNormEps > 0 && e.LayerNormEps < 1, $"image_encoder.layer_norm_eps ({e.LayerNormEps}) must lie in (0, 1)");
+        Check(e.Depth <= MaxDepth, $"image_encoder.depth ({e.Depth}) must be at most {MaxDepth}");
+        Check(PromptEncoder.MaskInChans <= MaxWidth, $"prompt_encoder.mask_in_chans must be at most {MaxWidth}");
+        var d = MaskDecoder;
+        Check(d.NumMultimaskOutputs <= 64, $"mask_decoder.num_multimask_outputs ({d.NumMultimaskOutputs}) must be at most 64");
+        Check(d.TransformerMlpDim > 0, "mask_decoder.transformer_mlp_dim must be positive");
+        Check(d.TransformerDepth <= MaxDecoderDepth && d.IouHeadDepth <= MaxDecoderDepth,
+            $"mask_decoder.transformer_depth and iou_head_depth must be at most {MaxDecoderDepth} (SAM: 2 and 3)");
+        double floor = ParameterFloor.Sam(this);
+        Check(floor <= ParameterFloor.MaxParameters,
+            $"the model would have at least {floor:G3} parameters, more than the {ParameterFloor.MaxParameters:G3} this build accepts");
+    }
+
+    /// <summary>Largest token grid side (SAM: 64).</summary>
+    public const int MaxGrid = 128;
+    /// <summary>Largest width of any layer (SAM ViT-H: 1280).</summary>
+    public const int MaxWidth = 8192;
+    /// <summary>Most encoder blocks (SAM ViT-H: 32).</summary>
+    public const int MaxDepth = 256;
+    /// <summary>Most layers of a decoder's transformer or MLP head (SAM: 2 and 3).</summary>
+    public const int MaxDecoderDepth = 64;
+    /// <summary>Most input channels (SAM: 3; ours: 1).</summary>
+    public const int MaxInChans = 16;
 
     /// <summary>Names accepted by <see cref="Preset"/>.</summary>
     public static IReadOnlyList<string> PresetNames { get; } =

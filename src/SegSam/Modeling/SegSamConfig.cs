@@ -89,6 +89,7 @@ public sealed record SegSamConfig : IValidatedConfig
         Sam.Validate(source);
         var Check = ConfigJson.Checker(source);
         Check(!IsSemantic || NumClasses >= 1, "a semantic model (cls_token or semantic_decoder) needs at least one category");
+        Check(Categories.All(c => !string.IsNullOrWhiteSpace(c)), "category names must be non-empty strings");
         Check(Categories.Distinct(StringComparer.Ordinal).Count() == Categories.Length, "category names must be unique");
         Check(!(ClsToken && SemanticDecoder.Enabled), "cls_token is the semantic baseline; use it without the semantic decoder");
         var d = SemanticDecoder;
@@ -102,6 +103,13 @@ public sealed record SegSamConfig : IValidatedConfig
         Check(HighResChannels >= 0, "high_res_channels must be >= 0");
         Check(!BoxCandidateTokens || BoxCandidates, "box_candidate_tokens needs box_candidates (they are the tokens that answer them)");
         Check(HighResChannels == 0 || Sam.ImageEncoder.PatchSize % 4 == 0, "high_res_channels needs a patch size divisible by 4 (the decoders work at 4× the token grid)");
+        Check(HighResChannels <= SamConfig.MaxWidth, $"high_res_channels must be at most {SamConfig.MaxWidth}");
+        Check(!d.Enabled || (d.TransformerMlpDim > 0 && d.TransformerDepth <= SamConfig.MaxDecoderDepth),
+            $"semantic_decoder.transformer_mlp_dim must be positive and transformer_depth at most {SamConfig.MaxDecoderDepth}");
+        Check(!t.Enabled || t.TextDim <= SamConfig.MaxWidth * 8, $"text_enhancer.text_dim must be at most {SamConfig.MaxWidth * 8}");
+        double floor = ParameterFloor.SegSam(this);
+        Check(floor <= ParameterFloor.MaxParameters,
+            $"the model would have at least {floor:G3} parameters, more than the {ParameterFloor.MaxParameters:G3} this build accepts");
     }
 
     /// <summary>The paper's ablation rows by name (Table 4), on a given SAM config and categories.</summary>

@@ -81,5 +81,19 @@ public sealed record PgSamConfig : IValidatedConfig
             $"input_size ({InputSize}) must be a positive multiple of patch_size ({PatchSize})");
         Check(ClipDim > 0, "clip_dim must be positive");
         Check(MaskInChans >= 4 && MaskInChans % 4 == 0, "mask_in_chans must be a positive multiple of 4");
+        // Bounds far above the released model's (SamConfig.CheckSizes says why they exist).
+        Check(Dim <= SamConfig.MaxWidth && MaskInChans <= SamConfig.MaxWidth && ClipDim <= SamConfig.MaxWidth,
+            $"dim, mask_in_chans and clip_dim must be at most {SamConfig.MaxWidth}");
+        Check(GridSize <= SamConfig.MaxGrid, $"input_size / patch_size must be at most {SamConfig.MaxGrid} tokens a side");
+        Check(Depth <= SamConfig.MaxDecoderDepth && FusionDepth <= SamConfig.MaxDecoderDepth,
+            $"depth and fusion_depth must be at most {SamConfig.MaxDecoderDepth} (the released model: 2 and 2)");
+        Check(RefineIterations <= MaxRefineIterations, $"refine_iterations ({RefineIterations}) must be at most {MaxRefineIterations} (the released model: 1)");
+        Check(NumClasses <= MaxClasses, $"num_classes ({NumClasses}) must be at most {MaxClasses}");
+        double floor = ParameterFloor.PgSamHead(this);
+        Check(floor <= ParameterFloor.MaxParameters,
+            $"the head would have at least {floor:G3} parameters, more than the {ParameterFloor.MaxParameters:G3} this build accepts");
     }
+
+    public const int MaxRefineIterations = 32;
+    public const int MaxClasses = 10000;
 }

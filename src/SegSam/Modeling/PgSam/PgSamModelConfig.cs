@@ -54,8 +54,9 @@ public sealed record PgSamModelConfig : IValidatedConfig
                         PromptEncoder = new PromptEncoderConfig { EmbedDim = ImageEncoder.OutChans },
                         MaskDecoder = new MaskDecoderConfig { TransformerNumHeads = 1 } }.Validate(source); // the encoder part only
         Head.Validate(source);
-        Check(LoraRank >= 0, "lora_rank must be >= 0");
+        Check(LoraRank >= 0 && LoraRank <= ImageEncoder.EmbedDim, $"lora_rank ({LoraRank}) must lie in [0, embed_dim = {ImageEncoder.EmbedDim}]");
         Check(Categories.Length >= 1, "a PG-SAM model needs at least one category");
+        Check(Categories.All(c => !string.IsNullOrWhiteSpace(c)), "category names must be non-empty strings");
         Check(Categories.Distinct(StringComparer.Ordinal).Count() == Categories.Length, "category names must be unique");
         Check(Head.NumClasses == Categories.Length + 1, $"head.num_classes ({Head.NumClasses}) must be 1 (background) + {Categories.Length} categories");
         Check(Head.Dim == ImageEncoder.OutChans, $"head.dim ({Head.Dim}) must equal image_encoder.out_chans ({ImageEncoder.OutChans})");
