@@ -11,8 +11,18 @@ public static class CliApp
 {
     public static readonly Option<int?> Threads = new("--threads")
     {
-        Description = "CPU threads for libtorch (default: all cores)",
+        Description = "CPU threads for libtorch (default: all cores; at most four per core)",
         Recursive = true,
+        // Parsed here so that a bad value reads as the option's rule, not as a .NET type name.
+        CustomParser = result =>
+        {
+            string token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (int.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+                && n >= 1 && n <= TorchRuntime.MaxThreads)
+                return n;
+            result.AddError($"--threads expects a whole number from 1 to {TorchRuntime.MaxThreads} (four per CPU here), got '{token}'");
+            return null;
+        },
     };
 
     /// <summary>Read by Program before SegSam loads (the fast path is chosen then); declared here for parsing and help.</summary>
@@ -70,7 +80,7 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"segsam: error: {error.Message}");
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"segsam: error: {PrintableText.Escape(error.Message)}");
             Console.Error.WriteLine("Run 'segsam --help' (or 'segsam COMMAND --help') for usage.");
             return ExitCodes.Usage;
         }
@@ -98,7 +108,12 @@ public static class CliApp
             _ => ExitCodes.InternalError,
         };
         string prefix = code == ExitCodes.InternalError ? "internal error (please report): " : "";
-        Console.Error.WriteLine($"segsam: error: {prefix}{e.Message}");
+        // One line whatever the message quotes (a file name or header text may hold newlines or terminal
+        // escapes); only a checkpoint mismatch keeps its lines, the diff of tensor names (escaped by LoadReport).
+        string message = e is CheckpointMismatchException
+            ? string.Join(Environment.NewLine, e.Message.Split(Environment.NewLine).Select(PrintableText.Escape))
+            : PrintableText.Escape(e.Message);
+        Console.Error.WriteLine($"segsam: error: {prefix}{message}");
         if (Environment.GetEnvironmentVariable("SEGSAM_DEBUG") == "1") Console.Error.WriteLine(e);
         return code;
     }

@@ -35,7 +35,7 @@ public static class InfoCommand
         static string N(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
         var v = facts.Volume;
         var s = new StringBuilder();
-        void Line(string name, string value) => s.AppendLine($"{name,-12} {value}");
+        void Line(string name, string value) => s.AppendLine($"{name,-12} {PrintableText.Escape(value)}");
         Line("file", facts.Path);
         Line("format", facts.Format + (facts.ImageArray is null ? "" : $" (image: {facts.ImageArray})"));
         Line("dims", string.Join(" × ", v.Dims));

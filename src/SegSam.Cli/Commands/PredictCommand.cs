@@ -52,7 +52,11 @@ public static class PredictCommand
             var encoderPrecision = PrecisionOption.Value(parse.GetValue(precision));
             using var model = SamCheckpoint.Load(parse.GetValue(checkpoint)!, samConfig, type, precision: encoderPrecision);
             using var predictor = new SamPredictor(model);
-            if (original is { } size) predictor.SetPreResizedImage(raster, size);
+            if (original is { } size)
+            {
+                try { predictor.SetPreResizedImage(raster, size); }
+                catch (ArgumentException e) { throw new UsageException($"--pre-resized: {e.Message}"); }
+            }
             else predictor.SetImage(raster);
             if (parse.GetValue(maskInput) is { } maskPath)
                 prompt = prompt with { MaskInput = ReadMaskInput(maskPath, model.PromptEncoder.MaskInputSize) };

@@ -12,7 +12,7 @@ public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<str
         {
             if (items.Count == 0) return;
             lines.Add($"{title} ({items.Count}):");
-            lines.AddRange(items.Take(maxPerGroup).Select(i => "  " + i));
+            lines.AddRange(items.Take(maxPerGroup).Select(i => "  " + PrintableText.Escape(i)));
             if (items.Count > maxPerGroup) lines.Add($"  … and {items.Count - maxPerGroup} more");
         }
         Group("missing in checkpoint", Missing);

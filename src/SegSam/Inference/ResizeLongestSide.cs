@@ -16,7 +16,9 @@ public sealed class ResizeLongestSide(int targetLength)
     public static (int H, int W) PreprocessShape(int oldH, int oldW, int longSide)
     {
         double scale = longSide * 1.0 / Math.Max(oldH, oldW);
-        return ((int)(oldH * scale + 0.5), (int)(oldW * scale + 0.5));
+        // The reference rounds a side shorter than half a pixel after scaling to 0, and the resize
+        // then fails; keep one pixel, so that a 1×20000 strip is still an image (identical otherwise).
+        return (Math.Max(1, (int)(oldH * scale + 0.5)), Math.Max(1, (int)(oldW * scale + 0.5)));
     }
 
     /// <summary>

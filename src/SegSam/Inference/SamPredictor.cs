@@ -44,6 +44,9 @@ public sealed class SamPredictor : IDisposable
     /// </summary>
     public void SetPreResizedImage(RasterImage resized, (int H, int W) originalSize)
     {
+        // The masks come back at the original size: one float32 .NET array must hold them.
+        if (originalSize.H < 1 || originalSize.W < 1 || (long)originalSize.H * originalSize.W > Array.MaxLength / sizeof(float))
+            throw new ArgumentException($"an original size of {originalSize.H}×{originalSize.W} is not possible: each side must be at least 1 and the area at most {Array.MaxLength / sizeof(float)} pixels");
         if (Math.Max(resized.Height, resized.Width) != model.ImgSize)
             throw new ArgumentException($"a pre-resized image must have its longer side equal to the encoder size {model.ImgSize}, got {resized.Height}×{resized.Width}");
         var expected = ResizeLongestSide.PreprocessShape(originalSize.H, originalSize.W, model.ImgSize);

@@ -76,4 +76,45 @@ public sealed class BadInputCliTests : IDisposable
         Assert.StartsWith($"segsam: error: {bad}: ", lines[0]);
         Assert.DoesNotContain("internal error", lines[0]);
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100000")]
+    [InlineData("99999999999")]
+    [InlineData("two")]
+    public void A_thread_count_out_of_range_is_exit_2_with_the_rule(string threads)
+    {
+        // 100,000 threads used to make libtorch's pool spin past any timeout.
+        var result = Support.Cli.Run("--threads", threads, "info", goodNifti);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"--threads expects a whole number from 1 to ", result.StdErr);
+        Assert.Contains($"got '{threads}'", result.StdErr);
+        Assert.DoesNotContain("System.", result.StdErr);
+    }
+
+    [Fact]
+    public void Header_text_and_file_names_cannot_write_terminal_escapes_or_forge_lines()
+    {
+        // NIfTI-1's descrip (80 bytes at offset 148) holding a screen-clearing escape and a newline.
+        string hostile = dir.File("descrip.nii");
+        var bytes = File.ReadAllBytes(goodNifti);
+        var text = Encoding.ASCII.GetBytes("A\u001b[2J\nfake: line");
+        Array.Clear(bytes, 148, 80);
+        text.CopyTo(bytes, 148);
+        File.WriteAllBytes(hostile, bytes);
+        var info = Support.Cli.Run("info", hostile);
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.DoesNotContain('\u001b', info.StdOut);
+        Assert.DoesNotContain(info.StdOut.Split('\n'), line => line.StartsWith("fake:", StringComparison.Ordinal));
+        Assert.Contains(@"A\x1B[2J\nfake: line", info.StdOut);
+
+        // An unreadable file whose name holds the same: the error stays one escaped line.
+        string badName = dir.File("cut\n\u001b[31m.nii.gz");
+        File.Copy(cutNifti, badName);
+        var error = Support.Cli.Run("info", badName);
+        Assert.True(error.ExitCode == 3, error.ToString());
+        Assert.Single(error.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain('\u001b', error.StdErr);
+        Assert.Contains(@"cut\n\x1B[31m.nii.gz", error.StdErr);
+    }
 }

@@ -105,6 +105,7 @@ public class PredictCliTests
             { ["predict", "--checkpoint", model, "--config", config, "--image", config], 3, "config.json" },
             { ["predict", "--checkpoint", model, "--config", config, "--image", image, "--mask-input", image], 3, "mask input" },
             { ["predict", "--checkpoint", model, "--config", config, "--image", image, "--pre-resized", "64"], 2, "H,W" },
+            { ["predict", "--checkpoint", model, "--config", config, "--image", image, "--pre-resized", "2000000000,2000000000"], 2, "--pre-resized: an original size of 2000000000×2000000000 is not possible" },
             { ["checkpoint", "inspect", "/no/such/file.safetensors"], 3, "/no/such/file.safetensors" },
             { ["frobnicate"], 2, "frobnicate" },
         };
@@ -119,6 +120,21 @@ public class PredictCliTests
         Assert.Contains(mentioned, run.StdErr);
         Assert.DoesNotContain("   at ", run.StdErr); // no stack trace
         Assert.DoesNotContain("Unhandled exception", run.StdErr);
+    }
+
+    [Fact]
+    public void AStripOnePixelHighIsStillAnImage()
+    {
+        // Scaled to the encoder's side, its height rounds to 0 in the reference's rule; SegSam keeps 1 pixel.
+        using var dir = new TempDir();
+        string strip = dir.File("strip.png");
+        PixelFile.WritePng(strip, 1, 2000, 1, [.. Enumerable.Range(0, 2000).Select(i => (byte)(i % 251))]);
+        string fx = Fixtures.CaseDir("sam-parity", "tiny-a");
+        var run = Support.Cli.Run("predict", "--checkpoint", Path.Combine(fx, "model.pth"), "--config", Path.Combine(fx, "config.json"),
+            "--image", strip, "--point", "1000,0,1", "--out-mask", dir.File("mask.png"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var mask = RasterImage.Load(dir.File("mask.png"));
+        Assert.Equal((1, 2000), (mask.Height, mask.Width));
     }
 
     [Fact]

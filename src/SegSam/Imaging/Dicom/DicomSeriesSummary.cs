@@ -37,18 +37,18 @@ public sealed record DicomSeriesSummary
         static string N(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
         static string L(double[] v) => v.Length == 0 ? "-" : string.Join("\\", v.Select(N));
         var s = new StringBuilder();
-        s.AppendLine($"DICOM series   {SeriesInstanceUid}");
-        s.AppendLine($"source         {Source}");
-        s.AppendLine($"patient        {PatientId ?? "-"}");
-        s.AppendLine($"study          {StudyInstanceUid ?? "-"}");
-        s.AppendLine($"modality       {Modality ?? "-"}   description {(SeriesDescription is null ? "-" : $"\"{SeriesDescription}\"")}");
+        s.AppendLine($"DICOM series   {PrintableText.Escape(SeriesInstanceUid)}");
+        s.AppendLine($"source         {PrintableText.Escape(Source)}");
+        s.AppendLine($"patient        {PrintableText.Escape(PatientId ?? "-")}");
+        s.AppendLine($"study          {PrintableText.Escape(StudyInstanceUid ?? "-")}");
+        s.AppendLine($"modality       {PrintableText.Escape(Modality ?? "-")}   description {(SeriesDescription is null ? "-" : $"\"{PrintableText.Escape(SeriesDescription)}\"")}");
         s.AppendLine($"files          {FileCount}   slices {SliceCount}   transfer syntax {TransferSyntax}");
         s.AppendLine($"dims           {string.Join(" × ", Dims)}   spacing {string.Join(" × ", Spacing.Select(N))} mm");
-        s.AppendLine($"pixels         {StoredType} {PhotometricInterpretation}   rescale slope {N(RescaleSlope)} intercept {N(RescaleIntercept)}" +
-                     $"{(RescaleVaries ? " (varies by slice)" : "")}{(RescaleType is null ? "" : $" {RescaleType}")}");
+        s.AppendLine($"pixels         {StoredType} {PrintableText.Escape(PhotometricInterpretation)}   rescale slope {N(RescaleSlope)} intercept {N(RescaleIntercept)}" +
+                     $"{(RescaleVaries ? " (varies by slice)" : "")}{(RescaleType is null ? "" : $" {PrintableText.Escape(RescaleType)}")}");
         s.AppendLine($"window         center {L(WindowCenter)}   width {L(WindowWidth)}");
-        foreach (var w in Warnings) s.AppendLine($"warning        {w}");
-        foreach (var f in SkippedFiles) s.AppendLine($"skipped        {f}");
+        foreach (var w in Warnings) s.AppendLine($"warning        {PrintableText.Escape(w)}");
+        foreach (var f in SkippedFiles) s.AppendLine($"skipped        {PrintableText.Escape(f.ToString())}");
         return s.ToString();
     }
 }
