@@ -108,11 +108,9 @@ public static class CliApp
             _ => ExitCodes.InternalError,
         };
         string prefix = code == ExitCodes.InternalError ? "internal error (please report): " : "";
-        // One line whatever the message quotes (a file name or header text may hold newlines or terminal
-        // escapes); only a checkpoint mismatch keeps its lines, the diff of tensor names (escaped by LoadReport).
-        string message = e is CheckpointMismatchException
-            ? string.Join(Environment.NewLine, e.Message.Split(Environment.NewLine).Select(PrintableText.Escape))
-            : PrintableText.Escape(e.Message);
+        // No control character that a quoted file name or header text may hold reaches the terminal;
+        // the message's own line breaks (a listing of series, the diff of a checkpoint) are kept.
+        string message = string.Join(Environment.NewLine, e.Message.Split('\n').Select(line => PrintableText.Escape(line.TrimEnd('\r'))));
         Console.Error.WriteLine($"segsam: error: {prefix}{message}");
         if (Environment.GetEnvironmentVariable("SEGSAM_DEBUG") == "1") Console.Error.WriteLine(e);
         return code;

@@ -108,13 +108,13 @@ public sealed class BadInputCliTests : IDisposable
         Assert.DoesNotContain(info.StdOut.Split('\n'), line => line.StartsWith("fake:", StringComparison.Ordinal));
         Assert.Contains(@"A\x1B[2J\nfake: line", info.StdOut);
 
-        // An unreadable file whose name holds the same: the error stays one escaped line.
-        string badName = dir.File("cut\n\u001b[31m.nii.gz");
+        // An unreadable file whose name recolours the terminal: the error quotes it escaped.
+        string badName = dir.File("cut\u001b[31m\u0007.nii.gz");
         File.Copy(cutNifti, badName);
         var error = Support.Cli.Run("info", badName);
         Assert.True(error.ExitCode == 3, error.ToString());
         Assert.Single(error.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain('\u001b', error.StdErr);
-        Assert.Contains(@"cut\n\x1B[31m.nii.gz", error.StdErr);
+        Assert.Contains(@"cut\x1B[31m\x07.nii.gz", error.StdErr);
     }
 }

@@ -217,6 +217,23 @@ public sealed class DicomWebClientTests(PacsFixture pacs)
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_search_answer_over_the_text_limit_is_refused_not_held(bool declared)
+    {
+        // A hostile PACS declaring 1.9 GB of JSON, or sending more than the limit undeclared: refused before it sits in memory.
+        string json = "[" + string.Join(",", Enumerable.Repeat(SeriesJson[1..^1], 200)) + "]";
+        byte[] answer = declared
+            ? CannedHttpServer.Response(200, "application/dicom+json", Encoding.UTF8.GetBytes(SeriesJson), length: 1_900_000_000)
+            : [.. Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\nConnection: close\r\n\r\n"), .. Encoding.UTF8.GetBytes(json)];
+        using var server = new CannedHttpServer(_ => answer);
+        var client = new DicomWebClient(server.Url) { MaxTextChars = 1000 };
+        var e = Assert.Throws<DicomWebException>(() => client.Retrieve("1.2.3", null, Path.GetTempPath()));
+        Assert.Contains("longer than 1000 characters", e.Message);
+        Assert.Contains(server.Url.ToString().TrimEnd('/'), e.Message);
+    }
+
     [Fact]
     public void A_well_formed_retrieval_with_preamble_epilogue_and_quoted_boundary_is_read()
     {

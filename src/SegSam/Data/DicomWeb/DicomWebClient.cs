@@ -63,6 +63,12 @@ public sealed partial class DicomWebClient
     public int MaxInstances { get; init; } = 20_000;
 
     /// <summary>
+    /// Most characters of a JSON or text answer (a search, a STOW-RS response, an error page), which
+    /// is held in memory: 64 Mi, thousands of times a study's series list.
+    /// </summary>
+    public int MaxTextChars { get; init; } = 64 << 20;
+
+    /// <summary>
     /// The service root of <paramref name="url"/>: an absolute http or https URL without query or
     /// fragment, with a trailing "/" so that "studies" resolves below it.
     /// </summary>
@@ -154,9 +160,9 @@ public sealed partial class DicomWebClient
         request.Headers.Accept.ParseAdd(DicomJsonMediaType);
         request.Headers.Accept.ParseAdd("application/json;q=0.9");
         using var timeout = new CancellationTokenSource(Timeout);
-        using var response = Send(request, HttpCompletionOption.ResponseContentRead, timeout);
+        using var response = Send(request, HttpCompletionOption.ResponseHeadersRead, timeout);
         if (response.StatusCode == HttpStatusCode.NoContent) return [];
-        string text = ReadText(response, url, timeout);
+        string text = ReadText(response, url, timeout, MaxTextChars);
         ThrowUnlessSuccess(response, url, text);
         JsonElement root;
         try
@@ -203,7 +209,7 @@ public sealed partial class DicomWebClient
             // PS3.18 §8.7.3.5.2: transfer-syntax=* asks for the instances as stored, no transcoding.
             request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse($"multipart/related; type=\"{DicomMediaType}\"; transfer-syntax=*"));
             using var response = Send(request, HttpCompletionOption.ResponseHeadersRead, timeout);
-            if (!response.IsSuccessStatusCode) ThrowUnlessSuccess(response, url, ReadText(response, url, timeout));
+            if (!response.IsSuccessStatusCode) ThrowUnlessSuccess(response, url, ReadText(response, url, timeout, MaxTextChars));
             string boundary = Boundary(response, url);
             // A timeout must also stop a body that stalls; disposing the response ends a blocked read.
             using var stall = timeout.Token.Register(response.Dispose);
@@ -302,8 +308,8 @@ public sealed partial class DicomWebClient
             request.Headers.Accept.ParseAdd(DicomJsonMediaType);
             request.Headers.Accept.ParseAdd("application/json;q=0.9");
             using var timeout = new CancellationTokenSource(Timeout);
-            using var response = Send(request, HttpCompletionOption.ResponseContentRead, timeout);
-            string text = ReadText(response, url, timeout);
+            using var response = Send(request, HttpCompletionOption.ResponseHeadersRead, timeout);
+            string text = ReadText(response, url, timeout, MaxTextChars);
             // 409 Conflict: some or all instances failed; its body says which (Table 10.5.3-1).
             if (response.StatusCode != HttpStatusCode.Conflict) ThrowUnlessSuccess(response, url, text);
             return StoreAnswer(url, (int)response.StatusCode, text, sopUids);
@@ -388,16 +394,31 @@ public sealed partial class DicomWebClient
         }
     }
 
-    static string ReadText(HttpResponseMessage response, Uri url, CancellationTokenSource timeout)
+    static string ReadText(HttpResponseMessage response, Uri url, CancellationTokenSource timeout, int maxChars)
     {
+        string TooLong() => $"{url}: the answer is longer than {maxChars} characters, the limit for a JSON or text answer";
+        if (response.Content.Headers.ContentLength > 4L * maxChars) // UTF-8 takes at most 4 bytes a character
+            throw new DicomWebException(TooLong(), url, (int)response.StatusCode);
         try
         {
+            // Read here, not buffered by HttpClient (up to 2 GB), so that the limit holds; a timeout
+            // also ends a body that stalls, as disposing the response ends a blocked read.
+            using var stall = timeout.Token.Register(response.Dispose);
             using var reader = new StreamReader(response.Content.ReadAsStream(timeout.Token), Encoding.UTF8);
-            return reader.ReadToEnd();
+            var text = new StringBuilder();
+            var chunk = new char[1 << 16];
+            int n;
+            while ((n = reader.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (text.Length + n > maxChars) throw new DicomWebException(TooLong(), url, (int)response.StatusCode);
+                text.Append(chunk, 0, n);
+            }
+            return text.ToString();
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
         {
-            throw new DicomWebException($"{url}: the answer broke off: {e.Message}", url, (int)response.StatusCode, e);
+            if (timeout.IsCancellationRequested) throw new DicomWebException($"{url} did not send its answer in time", url, null, e);
+            throw new DicomWebException($"{url}: the answer broke off: {e.Message}", url, null, e);
         }
     }
 

@@ -14,8 +14,8 @@ public sealed record DicomWebSeries(string SeriesInstanceUid, string? Modality, 
     /// <summary>Whether the series may hold images to segment (judged by its modality; an unknown modality counts as images).</summary>
     public bool MayHoldImages => Modality is null || !NonImageModalities.Contains(Modality);
 
-    /// <summary>One line for a listing: UID, modality, number, description and instance count.</summary>
+    /// <summary>One line for a listing: UID, modality, number, description and instance count (the PACS's text escaped, so it stays one line).</summary>
     public override string ToString() =>
-        $"{SeriesInstanceUid}  {Modality ?? "?"}  #{SeriesNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}  " +
-        $"\"{SeriesDescription ?? ""}\"  {InstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} instance(s)";
+        $"{PrintableText.Escape(SeriesInstanceUid)}  {PrintableText.Escape(Modality ?? "?")}  #{SeriesNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}  " +
+        $"\"{PrintableText.Escape(SeriesDescription ?? "")}\"  {InstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} instance(s)";
 }
