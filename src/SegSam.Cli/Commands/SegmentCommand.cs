@@ -150,7 +150,7 @@ public static class SegmentCommand
     static readonly Dictionary<string, string> Options = new()
     {
         ["prompts"] = "--box/--point", ["box"] = "--box", ["points"] = "--point", ["slice"] = "--slice", ["propagate"] = "--propagate",
-        ["range"] = "--range", ["modality"] = "--modality/--window", ["axis"] = "--axis", ["intensity"] = "--intensity",
+        ["range"] = "--range", ["modality"] = "--modality/--window", ["axis"] = "--axis", ["intensity"] = "--intensity", ["outputDir"] = "--out",
     };
 
     static SegmentationOutcome Run(Func<SegmentationOutcome> call)

@@ -22,7 +22,23 @@ public static class SegmentationRun
     {
         ArgumentNullException.ThrowIfNull(request);
         if ((prompted is null) == (promptFree is null)) throw new ArgumentException("give exactly one model: a SEG-SAM model (prompted) or a PG-SAM model (prompt-free)");
+        CheckOutputDir(request.OutputDir);
         return promptFree is not null ? LabelAll(request, promptFree, progress, cancel) : PromptObjects(request, prompted!, progress, cancel);
+    }
+
+    /// <summary>
+    /// Refuses, before any model work, an output folder that can never be written: empty, an existing
+    /// file, or inside one. (Nothing is created here: a run that fails writes nothing.)
+    /// </summary>
+    static void CheckOutputDir(string dir)
+    {
+        if (string.IsNullOrWhiteSpace(dir)) throw new ArgumentException("give an output folder", "outputDir");
+        if (File.Exists(dir)) throw new ArgumentException($"{dir} is a file, not a folder", "outputDir");
+        for (var parent = Path.GetDirectoryName(Path.GetFullPath(dir)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (Directory.Exists(parent)) return;
+            if (File.Exists(parent)) throw new ArgumentException($"{dir} cannot be made: {parent} is a file", "outputDir");
+        }
     }
 
     static SegmentationOutcome LabelAll(SegmentationRequest request, PgSamModel model, IProgress<(int Done, int Total)>? progress, CancellationToken cancel)

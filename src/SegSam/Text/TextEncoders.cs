@@ -12,22 +12,34 @@ public static class TextEncoders
     /// <see cref="OpenAiEmbeddingEncoder"/> with its key from <paramref name="keyVariable"/>.
     /// Throws <see cref="ArgumentException"/> for anything else.
     /// </summary>
-    public static ITextEncoder Create(string spec, string keyVariable = OpenAiClient.DefaultKeyVariable)
+    public static ITextEncoder Create(string spec, string keyVariable = OpenAiClient.DefaultKeyVariable) => Parse(spec) switch
+    {
+        (Kind.Hashing, var dim, _) => dim is { } d ? new HashingTextEncoder(d) : new HashingTextEncoder(),
+        (Kind.Clip, _, var path) => new ClipTextEncoder(path),
+        (_, _, var rest) => new OpenAiEmbeddingEncoder(new OpenAiClient(rest[(rest.IndexOf('@') + 1)..], keyVariable), rest[..rest.IndexOf('@')]),
+    };
+
+    /// <summary>Checks a spec's form without building anything (no weights read, no endpoint asked); the same ArgumentException as <see cref="Create"/>.</summary>
+    public static void Validate(string spec) => Parse(spec);
+
+    enum Kind { Hashing, Clip, OpenAi }
+
+    static (Kind Kind, int? Dimension, string Argument) Parse(string spec)
     {
         string s = spec.Trim();
-        if (s.Equals("hashing", StringComparison.OrdinalIgnoreCase)) return new HashingTextEncoder();
+        if (s.Equals("hashing", StringComparison.OrdinalIgnoreCase)) return (Kind.Hashing, null, "");
         if (s.StartsWith("hashing:", StringComparison.OrdinalIgnoreCase))
         {
             string n = s["hashing:".Length..];
             if (!int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int dim) || dim is < 1 or > 1 << 20)
                 throw new ArgumentException($"text encoder '{spec}': the hashing dimension must be an integer in 1…1048576, got '{n}'");
-            return new HashingTextEncoder(dim);
+            return (Kind.Hashing, dim, n);
         }
         if (s.StartsWith("clip:", StringComparison.OrdinalIgnoreCase))
         {
             string path = s["clip:".Length..];
             if (path.Length == 0) throw new ArgumentException($"text encoder '{spec}': expected clip:PATH to CLIP weights");
-            return new ClipTextEncoder(path);
+            return (Kind.Clip, null, path);
         }
         if (s.StartsWith("openai:", StringComparison.OrdinalIgnoreCase))
         {
@@ -35,7 +47,7 @@ public static class TextEncoders
             int at = rest.IndexOf('@');
             if (at <= 0 || at == rest.Length - 1)
                 throw new ArgumentException($"text encoder '{spec}': expected openai:MODEL@ENDPOINT, e.g. openai:text-embedding-3-small@https://api.openai.com/v1");
-            return new OpenAiEmbeddingEncoder(new OpenAiClient(rest[(at + 1)..], keyVariable), rest[..at]);
+            return (Kind.OpenAi, null, rest);
         }
         throw new ArgumentException($"unknown text encoder '{spec}'; use {SpecHelp}");
     }

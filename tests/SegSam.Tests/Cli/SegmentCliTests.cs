@@ -106,6 +106,10 @@ public class SegmentCliTests
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "9:2"], 2, "--range: 9:2" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--propagate", "--range", "8:11"], 2, "prompted slice 6" },
         { ["segment", "--image", "IMAGE", "--out", "OUT", "--model", "MODEL", "--box", "3,3,14,16", "--precision", "fp8"], 2, "--precision: unknown precision 'fp8'; known: fp32, bf16" },
+        // Output folders that can never be written are refused before the model runs.
+        { ["segment", "--image", "IMAGE", "--out", "MODEL", "--model", "MODEL", "--box", "3,3,14,16"], 2, "tiny.safetensors is a file, not a folder" },
+        { ["segment", "--image", "IMAGE", "--out", "MODEL/sub", "--model", "MODEL", "--box", "3,3,14,16"], 2, "cannot be made: " },
+        { ["segment", "--image", "IMAGE", "--out", "", "--model", "MODEL", "--box", "3,3,14,16"], 2, "--out: give an output folder" },
     };
 
     [Theory]
@@ -114,7 +118,7 @@ public class SegmentCliTests
     {
         using var dir = new TempDir();
         string model = TinyModel(dir), volume = Volume(dir);
-        var args = template.Select(a => a switch { "IMAGE" => volume, "OUT" => dir.File("out"), "MODEL" => model, _ => a }).ToArray();
+        var args = template.Select(a => a switch { "IMAGE" => volume, "OUT" => dir.File("out"), "MODEL" => model, "MODEL/sub" => model + "/sub", _ => a }).ToArray();
         var run = Support.Cli.Run(args);
         Assert.True(run.ExitCode == exitCode, run.ToString());
         Assert.Contains(mentioned, run.StdErr);

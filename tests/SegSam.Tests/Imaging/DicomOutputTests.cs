@@ -360,4 +360,26 @@ public class DicomOutputTests(ITestOutputHelper output)
         var roi = DicomFile.Read(rt).GetSequence(new DicomTag(0x3006, 0x0020))[0];
         Assert.Equal(["Left/Right"], roi.GetStrings(new DicomTag(0x3006, 0x0026)));
     }
+
+    [Fact]
+    public void ASourceWithAnInvalidStudyUidIsRefusedNotCopiedIntoTheObject()
+    {
+        using var dir = new TempDir();
+        string series = dir.File("series");
+        Directory.CreateDirectory(series);
+        WriteCtSeries(series, oblique: false, count: 8);
+        var source = DicomSeries.ReadSource(series);
+        // A 207-character Study Instance UID: a SEG or RTSTRUCT carrying it would fail dciodvfy and many PACS.
+        var bad = new DicomSourceSeries
+        {
+            Source = source.Source, Slices = source.Slices, Orientation = source.Orientation, PixelSpacing = source.PixelSpacing,
+            Rows = source.Rows, Columns = source.Columns, SliceThickness = source.SliceThickness, SliceSpacing = source.SliceSpacing,
+            StudyInstanceUid = string.Join(".", Enumerable.Repeat("1234567", 26)), SeriesInstanceUid = source.SeriesInstanceUid,
+            FrameOfReferenceUid = source.FrameOfReferenceUid, Modality = source.Modality, Header = source.Header,
+        };
+        var categories = new[] { new LabelCategory(1, "a"), new LabelCategory(3, "b"), new LabelCategory(7, "c") };
+        var e = Assert.Throws<InvalidDataException>(() => DicomSegWriter.Write(dir.File("out.seg.dcm"), Labels(source), categories, bad, Options));
+        Assert.Contains("Study Instance UID is not a valid DICOM UID (207 characters", e.Message);
+        Assert.False(File.Exists(dir.File("out.seg.dcm")));
+    }
 }

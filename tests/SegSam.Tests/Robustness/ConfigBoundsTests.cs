@@ -87,6 +87,17 @@ public class ConfigBoundsTests
         }
     }
 
+    [Theory]
+    [InlineData("bogus", "unknown text encoder 'bogus'")]
+    [InlineData("hashing:0", "the hashing dimension must be")]
+    public void APgSamTextEncoderSpecIsCheckedWithTheConfig(string spec, string expected)
+    {
+        string json = Mutated(PgSamTrainingTests.TinyConfig().ToJson(), c => c["prior"]!["text_encoder"] = spec);
+        var e = Assert.Throws<InvalidDataException>(() => PgSamModelConfig.FromJson(json, "pg.json"));
+        Assert.StartsWith("pg.json: prior.text_encoder: ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
     [Fact]
     public void ACheckpointStoringFarLessThanItsConfigIsRefusedBeforeBuilding()
     {

@@ -86,13 +86,10 @@ public sealed partial class DicomWebClient
     /// <summary>Throws unless <paramref name="uid"/> is a DICOM UID: dot-separated digits, at most 64 characters (PS3.5 §9.1).</summary>
     public static string CheckUid(string? uid, string what)
     {
-        if (uid is null || uid.Length > 64 || !UidPattern().IsMatch(uid))
+        if (!DicomUids.IsValid(uid))
             throw new ArgumentException($"{what} '{uid}' is not a DICOM UID (digits separated by dots, at most 64 characters)");
-        return uid;
+        return uid!;
     }
-
-    [GeneratedRegex(@"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")]
-    private static partial Regex UidPattern();
 
     // ---- QIDO-RS --------------------------------------------------------------------------------
 

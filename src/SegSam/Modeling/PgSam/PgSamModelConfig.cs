@@ -76,5 +76,10 @@ public sealed record PgSamModelConfig : IValidatedConfig
         }
         Check(Prior.Descriptions is PgSamPriorConfig.TemplateDescriptions or PgSamPriorConfig.PerImageDescriptions,
             "prior.descriptions must be template or per_image");
+        if (!Prior.ClipText)
+        {
+            try { SegSam.Text.TextEncoders.Validate(Prior.TextEncoder); }
+            catch (ArgumentException e) { Check(false, $"prior.text_encoder: {e.Message}"); }
+        }
     }
 }

@@ -83,7 +83,12 @@ internal static class DerivedObject
         {
             if (s.SopInstanceUid is null) throw Missing(source, "SOP Instance UID", s.File);
             if (s.SopClassUid is null) throw Missing(source, "SOP Class UID", s.File);
+            // Copied into the object as references: an invalid one would make the object invalid too.
+            CheckUid(s.SopInstanceUid, "SOP Instance UID", s.File);
+            CheckUid(s.SopClassUid, "SOP Class UID", s.File);
         }
+        if (source.StudyInstanceUid is { } study) CheckUid(study, "Study Instance UID", source.Source);
+        if (source.FrameOfReferenceUid is { } frame) CheckUid(frame, "Frame of Reference UID", source.Source);
         var duplicate = categories.GroupBy(c => c.Label).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"label {duplicate.Key} is given {duplicate.Count()} categories");
         var present = new HashSet<int>();
@@ -95,6 +100,12 @@ internal static class DerivedObject
         if (result.Count == 0)
             throw new ArgumentException("the label volume holds no labelled voxel: there is nothing to write as DICOM");
         return result;
+    }
+
+    static void CheckUid(string uid, string what, string file)
+    {
+        if (!DicomUids.IsValid(uid))
+            throw new InvalidDataException($"{file}: its {what} is not a valid DICOM UID ({uid.Length} characters; PS3.5 §9.1: digits and dots, at most 64), so no valid object can reference it");
     }
 
     static InvalidDataException Missing(DicomSourceSeries source, string what, string? file = null) =>
