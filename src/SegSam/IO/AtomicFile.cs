@@ -14,7 +14,17 @@ public static class AtomicFile
         string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            FileStream created;
+            try
+            {
+                created = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                // The error would name the hidden temporary file; name what the user asked for.
+                throw new UnauthorizedAccessException($"cannot write {full}: no permission to create files in {dir}", e);
+            }
+            using (var stream = created)
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
