@@ -48,7 +48,7 @@ internal static class ConfigJson
     /// </summary>
     static string Describe(JsonException e)
     {
-        string where = e.Path is { Length: > 1 } path ? path[2..] : "the config";
+        string where = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "the config";
         if (e.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
             return $"{where} must not be null";
         if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))

@@ -2,7 +2,7 @@ namespace SegSam.Modeling;
 
 /// <summary>
 /// A lower bound on the parameters a config builds: the weight matrices every such module has
-/// (biases, norms, embeddings and small heads left out), in double so that absurd sizes cannot
+/// (biases, norms, token embeddings and small heads left out), in double so that absurd sizes cannot
 /// overflow. A checkpoint that stores fewer values than its config's floor cannot be that model,
 /// so loaders refuse it before building (and allocating) anything; configs whose floor is beyond
 /// <see cref="MaxParameters"/> are refused outright.

@@ -70,7 +70,8 @@ public sealed record SamConfig : IValidatedConfig
         Check(e.InChans <= MaxInChans, $"image_encoder.in_chans ({e.InChans}) must be at most {MaxInChans}");
         Check(e.EmbedDim <= MaxWidth && e.OutChans <= MaxWidth, $"image_encoder.embed_dim and out_chans must be at most {MaxWidth}");
         Check(double.IsFinite(e.MlpRatio) && e.MlpRatio <= 64, $"image_encoder.mlp_ratio ({e.MlpRatio}) must be at most 64");
-        Check(e.WindowSize <= e.GridSize, $"image_encoder.window_size ({e.WindowSize}) must be at most the token grid ({e.GridSize}; 0 = global attention everywhere)");
+        // A window wider than the grid is legal (the grid is padded up to it), so the bound is the grid's, not this grid.
+        Check(e.WindowSize <= MaxGrid, $"image_encoder.window_size ({e.WindowSize}) must be at most {MaxGrid} tokens (SAM: 14)");
         Check(double.IsFinite(e.LayerNormEps) && e.LayerNormEps > 0 && e.LayerNormEps < 1, $"image_encoder.layer_norm_eps ({e.LayerNormEps}) must lie in (0, 1)");
         Check(e.Depth <= MaxDepth, $"image_encoder.depth ({e.Depth}) must be at most {MaxDepth}");
         Check(PromptEncoder.MaskInChans <= MaxWidth, $"prompt_encoder.mask_in_chans must be at most {MaxWidth}");

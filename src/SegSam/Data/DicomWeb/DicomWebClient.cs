@@ -415,7 +415,7 @@ public sealed partial class DicomWebClient
         catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
         {
             if (timeout.IsCancellationRequested) throw new DicomWebException($"{url} did not send its answer in time", url, null, e);
-            throw new DicomWebException($"{url}: the answer broke off: {e.Message}", url, null, e);
+            throw new DicomWebException($"{url}: the answer broke off: {e.Message}", url, (int)response.StatusCode, e);
         }
     }
 
