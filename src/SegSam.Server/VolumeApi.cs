@@ -256,6 +256,7 @@ public static class VolumeApi
         try
         {
             input = MedicalImage.Load(path);
+            SegmentationSession.CheckSlices(input, path);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException
                                        or IndexOutOfRangeException or SegSam.Imaging.Dicom.DicomFormatException)

@@ -56,8 +56,29 @@ public sealed class SegmentationSession : IDisposable
     bool disposed;
 
     /// <summary>Opens the image at <paramref name="path"/> (see <see cref="MedicalImage.Load"/>).</summary>
-    public static SegmentationSession Open(string path, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null) =>
-        new(MedicalImage.Load(path), prompted, promptFree, options);
+    public static SegmentationSession Open(string path, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null)
+    {
+        var input = MedicalImage.Load(path);
+        CheckSlices(input, path);
+        return new(input, prompted, promptFree, options);
+    }
+
+    /// <summary>
+    /// Most pixels a slice may have in any direction: 8192² (a mammogram is about 4096 × 5120).
+    /// A slice's masks, candidates and overlays are made at its full size, about 50 bytes a pixel
+    /// (a 6000² slice took 1.9 GB to segment, a 20000² one 18.7 GB, from a 393 KB file).
+    /// </summary>
+    public const long MaxSlicePixels = 8192L * 8192;
+
+    /// <summary>Refuses (InvalidDataException naming <paramref name="source"/>) an image whose slices in some direction exceed <see cref="MaxSlicePixels"/>.</summary>
+    public static void CheckSlices(Volume input, string source)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        long x = input.Nx, y = input.Ny, z = input.Nz;
+        var (a, b) = new[] { (x, y), (x, z), (y, z) }.MaxBy(p => p.Item1 * p.Item2);
+        if (a * b > MaxSlicePixels)
+            throw new InvalidDataException($"{source}: its {a} × {b} slices have more than the {MaxSlicePixels} pixels (8192²) a slice may have here");
+    }
 
     /// <summary>
     /// A session on <paramref name="input"/> with a SEG-SAM model for prompts and/or a PG-SAM model
@@ -68,6 +89,7 @@ public sealed class SegmentationSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         if (prompted is null && promptFree is null) throw new ArgumentException("a session needs a SEG-SAM model, a PG-SAM model or both");
+        CheckSlices(input, "the image");
         this.options = options ?? new SessionOptions();
         this.prompted = prompted;
         this.promptFree = promptFree;

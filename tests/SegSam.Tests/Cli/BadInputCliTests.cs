@@ -77,6 +77,19 @@ public sealed class BadInputCliTests : IDisposable
         Assert.DoesNotContain("internal error", lines[0]);
     }
 
+    [Fact]
+    public void A_slice_over_8192_squared_pixels_is_refused_before_segmenting()
+    {
+        // 8200 × 8200 zeros: a 70 KB .nii.gz whose full-size masks and overlays would take gigabytes.
+        string big = dir.File("big-slice.nii.gz");
+        Python.Run($"import numpy as np, nibabel as nib; nib.save(nib.Nifti1Image(np.zeros((8200, 8200, 1), np.uint8), np.eye(4)), r'{big}')");
+        var result = Support.Cli.Run("segment", "--image", big, "--box", "10,10,100,100", "--out", dir.File("big-out"),
+            "--model", Path.Combine(Fixtures.RepoRoot, "models", "segsam-atlas.safetensors"));
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.StartsWith($"segsam: error: {big}: its 8200 × 8200 slices have more than the 67108864 pixels", result.StdErr);
+        Assert.False(Directory.Exists(dir.File("big-out")));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("100000")]

@@ -78,7 +78,7 @@ public sealed record PgSamModelConfig : IValidatedConfig
             "prior.descriptions must be template or per_image");
         if (!Prior.ClipText)
         {
-            try { SegSam.Text.TextEncoders.Validate(Prior.TextEncoder); }
+            try { TextEncoderSpec.Parse(Prior.TextEncoder); }
             catch (ArgumentException e) { Check(false, $"prior.text_encoder: {e.Message}"); }
         }
     }
