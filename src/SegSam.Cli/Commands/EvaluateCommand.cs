@@ -142,8 +142,14 @@ public static class EvaluateCommand
     /// The held-out slices of an image/label pair at the model size: axial slices k ≡ 0 (mod 10),
     /// the rule of the built-in split (see GenericPairDataset).
     /// </summary>
-    static SliceDataset PairSet(string image, string labels, string? names, int size) =>
-        Data.Datasets.GenericPairDataset.Prepare(image, labels, new Data.Datasets.LayoutOptions { Size = size, Names = names }).Test;
+    static SliceDataset PairSet(string image, string labels, string? names, int size)
+    {
+        var test = Data.Datasets.GenericPairDataset.Prepare(image, labels, new Data.Datasets.LayoutOptions { Size = size, Names = names }).Test;
+        // Otherwise every metric is the mean of nothing: NaN, and exit 0.
+        if (!test.Slices.Any(s => s.Labels.Any(v => v > 0)))
+            throw new InvalidDataException($"{labels}: no labelled voxel on the held-out slices (index k ≡ 0 mod 10 along each axis), so there is nothing to evaluate");
+        return test;
+    }
 
     /// <summary>
     /// Evaluates a PG-SAM model prompt-free on the held-out slices (regrouped to the model's lobes

@@ -13,7 +13,7 @@ namespace SegSam.Tests.Cli;
 public sealed class BadInputCliTests : IDisposable
 {
     readonly TempDir dir = new();
-    readonly string goodNifti, goodPng, cutNifti, flatNrrd, fifo, badSafetensors, badPth;
+    readonly string goodNifti, goodPng, cutNifti, flatNrrd, fifo, badSafetensors, badPth, offLabels;
 
     public BadInputCliTests()
     {
@@ -28,6 +28,11 @@ public sealed class BadInputCliTests : IDisposable
         File.WriteAllBytes(cutNifti, gz[..(gz.Length / 2)]);
         flatNrrd = dir.File("flat.nrrd");
         File.WriteAllBytes(flatNrrd, [.. Encoding.ASCII.GetBytes("NRRD0004\ntype: uint8\ndimension: 3\nsizes: 16 16 4\nencoding: raw\nspace: RAS\nspace directions: (1,0,0) (2,0,0) (0,0,1)\n\n"), .. new byte[1024]]);
+        // Labels only away from the held-out planes (k ≡ 0 mod 10 on every axis): nothing to evaluate.
+        offLabels = dir.File("off-labels.nii");
+        var off = new float[16 * 16 * 4];
+        for (int z = 1; z < 4; z++) for (int y = 3; y < 8; y++) for (int x = 3; x < 8; x++) off[(z * 16 + y) * 16 + x] = 1;
+        NiftiFile.Write(offLabels, new Volume([16, 16, 4], off, Volume.Identity()), "int16");
         fifo = dir.File("pipe.nii");
         Process.Start("mkfifo", [fifo])!.WaitForExit();
         badSafetensors = dir.File("bad.safetensors");
@@ -53,6 +58,7 @@ public sealed class BadInputCliTests : IDisposable
         "predict --checkpoint {badSafetensors} --model-type vit_t_128 --image {goodPng} --point 4,4,1",
         "evaluate --model {badSafetensors} --image {goodNifti} --labels {goodNifti} --out {out}",
         "evaluate --model {bundled} --image {goodNifti} --labels {flatNrrd} --out {out}",
+        "evaluate --model {bundled} --image {goodNifti} --labels {offLabels} --out {out}",
     ];
 
     [Theory]
@@ -62,7 +68,7 @@ public sealed class BadInputCliTests : IDisposable
         var files = new Dictionary<string, string>
         {
             ["{goodNifti}"] = goodNifti, ["{goodPng}"] = goodPng, ["{cutNifti}"] = cutNifti, ["{flatNrrd}"] = flatNrrd,
-            ["{fifo}"] = fifo, ["{badSafetensors}"] = badSafetensors, ["{badPth}"] = badPth,
+            ["{fifo}"] = fifo, ["{badSafetensors}"] = badSafetensors, ["{badPth}"] = badPth, ["{offLabels}"] = offLabels,
             ["{out}"] = dir.File("out"), ["{bundled}"] = Path.Combine(Fixtures.RepoRoot, "models", "segsam-atlas.safetensors"),
         };
         var args = template.Split(' ').Select(a => files.GetValueOrDefault(a, a)).ToArray();
@@ -72,7 +78,7 @@ public sealed class BadInputCliTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, result.ToString());
-        string bad = template.Split(' ').Where(a => a is "{cutNifti}" or "{flatNrrd}" or "{fifo}" or "{badSafetensors}" or "{badPth}").Select(a => files[a]).Single();
+        string bad = template.Split(' ').Where(a => a is "{cutNifti}" or "{flatNrrd}" or "{fifo}" or "{badSafetensors}" or "{badPth}" or "{offLabels}").Select(a => files[a]).Single();
         Assert.StartsWith($"segsam: error: {bad}: ", lines[0]);
         Assert.DoesNotContain("internal error", lines[0]);
     }
