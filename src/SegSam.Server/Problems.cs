@@ -37,9 +37,7 @@ public static class Problems
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut >= 0) message = message[..cut];
-        // System.Text.Json's conversion message names CLR types ("System.Nullable`1[System.Int32]"), which mean nothing to a client.
-        var reason = message.Contains("could not be converted", StringComparison.Ordinal) ? "a value of the wrong type or out of range"
-            : message.TrimEnd('.');
+        var reason = JsonFailure.IsWrongValue(j) ? JsonFailure.WrongValue : message.TrimEnd('.');
         return $"the request body is not valid JSON for this endpoint{where}: {reason}";
     }
 }

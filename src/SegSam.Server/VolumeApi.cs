@@ -256,14 +256,13 @@ public static class VolumeApi
         try
         {
             input = MedicalImage.Load(path);
-            SegmentationSession.CheckSlices(input, path);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException or ArgumentException or OverflowException
                                        or IndexOutOfRangeException or SegSam.Imaging.Dicom.DicomFormatException)
         {
             throw new ApiProblem(StatusCodes.Status422UnprocessableEntity, e.Message.Replace(path, name, StringComparison.Ordinal));
         }
-        var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options);
+        var session = new SegmentationSession(input, prompted?.SegSam, promptFree?.PgSam, options, name);
         var entry = registry.Add(id => new VolumeEntry(id, name, prompted?.Name, promptFree?.Name, session, maxUnaccepted) { Pacs = pacs });
         return Results.Created($"volumes/{entry.Id}", new
         {

@@ -56,12 +56,8 @@ public sealed class SegmentationSession : IDisposable
     bool disposed;
 
     /// <summary>Opens the image at <paramref name="path"/> (see <see cref="MedicalImage.Load"/>).</summary>
-    public static SegmentationSession Open(string path, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null)
-    {
-        var input = MedicalImage.Load(path);
-        CheckSlices(input, path);
-        return new(input, prompted, promptFree, options);
-    }
+    public static SegmentationSession Open(string path, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null) =>
+        new(MedicalImage.Load(path), prompted, promptFree, options, path);
 
     /// <summary>
     /// Most pixels a slice may have in any direction: 8192² (a mammogram is about 4096 × 5120).
@@ -70,10 +66,8 @@ public sealed class SegmentationSession : IDisposable
     /// </summary>
     public const long MaxSlicePixels = 8192L * 8192;
 
-    /// <summary>Refuses (InvalidDataException naming <paramref name="source"/>) an image whose slices in some direction exceed <see cref="MaxSlicePixels"/>.</summary>
-    public static void CheckSlices(Volume input, string source)
+    static void CheckSlices(Volume input, string source)
     {
-        ArgumentNullException.ThrowIfNull(input);
         long x = input.Nx, y = input.Ny, z = input.Nz;
         var (a, b) = new[] { (x, y), (x, z), (y, z) }.MaxBy(p => p.Item1 * p.Item2);
         if (a * b > MaxSlicePixels)
@@ -83,13 +77,14 @@ public sealed class SegmentationSession : IDisposable
     /// <summary>
     /// A session on <paramref name="input"/> with a SEG-SAM model for prompts and/or a PG-SAM model
     /// for prompt-free labels (at least one). An unknown modality or a window given for MR is an
-    /// <see cref="ArgumentException"/>.
+    /// <see cref="ArgumentException"/>; slices over <see cref="MaxSlicePixels"/> an
+    /// <see cref="InvalidDataException"/> naming <paramref name="source"/> (the file, for a reader).
     /// </summary>
-    public SegmentationSession(Volume input, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null)
+    public SegmentationSession(Volume input, SegSamModel? prompted, PgSamModel? promptFree = null, SessionOptions? options = null, string source = "the image")
     {
         ArgumentNullException.ThrowIfNull(input);
         if (prompted is null && promptFree is null) throw new ArgumentException("a session needs a SEG-SAM model, a PG-SAM model or both");
-        CheckSlices(input, "the image");
+        CheckSlices(input, source);
         this.options = options ?? new SessionOptions();
         this.prompted = prompted;
         this.promptFree = promptFree;

@@ -42,17 +42,12 @@ internal static class ConfigJson
         return config;
     }
 
-    /// <summary>
-    /// System.Text.Json's message in the config's own terms: its null and conversion messages name
-    /// .NET types ("System.Int32", "its nullability annotation"), which mean nothing to the file's author.
-    /// </summary>
+    /// <summary>System.Text.Json's message in the config's own terms (<see cref="JsonFailure"/>), at the field's path.</summary>
     static string Describe(JsonException e)
     {
         string where = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "the config";
-        if (e.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
-            return $"{where} must not be null";
-        if (e.Message.Contains("could not be converted to", StringComparison.Ordinal))
-            return $"{where} has a value of the wrong type or out of range";
+        if (JsonFailure.IsNullNotAllowed(e)) return $"{where} must not be null";
+        if (JsonFailure.IsWrongValue(e)) return $"{where} has {JsonFailure.WrongValue}";
         return e.Message;
     }
 

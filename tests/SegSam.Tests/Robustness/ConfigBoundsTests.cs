@@ -104,13 +104,11 @@ public class ConfigBoundsTests
         using var dir = new TempDir();
         string path = dir.File("claims-more.safetensors");
         manual_seed(1);
-        using (var tiny = new SegSamModel(TinySegSam.Config()))
+        var config = TinySegSam.Config();
+        using (var tiny = new SegSamModel(config))
         {
             // The tiny model's weights under a config whose encoder is 200 blocks of width 512 (≈ 6 × 10⁸ values).
-            var claimed = TinySegSam.Config() with
-            {
-                Sam = TinySegSam.Config().Sam with { ImageEncoder = TinySegSam.Config().Sam.ImageEncoder with { EmbedDim = 512, Depth = 200 } },
-            };
+            var claimed = config with { Sam = config.Sam with { ImageEncoder = config.Sam.ImageEncoder with { EmbedDim = 512, Depth = 200 } } };
             SafeTensors.Write(path, tiny.state_dict(), new Dictionary<string, string> { [SegSamCheckpoint.ConfigMetadataKey] = claimed.ToJson() });
         }
         var e = Assert.Throws<CheckpointFormatException>(() => SegSamCheckpoint.Load(path).Dispose());

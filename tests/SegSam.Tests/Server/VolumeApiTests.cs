@@ -63,6 +63,10 @@ public sealed class VolumeApiTests
         Assert.StartsWith("noise.png", await ApiServer.Problem(await server.Upload(server.Dir.File("noise.png"), "noise.png"), 422));
         File.WriteAllBytes(server.Dir.File("empty.nii.gz"), []);
         Assert.StartsWith("empty.nii.gz", await ApiServer.Problem(await server.Upload(server.Dir.File("empty.nii.gz"), "empty.nii.gz"), 422));
+        // A 70 KB file of 8200² slices: over the session's slice limit, refused before a session holds it.
+        string big = server.Dir.File("big.nii.gz");
+        Python.Run($"import numpy as np, nibabel as nib; nib.save(nib.Nifti1Image(np.zeros((8200, 8200, 1), np.uint8), np.eye(4)), r'{big}')");
+        Assert.StartsWith("big-slice.nii.gz: its 8200 × 8200 slices have more than", await ApiServer.Problem(await server.Upload(big, "big-slice.nii.gz"), 422));
     }
 
     [Fact]
